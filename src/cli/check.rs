@@ -1,0 +1,83 @@
+//! `check`: compile every rule, validate the catalogue and every scenario,
+//! without evaluating anything. Reports every problem, not just the first.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Exit, Global, paths_or_default, print_diagnostics};
+use crate::diagnostic::{Diagnostic, Severity, did_you_mean};
+use crate::scenario::{discover, load_file};
+use crate::suite::validate;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files or folders to validate [default: scenarios/]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
+    let set = g.load_rules();
+    let mut diags = set.diagnostics.clone();
+    let (files, d) = discover(&paths_or_default(&a.paths));
+    diags.extend(d);
+    let mut kinds: BTreeSet<String> = BTreeSet::new();
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut loaded = 0;
+    for f in &files {
+        match load_file(&f.path, &f.id) {
+            Ok(sc) => {
+                loaded += 1;
+                kinds.extend(sc.kinds().map(str::to_string));
+                diags.extend(validate(&sc, &set));
+                if let Some(other) = ids.insert(sc.id.clone(), sc.file.clone()) {
+                    diags.push(
+                        Diagnostic::error(
+                            Some(&sc.file),
+                            format!(
+                                "scenario id `{}` is also the id of {}",
+                                sc.id,
+                                other.display()
+                            ),
+                        )
+                        .with_help("give one of them its own `id` under `[scenario]`"),
+                    );
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    // A rule that asks for an event kind no scenario has is probably a typo.
+    if loaded > 0 {
+        for r in &set.rules {
+            for (kind, line, col) in &r.kinds {
+                if !kinds.contains(kind) {
+                    let mut d = r.source.error_at(
+                        *line,
+                        *col,
+                        format!("no scenario has an event of kind `{kind}`"),
+                    );
+                    d.severity = Severity::Warning;
+                    diags.push(
+                        d.with_help_opt(did_you_mean(kind, kinds.iter().map(String::as_str))),
+                    );
+                }
+            }
+        }
+    }
+    print_diagnostics(&diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "checked {} rules, {} helpers, {} responses, {} scenarios: {errors} errors, {warnings} warnings",
+        set.rules.len(),
+        set.helpers.len(),
+        set.catalogue.responses.len(),
+        files.len(),
+    )?;
+    Ok(if errors > 0 { Exit::Error } else { Exit::Ok })
+}

@@ -1,0 +1,140 @@
+//! The command line: one file per verb, each a thin layer that wires
+//! library calls to a reporter. This file holds the options every verb
+//! shares and the exit-code policy.
+
+mod check;
+mod run;
+mod test;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::RuleSet;
+use crate::sandbox::Limits;
+
+/// Exit codes; when several apply, the highest wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Everything ran and held.
+    Ok = 0,
+    /// An expectation failed (or `diff --exit-code` found changes).
+    Failed = 1,
+    /// Bad usage, an invalid file, or a rule that did not compile or errored.
+    Error = 2,
+    /// A bug of ours.
+    Internal = 70,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sanctions-trigger",
+    version,
+    about = "A rules engine for policy triggers: Rhai rules over dated TOML scenarios",
+    long_about = "A rules engine for policy triggers.\n\n\
+        Rules are Rhai scripts under rules/ (each decides whether one response fires); \
+        scenarios are dated TOML files under scenarios/. `run` says what fires and why, \
+        `test` checks every scenario's [expect], `check` validates everything without evaluating.",
+    after_help = "Examples:\n  \
+        sanctions-trigger run scenarios/istanbul-2025-06-02.toml\n  \
+        sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
+        sanctions-trigger test\n  \
+        sanctions-trigger check rules/ scenarios/\n\n\
+        Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every verb takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder of rules (`*.rhai`, `lib/`, `responses.toml`)
+    #[arg(long, global = true, value_name = "DIR", default_value = "rules")]
+    pub rules: PathBuf,
+    /// Worker threads [default: the number of cores]
+    #[arg(short = 'j', long = "jobs", global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Rhai operations allowed per rule call (the deterministic bound)
+    #[arg(long, global = true, value_name = "N")]
+    pub max_operations: Option<u64>,
+    /// Wall-clock backstop per rule call, in milliseconds
+    #[arg(long, global = true, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl Global {
+    pub fn limits(&self) -> Limits {
+        let mut l = Limits::default();
+        if let Some(n) = self.max_operations {
+            l.max_operations = n;
+        }
+        if let Some(ms) = self.timeout_ms {
+            l.timeout = Duration::from_millis(ms);
+        }
+        l
+    }
+
+    pub fn jobs(&self) -> usize {
+        self.jobs.unwrap_or_else(crate::runner::default_jobs).max(1)
+    }
+
+    pub fn load_rules(&self) -> Arc<RuleSet> {
+        Arc::new(RuleSet::load(&self.rules, self.limits()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate scenarios: which responses fire, with rules and reasons
+    Run(run::RunArgs),
+    /// Check every scenario's expectations, like `cargo test`
+    Test(test::TestArgs),
+    /// Compile rules and validate scenarios and the catalogue, without evaluating
+    Check(check::CheckArgs),
+}
+
+pub fn main(cli: Cli) -> io::Result<Exit> {
+    match &cli.command {
+        Command::Run(a) => run::run(&cli.global, a),
+        Command::Test(a) => test::run(&cli.global, a),
+        Command::Check(a) => check::run(&cli.global, a),
+    }
+}
+
+/// Scenario paths, defaulting to `scenarios/`.
+pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// Whether to colour output on stderr.
+pub fn color_stderr() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
+}
+
+/// Prints diagnostics to stderr with source lines and carets.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    let color = color_stderr();
+    let mut err = io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}\n", d.render(color));
+    }
+}

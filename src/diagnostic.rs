@@ -1,0 +1,280 @@
+//! One diagnostic type for every problem found while loading or checking
+//! files: where it is (file, line, column, byte span), what is wrong, and
+//! what to do about it. Rendering with the source line and a caret lives
+//! here too, so every verb reports problems the same way.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+/// How bad a diagnostic is: errors make the run exit 2, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// The text of a file, kept so that diagnostics can show the offending line.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Arc<[usize]>,
+}
+
+impl SourceText {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        (line, col)
+    }
+
+    /// Byte offset of a 1-based line and column, clamped to the text.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        rest[..end]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(start + end, |(i, _)| start + i)
+    }
+
+    /// A diagnostic pointing at a byte span of this file.
+    pub fn diag(
+        &self,
+        severity: Severity,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let (line, column) = self.line_col(span.start);
+        Diagnostic {
+            severity,
+            file: Some(self.path.clone()),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+            help: None,
+            span: Some(span),
+            source: Some(self.text.clone()),
+        }
+    }
+
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        self.diag(Severity::Error, span, message)
+    }
+
+    /// A diagnostic at a 1-based line and column (as Rhai reports them).
+    pub fn error_at(&self, line: usize, column: usize, message: impl Into<String>) -> Diagnostic {
+        let start = self.offset(line, column);
+        let end = self.text[start..]
+            .char_indices()
+            .nth(1)
+            .map_or(self.text.len(), |(i, _)| start + i);
+        let mut d = self.error(start..end.max(start), message);
+        d.line = Some(line);
+        d.column = Some(column);
+        d
+    }
+}
+
+/// A problem with an input file, as shown to people and serialised for programs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    #[serde(skip)]
+    pub span: Option<Range<usize>>,
+    #[serde(skip)]
+    pub source: Option<Arc<str>>,
+}
+
+impl Diagnostic {
+    /// A diagnostic about a whole file (or no file), without a position.
+    pub fn new(severity: Severity, file: Option<&Path>, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            file: file.map(Path::to_path_buf),
+            line: None,
+            column: None,
+            message: message.into(),
+            help: None,
+            span: None,
+            source: None,
+        }
+    }
+
+    pub fn error(file: Option<&Path>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, file, message)
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a help line only when there is one.
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:col`, or as much of it as is known.
+    pub fn location(&self) -> String {
+        let mut s = self
+            .file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            s.push_str(&format!(":{l}:{c}"));
+        }
+        s
+    }
+
+    /// Renders the diagnostic with its source line and a caret.
+    pub fn render(&self, color: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let path = self.file.as_ref().map(|p| p.display().to_string());
+        let mut groups = Vec::new();
+        match (&self.source, &self.span, &path) {
+            (Some(src), Some(span), Some(path)) => {
+                let span = span.start.min(src.len())..span.end.min(src.len());
+                groups.push(
+                    level.clone().primary_title(self.message.as_str()).element(
+                        Snippet::source(&**src)
+                            .path(path.as_str())
+                            .fold(true)
+                            .annotation(AnnotationKind::Primary.span(span)),
+                    ),
+                );
+            }
+            _ => {
+                let title = match &path {
+                    Some(p) => format!("{}\n  --> {}", self.message, self.location_or(p.as_str())),
+                    None => self.message.clone(),
+                };
+                groups.push(Group::with_title(level.clone().primary_title(title)));
+            }
+        }
+        if let Some(help) = &self.help {
+            groups.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
+        }
+        renderer.render(&groups).to_string()
+    }
+
+    fn location_or(&self, path: &str) -> String {
+        if self.line.is_some() {
+            self.location()
+        } else {
+            path.to_string()
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loc = self.location();
+        if !loc.is_empty() {
+            write!(f, "{loc}: ")?;
+        }
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}: {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " (help: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The closest known name to a mistyped one, for a ``did you mean `x`?`` help.
+pub fn did_you_mean<'a>(typo: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(typo, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one_and_in_characters() {
+        let s = SourceText::new("x", "ab\nçd\n");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(3), (2, 1));
+        assert_eq!(s.line_col(5), (2, 2));
+        assert_eq!(s.offset(2, 2), 5);
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names_only() {
+        assert_eq!(
+            did_you_mean("as_off", ["as_of", "title"]).as_deref(),
+            Some("did you mean `as_of`?")
+        );
+        assert_eq!(did_you_mean("zzz", ["as_of", "title"]), None);
+    }
+
+    #[test]
+    fn rendering_shows_path_line_and_caret() {
+        let s = SourceText::new("rules/x.rhai", "let a = 1;\nlet b = ;\n");
+        let d = s.error_at(2, 9, "unexpected `;`");
+        let out = d.render(false);
+        assert!(out.contains("rules/x.rhai:2:9"), "{out}");
+        assert!(out.contains("let b = ;"), "{out}");
+        assert!(out.contains('^'), "{out}");
+    }
+}

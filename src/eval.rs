@@ -1,0 +1,363 @@
+//! Evaluating a rule set on a scenario at a judgement date. A [`Worker`]
+//! owns one Rhai engine and its own compiled rules (Rhai values are not
+//! `Send`, and a shared engine measured slower), and evaluates responses in
+//! dependency order so that `fired("x")` reads a finished verdict.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
+
+use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
+use crate::rules::{self, CompiledRule, RuleSet};
+use crate::sandbox;
+use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
+use crate::sandbox::context::{self, ResponseState};
+use crate::scenario::Scenario;
+
+/// One worker: an engine, the compiled rules, and the rule set they came from.
+pub struct Worker {
+    engine: Engine,
+    compiled: Vec<Option<CompiledRule>>,
+    set: Arc<RuleSet>,
+}
+
+/// A rule's verdict, or the error it raised.
+enum Verdict {
+    Fires(Option<String>, serde_json::Value),
+    Quiet(Option<String>, serde_json::Value),
+    Error(RuleError),
+}
+
+impl Worker {
+    pub fn new(set: Arc<RuleSet>) -> Worker {
+        let (engine, compiled) = rules::compile(&set);
+        Worker {
+            engine,
+            compiled,
+            set,
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.set
+    }
+
+    /// Evaluates every rule on a scenario, as of a date.
+    pub fn evaluate(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) -> Outcome {
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of,
+        };
+        context::with(|c| c.responses.clear());
+        let mut responses = Vec::with_capacity(self.set.plan.len());
+        let mut errors = Vec::new();
+        for (response, rule_ix) in &self.set.plan {
+            let mut verdicts = Vec::with_capacity(rule_ix.len());
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let rule = &self.set.rules[i];
+                let (verdict, trace) = self.call(i, &view);
+                let v = match verdict {
+                    Verdict::Fires(reason, details) => {
+                        any_fires = true;
+                        RuleVerdict {
+                            id: rule.id.clone(),
+                            status: Status::Fires,
+                            fires: true,
+                            reason,
+                            details,
+                            trace,
+                        }
+                    }
+                    Verdict::Quiet(reason, details) => RuleVerdict {
+                        id: rule.id.clone(),
+                        status: Status::Quiet,
+                        fires: false,
+                        reason,
+                        details,
+                        trace,
+                    },
+                    Verdict::Error(e) => {
+                        any_error = true;
+                        let v = RuleVerdict {
+                            id: rule.id.clone(),
+                            status: Status::Error,
+                            fires: false,
+                            reason: Some(e.message.clone()),
+                            details: serde_json::Value::Null,
+                            trace,
+                        };
+                        errors.push(e);
+                        v
+                    }
+                };
+                verdicts.push(v);
+            }
+            let (status, state) = if any_fires {
+                (Status::Fires, ResponseState::Fires)
+            } else if any_error {
+                (Status::Error, ResponseState::Error)
+            } else {
+                (Status::Quiet, ResponseState::Quiet)
+            };
+            context::with(|c| c.responses.insert(response.clone(), state));
+            responses.push(ResponseOutcome {
+                id: response.clone(),
+                status,
+                fires: any_fires,
+                rules: verdicts,
+            });
+        }
+        responses.sort_by(|a, b| a.id.cmp(&b.id));
+        let fired = responses
+            .iter()
+            .filter(|r| r.fires)
+            .map(|r| r.id.clone())
+            .collect();
+        Outcome {
+            id: scenario.id.clone(),
+            file: scenario.file.clone(),
+            title: scenario.title.clone(),
+            as_of,
+            fired,
+            responses,
+            errors,
+        }
+    }
+
+    fn call(&self, i: usize, view: &ScenarioView) -> (Verdict, Vec<String>) {
+        let rule = &self.set.rules[i];
+        if let Some(e) = &rule.broken {
+            return (Verdict::Error(e.clone()), Vec::new());
+        }
+        let Some(c) = &self.compiled[i] else {
+            let e = RuleError {
+                rule: rule.id.clone(),
+                file: rule.path().to_path_buf(),
+                line: None,
+                column: None,
+                message: "rule did not compile in this worker".into(),
+                kind: ErrorKind::Compile,
+            };
+            return (Verdict::Error(e), Vec::new());
+        };
+        let deadline = Instant::now() + self.set.limits.timeout;
+        context::with(|ctx| {
+            ctx.consts = Some(c.consts.clone());
+            ctx.deadline = Some(deadline);
+            ctx.trace.clear();
+        });
+        let mut scope = Scope::new();
+        let options = CallFnOptions::new()
+            .eval_ast(c.has_imports)
+            .rewind_scope(true);
+        let result = self.engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut scope,
+            &c.ast,
+            "fires",
+            (Dynamic::from(view.clone()),),
+        );
+        let trace = context::with(|ctx| {
+            ctx.consts = None;
+            ctx.deadline = None;
+            std::mem::take(&mut ctx.trace)
+        });
+        let verdict = match result {
+            Ok(v) => interpret(v).unwrap_or_else(|msg| {
+                Verdict::Error(RuleError {
+                    rule: rule.id.clone(),
+                    file: rule.path().to_path_buf(),
+                    line: None,
+                    column: None,
+                    message: msg,
+                    kind: ErrorKind::Verdict,
+                })
+            }),
+            Err(e) => Verdict::Error(self.error(i, &e)),
+        };
+        (verdict, trace)
+    }
+
+    /// Turns a Rhai error into a rule error at the innermost position, in the
+    /// file of the script (rule or helper) where it happened.
+    fn error(&self, i: usize, err: &EvalAltResult) -> RuleError {
+        let rule = &self.set.rules[i];
+        let mut source: Option<&str> = None;
+        let mut e = err;
+        loop {
+            match e {
+                EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
+                    if !src.is_empty() {
+                        source = Some(src);
+                    }
+                    e = inner;
+                }
+                EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
+                _ => break,
+            }
+        }
+        let file: PathBuf = match source {
+            Some(s) if s.starts_with("lib/") => self.set.dir.join(format!("{s}.rhai")),
+            _ => rule.path().to_path_buf(),
+        };
+        let kind = match e {
+            EvalAltResult::ErrorTooManyOperations(_) => ErrorKind::Limit,
+            EvalAltResult::ErrorStackOverflow(_)
+            | EvalAltResult::ErrorDataTooLarge(..)
+            | EvalAltResult::ErrorTooManyVariables(_)
+            | EvalAltResult::ErrorTooManyModules(_) => ErrorKind::Limit,
+            EvalAltResult::ErrorTerminated(..) => ErrorKind::Timeout,
+            _ => ErrorKind::Runtime,
+        };
+        let limits = &self.set.limits;
+        let message = match e {
+            EvalAltResult::ErrorTooManyOperations(_) => format!(
+                "stopped after {} operations (a loop that never ends?); raise the limit with `--max-operations`",
+                limits.max_operations
+            ),
+            EvalAltResult::ErrorStackOverflow(_) => format!(
+                "stopped at {} nested calls (runaway recursion?)",
+                limits.max_call_levels
+            ),
+            EvalAltResult::ErrorTerminated(..) => format!(
+                "stopped after the {} ms time limit; raise it with `--timeout-ms`",
+                limits.timeout.as_millis()
+            ),
+            other => sandbox::error_message(other),
+        };
+        let pos = e.position();
+        RuleError {
+            rule: rule.id.clone(),
+            file,
+            line: pos.line(),
+            column: pos.position(),
+            message,
+            kind,
+        }
+    }
+}
+
+/// What `fires` returned, as a verdict; anything else is an error message.
+fn interpret(v: Dynamic) -> Result<Verdict, String> {
+    let none = serde_json::Value::Null;
+    if let Ok(b) = v.as_bool() {
+        return Ok(if b {
+            Verdict::Fires(None, none)
+        } else {
+            Verdict::Quiet(None, none)
+        });
+    }
+    if v.is_string() {
+        let s = v.into_immutable_string().map_err(str::to_string)?;
+        return Ok(Verdict::Fires(Some(s.to_string()), none));
+    }
+    if let Some(q) = v.clone().try_cast::<Quiet>() {
+        let reason = (!q.0.is_empty()).then_some(q.0);
+        return Ok(Verdict::Quiet(reason, none));
+    }
+    if v.is_map() {
+        let m = v.cast::<Map>();
+        let fires =
+            match m.get("fires").map(|f| f.as_bool()) {
+                Some(Ok(b)) => b,
+                Some(Err(t)) => {
+                    return Err(format!(
+                        "`fires` returned a map whose `fires` is {t}, not a bool"
+                    ));
+                }
+                None => return Err(
+                    "`fires` returned a map without `fires`; add `fires: true` or `fires: false`"
+                        .into(),
+                ),
+            };
+        for k in m.keys() {
+            if !["fires", "reason", "details"].contains(&k.as_str()) {
+                return Err(format!(
+                    "`fires` returned a map with an unknown key `{k}`; the keys are `fires`, `reason`, `details`"
+                ));
+            }
+        }
+        let reason = match m.get("reason") {
+            None => None,
+            Some(r) if r.is_unit() => None,
+            Some(r) if r.is_string() => Some(r.to_string()),
+            Some(r) => {
+                return Err(format!(
+                    "`reason` must be a string, found {}",
+                    r.type_name()
+                ));
+            }
+        };
+        let details = m
+            .get("details")
+            .map(to_json)
+            .unwrap_or(serde_json::Value::Null);
+        return Ok(if fires {
+            Verdict::Fires(reason, details)
+        } else {
+            Verdict::Quiet(reason, details)
+        });
+    }
+    let what = if v.is_unit() {
+        "`()` (an `if` without `else` as the last expression?)".to_string()
+    } else {
+        format!("a value of type {}", v.type_name())
+    };
+    Err(format!(
+        "`fires` returned {what}, not a verdict; end `fires` with `false`, `true`, a reason string or `quiet(\"why\")`"
+    ))
+}
+
+/// Rule-made values as JSON, for `details`.
+fn to_json(v: &Dynamic) -> serde_json::Value {
+    use serde_json::Value as J;
+    if v.is_unit() {
+        J::Null
+    } else if let Ok(b) = v.as_bool() {
+        J::Bool(b)
+    } else if let Ok(i) = v.as_int() {
+        J::from(i)
+    } else if let Ok(f) = v.as_float() {
+        J::from(f)
+    } else if v.is_string() {
+        J::String(v.to_string())
+    } else if v.is_array() {
+        J::Array(
+            v.read_lock::<rhai::Array>()
+                .map(|a| a.iter().map(to_json).collect())
+                .unwrap_or_default(),
+        )
+    } else if v.is_map() {
+        let obj: serde_json::Map<String, J> = v
+            .read_lock::<Map>()
+            .map(|m| {
+                let sorted: std::collections::BTreeMap<_, _> = m.iter().collect();
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), to_json(v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        J::Object(obj)
+    } else if let Some(d) = v.read_lock::<Date>() {
+        J::String(d.0.to_string())
+    } else if let Some(r) = v.read_lock::<Record>() {
+        serde_json::to_value(&*r.0).unwrap_or(J::Null)
+    } else {
+        J::String(v.to_string())
+    }
+}
+
+/// Cached per-thread results are keyed by response id; this makes sure a
+/// worker never carries one scenario's verdicts into the next.
+pub fn reset_thread_state() {
+    context::with(|c| {
+        c.responses = HashMap::new();
+        c.trace.clear();
+    });
+}

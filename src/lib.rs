@@ -1,0 +1,21 @@
+//! sanctions-trigger: a rules engine for policy triggers.
+//!
+//! Rules are small Rhai scripts (`rules/**/*.rhai`) that each decide whether
+//! one policy response fires; scenarios are dated TOML files. The library
+//! loads both ([`rules::RuleSet`], [`scenario::load_file`]), evaluates every
+//! rule on every scenario at a judgement date ([`eval::Worker`],
+//! [`runner`]), and reports outcomes ([`outcome`], [`report`]). The
+//! `sanctions-trigger` binary is a thin layer over these calls.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod eval;
+pub mod files;
+pub mod outcome;
+pub mod report;
+pub mod rules;
+pub mod runner;
+pub mod sandbox;
+pub mod scenario;
+pub mod suite;
+pub mod value;

@@ -1,0 +1,522 @@
+//! The rule library: every `.rhai` file under the rules folder except
+//! `lib/` is a rule (its id is its path without `.rhai`), `lib/` holds
+//! helpers, and `responses.toml` is the catalogue. Loading compiles and
+//! checks everything once, collects every problem as a diagnostic, and
+//! orders responses so that `fired("x")` always reads a finished verdict.
+//! A [`RuleSet`] is plain data (`Send + Sync`); each worker thread turns it
+//! into its own engine and compiled scripts with [`compile`].
+
+mod analyze;
+pub mod catalogue;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rhai::module_resolvers::StaticModuleResolver;
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, Scope};
+
+use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
+use crate::files;
+use crate::outcome::{ErrorKind, RuleError};
+use crate::sandbox::{self, Limits, context::Consts};
+use crate::scenario::read_text;
+pub use catalogue::{Catalogue, Response};
+
+/// A helper script under `lib/`, imported as `import "lib/name" as x;`.
+#[derive(Debug, Clone)]
+pub struct Helper {
+    /// The import path: `lib/talks`.
+    pub name: String,
+    pub source: SourceText,
+    pub fired: Vec<String>,
+}
+
+/// A rule: one script deciding whether one response fires.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub source: SourceText,
+    pub response: String,
+    /// `const SOURCE`: the commitment the rule encodes.
+    pub cite: Option<String>,
+    /// The leading `//!` lines.
+    pub description: String,
+    pub imports: Vec<String>,
+    /// Responses this rule reads with `fired`, its helpers' included.
+    pub depends_on: BTreeSet<String>,
+    /// Event kinds the rule names literally (`s.latest("talks")`), with
+    /// their 1-based line and column, for `check`'s typo warnings.
+    pub kinds: Vec<(String, usize, usize)>,
+    /// Set when the rule could not be loaded: every evaluation reports it.
+    pub broken: Option<RuleError>,
+}
+
+impl Rule {
+    pub fn path(&self) -> &Path {
+        &self.source.path
+    }
+}
+
+/// Everything loaded from a rules folder.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub dir: PathBuf,
+    pub catalogue: Catalogue,
+    pub helpers: Vec<Helper>,
+    /// Sorted by id.
+    pub rules: Vec<Rule>,
+    /// Responses in evaluation order, each with the indices of its rules.
+    pub plan: Vec<(String, Vec<usize>)>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub limits: Limits,
+}
+
+impl RuleSet {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Loads, compiles and checks a rules folder.
+    pub fn load(dir: &Path, limits: Limits) -> RuleSet {
+        let mut diags = Vec::new();
+        let (catalogue, d) = Catalogue::load(&dir.join("responses.toml"));
+        diags.extend(d);
+        let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+
+        let read = |path: &Path, diags: &mut Vec<Diagnostic>| -> Option<SourceText> {
+            // A symlink may not lead out of the rules folder.
+            match path.canonicalize() {
+                Ok(c) if !c.starts_with(&canonical_dir) => {
+                    diags.push(Diagnostic::error(
+                        Some(path),
+                        "script is a link to a file outside the rules folder",
+                    ));
+                    return None;
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        Some(path),
+                        format!("cannot read file: {e}"),
+                    ));
+                    return None;
+                }
+                Ok(_) => {}
+            }
+            match read_text(path) {
+                Ok(t) => Some(SourceText::new(path, t)),
+                Err(d) => {
+                    diags.push(d);
+                    None
+                }
+            }
+        };
+
+        let (helper_files, d) = if dir.join("lib").is_dir() {
+            files::walk(&dir.join("lib"), "rhai", &|_| false)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        diags.extend(d);
+        let (rule_files, d) = files::walk(dir, "rhai", &|id| id == "lib");
+        diags.extend(d);
+        if rule_files.is_empty() && dir.is_dir() {
+            diags.push(
+                Diagnostic::new(Severity::Warning, Some(dir), "no rules found").with_help(
+                    "add a `.rhai` file with `const RESPONSE = \"…\";` and `fn fires(s)`",
+                ),
+            );
+        } else if !dir.is_dir() {
+            diags.push(
+                Diagnostic::error(Some(dir), "rules folder not found")
+                    .with_help("pass `--rules DIR`"),
+            );
+        }
+
+        // Helpers first: rules import them.
+        let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
+        let mut helpers = Vec::new();
+        let mut resolver = StaticModuleResolver::new();
+        for (path, id) in helper_files {
+            let Some(source) = read(&path, &mut diags) else {
+                continue;
+            };
+            let name = format!("lib/{id}");
+            match compile_helper(&engine, &name, &source) {
+                Ok((module, a)) => {
+                    let mut bad = false;
+                    for p in &a.problems {
+                        bad = true;
+                        diags.push(
+                            source
+                                .error_at(p.line, p.column, &p.message)
+                                .with_help_opt(p.help.clone()),
+                        );
+                    }
+                    if !a.imports.is_empty() {
+                        bad = true;
+                        diags.push(
+                            source
+                                .error_at(1, 1, "helpers cannot import other helpers")
+                                .with_help("import both from the rule instead"),
+                        );
+                    }
+                    if !bad {
+                        resolver.insert(name.clone(), module);
+                        helpers.push(Helper {
+                            name,
+                            source,
+                            fired: a.fired,
+                        });
+                    }
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        engine.set_module_resolver(resolver);
+
+        let mut rules = Vec::new();
+        for (path, id) in rule_files {
+            let Some(source) = read(&path, &mut diags) else {
+                continue;
+            };
+            let ast = match engine.compile(&*source.text) {
+                Ok(ast) => ast,
+                Err(e) => {
+                    let (line, col) = (e.1.line().unwrap_or(1), e.1.position().unwrap_or(1));
+                    diags.push(source.error_at(line, col, e.0.to_string()));
+                    continue;
+                }
+            };
+            let a = analyze::analyze(&ast, &source.text, true);
+            let description = source
+                .text
+                .lines()
+                .take_while(|l| l.trim_start().starts_with("//!"))
+                .map(|l| l.trim_start().trim_start_matches("//!").trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut problems: Vec<Diagnostic> = a
+                .problems
+                .iter()
+                .map(|p| {
+                    source
+                        .error_at(p.line, p.column, &p.message)
+                        .with_help_opt(p.help.clone())
+                })
+                .collect();
+            let mut depends_on: BTreeSet<String> = a.fired.iter().cloned().collect();
+            for imp in &a.imports {
+                match helpers.iter().find(|h| &h.name == imp) {
+                    Some(h) => depends_on.extend(h.fired.iter().cloned()),
+                    None => {
+                        let (line, column) = find_text(&source.text, imp);
+                        let msg = if imp.contains("..")
+                            || imp.starts_with('/')
+                            || !imp.starts_with("lib/")
+                        {
+                            format!(
+                                "`import \"{imp}\"` is outside the rules' `lib/` folder; rules may import only `lib/…` helpers"
+                            )
+                        } else {
+                            format!(
+                                "no helper `{imp}` (looked for `{}`)",
+                                dir.join(format!("{imp}.rhai")).display()
+                            )
+                        };
+                        problems.push(source.error_at(line, column, msg).with_help_opt(
+                            did_you_mean(imp, helpers.iter().map(|h| h.name.as_str())),
+                        ));
+                    }
+                }
+            }
+            let response = a.response.clone().unwrap_or_default();
+            if !response.is_empty()
+                && catalogue.get(&response).is_none()
+                && catalogue.source.is_some()
+            {
+                let (line, column) = find_text(&source.text, &format!("\"{response}\""));
+                problems.push(
+                    source
+                        .error_at(line, column, format!("unknown response `{response}`"))
+                        .with_help(did_you_mean(&response, catalogue.ids()).unwrap_or_else(|| {
+                            format!(
+                                "add `[{response}]` to {}",
+                                dir.join("responses.toml").display()
+                            )
+                        })),
+                );
+            }
+            for dep in &depends_on {
+                if catalogue.get(dep).is_none() && catalogue.source.is_some() {
+                    let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
+                    problems.push(
+                        source
+                            .error_at(
+                                line,
+                                column,
+                                format!("`fired(\"{dep}\")` names an unknown response"),
+                            )
+                            .with_help_opt(did_you_mean(dep, catalogue.ids())),
+                    );
+                }
+            }
+            if problems.is_empty()
+                && let Err(e) = compile_rule(&engine, &id, &source)
+            {
+                problems.push(e);
+            }
+            let broken = problems.first().map(|d| RuleError {
+                rule: id.clone(),
+                file: path.clone(),
+                line: d.line,
+                column: d.column,
+                message: format!("rule did not load: {}", d.message),
+                kind: ErrorKind::Compile,
+            });
+            diags.extend(problems);
+            if response.is_empty() {
+                continue;
+            }
+            rules.push(Rule {
+                id,
+                source,
+                response,
+                cite: a.cite,
+                description,
+                imports: a.imports,
+                depends_on,
+                kinds: a.kinds,
+                broken,
+            });
+        }
+
+        let plan = plan(&mut rules, &mut diags);
+        RuleSet {
+            dir: dir.to_path_buf(),
+            catalogue,
+            helpers,
+            rules,
+            plan,
+            diagnostics: diags,
+            limits,
+        }
+    }
+}
+
+/// 1-based line and column of the first occurrence of `needle`.
+fn find_text(text: &str, needle: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, l[..c].chars().count() + 1)))
+        .unwrap_or((1, 1))
+}
+
+/// Orders responses so that each comes after those its rules read with
+/// `fired`. Rules caught in a cycle are marked broken.
+fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usize>)> {
+    let mut by_response: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        by_response.entry(r.response.clone()).or_default().push(i);
+    }
+    let deps: BTreeMap<&str, BTreeSet<&str>> = by_response
+        .iter()
+        .map(|(resp, ix)| {
+            let d = ix
+                .iter()
+                .flat_map(|&i| rules[i].depends_on.iter().map(String::as_str))
+                .filter(|d| by_response.contains_key(*d))
+                .collect();
+            (resp.as_str(), d)
+        })
+        .collect();
+    // Depth-first, in sorted order, so the plan is deterministic.
+    let mut order: Vec<String> = Vec::new();
+    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
+    let mut cyclic: BTreeSet<String> = BTreeSet::new();
+    fn visit<'a>(
+        n: &'a str,
+        deps: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+        state: &mut HashMap<&'a str, u8>,
+        stack: &mut Vec<&'a str>,
+        order: &mut Vec<String>,
+        cyclic: &mut BTreeSet<String>,
+        cycles: &mut Vec<Vec<String>>,
+    ) {
+        match state.get(n) {
+            Some(2) => return,
+            Some(1) => {
+                let start = stack.iter().position(|s| *s == n).unwrap_or(0);
+                let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
+                cyclic.extend(cycle.iter().cloned());
+                cycle.push(n.to_string());
+                cycles.push(cycle);
+                return;
+            }
+            _ => {}
+        }
+        state.insert(n, 1);
+        stack.push(n);
+        for d in deps.get(n).into_iter().flatten() {
+            visit(d, deps, state, stack, order, cyclic, cycles);
+        }
+        stack.pop();
+        state.insert(n, 2);
+        order.push(n.to_string());
+    }
+    let mut cycles = Vec::new();
+    for n in deps.keys() {
+        visit(
+            n,
+            &deps,
+            &mut state,
+            &mut Vec::new(),
+            &mut order,
+            &mut cyclic,
+            &mut cycles,
+        );
+    }
+    for cycle in cycles {
+        let shown = cycle
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" → ");
+        for (i, r) in rules.iter_mut().enumerate() {
+            let in_cycle =
+                cycle.contains(&r.response) && r.depends_on.iter().any(|d| cycle.contains(d));
+            if in_cycle && r.broken.is_none() {
+                let dep = r
+                    .depends_on
+                    .iter()
+                    .find(|d| cycle.contains(d))
+                    .cloned()
+                    .unwrap_or_default();
+                let (line, column) = find_text(&r.source.text, &format!("\"{dep}\""));
+                let d = r
+                    .source
+                    .error_at(line, column, format!("`fired` cycle: {shown}"))
+                    .with_help("a response cannot depend on itself, directly or through others");
+                r.broken = Some(RuleError {
+                    rule: r.id.clone(),
+                    file: r.source.path.clone(),
+                    line: Some(line),
+                    column: Some(column),
+                    message: format!("rule did not load: `fired` cycle: {shown}"),
+                    kind: ErrorKind::Compile,
+                });
+                let _ = i;
+                diags.push(d);
+            }
+        }
+    }
+    let _ = cyclic;
+    order
+        .into_iter()
+        .map(|resp| {
+            let ix = by_response.remove(&resp).unwrap_or_default();
+            (resp, ix)
+        })
+        .collect()
+}
+
+/// A rule compiled for one engine, with its top-level constants.
+pub struct CompiledRule {
+    pub ast: AST,
+    pub consts: Consts,
+    /// Rules that import need their top level run on each call (Rhai keeps
+    /// imports in the call's global state); others skip it.
+    pub has_imports: bool,
+}
+
+fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic {
+    let inner = e.unwrap_inner();
+    let pos = inner.position();
+    let msg = sandbox::error_message(inner);
+    source.error_at(
+        pos.line().unwrap_or(1),
+        pos.position().unwrap_or(1),
+        format!("{what}: {msg}"),
+    )
+}
+
+fn compile_helper(
+    engine: &Engine,
+    name: &str,
+    source: &SourceText,
+) -> Result<(Module, analyze::Analysis), Diagnostic> {
+    let mut ast = engine.compile(&*source.text).map_err(|e| {
+        source.error_at(
+            e.1.line().unwrap_or(1),
+            e.1.position().unwrap_or(1),
+            e.0.to_string(),
+        )
+    })?;
+    ast.set_source(name);
+    let a = analyze::analyze(&ast, &source.text, false);
+    let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+        .map_err(|e| rhai_error(source, &e, "helper failed while loading"))?;
+    Ok((module, a))
+}
+
+/// Compiles a rule and runs its top level once to collect its constants.
+pub fn compile_rule(
+    engine: &Engine,
+    id: &str,
+    source: &SourceText,
+) -> Result<CompiledRule, Diagnostic> {
+    let mut ast = engine.compile(&*source.text).map_err(|e| {
+        source.error_at(
+            e.1.line().unwrap_or(1),
+            e.1.position().unwrap_or(1),
+            e.0.to_string(),
+        )
+    })?;
+    ast.set_source(id);
+    let mut scope = Scope::new();
+    engine
+        .run_ast_with_scope(&mut scope, &ast)
+        .map_err(|e| rhai_error(source, &e, "rule failed while loading"))?;
+    let consts: HashMap<String, Dynamic> = scope
+        .iter_raw()
+        .filter(|(_, is_const, _)| *is_const)
+        .map(|(name, _, v)| (name.to_string(), v.clone()))
+        .collect();
+    let has_imports = ast
+        .statements()
+        .iter()
+        .any(|s| matches!(s, rhai::Stmt::Import(..)));
+    Ok(CompiledRule {
+        ast,
+        consts: Rc::new(consts),
+        has_imports,
+    })
+}
+
+/// A worker's own engine and compiled rules (index-aligned with
+/// `RuleSet::rules`; `None` for rules that are broken).
+pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
+    let mut engine = sandbox::engine(&set.limits, StaticModuleResolver::new());
+    let mut resolver = StaticModuleResolver::new();
+    for h in &set.helpers {
+        if let Ok((m, _)) = compile_helper(&engine, &h.name, &h.source) {
+            resolver.insert(h.name.clone(), m);
+        }
+    }
+    engine.set_module_resolver(resolver);
+    let rules = set
+        .rules
+        .iter()
+        .map(|r| {
+            if r.broken.is_some() {
+                return None;
+            }
+            compile_rule(&engine, &r.id, &r.source).ok()
+        })
+        .collect();
+    (engine, rules)
+}

@@ -1,0 +1,67 @@
+//! Finding scenario files: a PATH may be a file or a folder (searched
+//! recursively, in sorted order, hidden entries skipped). A scenario's
+//! default id is its path under the folder given, without `.toml`; a file
+//! given directly is known by its stem.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+use crate::files;
+
+/// A scenario file to load, with the id it gets unless it names its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioFile {
+    pub path: PathBuf,
+    pub id: String,
+}
+
+/// Lists the scenario files under the given paths, in a deterministic order.
+/// Problems (a missing path, an unreadable folder) are diagnostics; the
+/// files that could be found are still returned.
+pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    let mut diags = Vec::new();
+    for root in paths {
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_dir() => {
+                let (f, d) = files::walk(root, "toml", &|_| false);
+                found.extend(f.into_iter().map(|(path, id)| ScenarioFile { path, id }));
+                diags.extend(d);
+            }
+            Ok(_) => found.push(ScenarioFile {
+                path: root.clone(),
+                id: root
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            }),
+            Err(e) => diags.push(Diagnostic::error(
+                Some(root),
+                format!("cannot read scenario path: {e}"),
+            )),
+        }
+    }
+    let mut seen = BTreeSet::new();
+    found.retain(|f| seen.insert(f.path.clone()));
+    (found, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_paths_under_the_folder_without_extension() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let sub = dir.path().join("us");
+        std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(sub.join("ultimatum.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("a.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("notes.md"), "").unwrap_or_else(|e| panic!("{e}"));
+        let (files, diags) = discover(&[dir.path().to_path_buf()]);
+        assert!(diags.is_empty());
+        let ids: Vec<_> = files.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["a", "us/ultimatum"]);
+    }
+}

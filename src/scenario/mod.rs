@@ -1,0 +1,153 @@
+//! Scenarios: a dated situation (facts, actors, events) plus what the
+//! analyst expects to fire. A scenario is parsed once into an immutable
+//! value that every rule reads through `Arc`s; events are sorted by date
+//! and indexed by kind so that the rule API's queries are slices, not scans.
+
+mod discover;
+mod parse;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::diagnostic::SourceText;
+use crate::value::Table;
+
+pub use discover::{ScenarioFile, discover};
+pub(crate) use parse::read_text;
+pub use parse::{load_file, parse_str};
+
+/// One dated event of a scenario.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: Arc<str>,
+    pub date: NaiveDate,
+    pub id: Option<String>,
+    /// Every field of the event, `kind` and `date` included, as rules see it.
+    pub fields: Arc<Table>,
+    /// Byte span of the event's table in its file.
+    pub span: Range<usize>,
+}
+
+/// A name in an expectation list, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub span: Range<usize>,
+}
+
+/// `fires` / `not_fires` / `exactly`, judged at one date.
+#[derive(Debug, Clone, Default)]
+pub struct ExpectSet {
+    pub fires: Vec<Named>,
+    pub not_fires: Vec<Named>,
+    pub exactly: Option<(Vec<Named>, Range<usize>)>,
+}
+
+impl ExpectSet {
+    pub fn is_empty(&self) -> bool {
+        self.fires.is_empty() && self.not_fires.is_empty() && self.exactly.is_none()
+    }
+}
+
+/// An `[[expect.at]]` entry.
+#[derive(Debug, Clone)]
+pub struct ExpectAt {
+    pub date: NaiveDate,
+    pub set: ExpectSet,
+    pub span: Range<usize>,
+}
+
+/// Everything under `[expect]`.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    pub set: ExpectSet,
+    pub rules_fire: Vec<Named>,
+    pub rules_quiet: Vec<Named>,
+    pub at: Vec<ExpectAt>,
+    pub first_fire: Vec<(Named, NaiveDate)>,
+    /// Span of the `[expect]` table, for reports.
+    pub span: Option<Range<usize>>,
+}
+
+impl Expectations {
+    /// Whether the scenario states anything to check.
+    pub fn any(&self) -> bool {
+        !self.set.is_empty()
+            || !self.rules_fire.is_empty()
+            || !self.rules_quiet.is_empty()
+            || !self.at.is_empty()
+            || !self.first_fire.is_empty()
+    }
+
+    /// Every response id named anywhere, for validation.
+    pub fn response_names(&self) -> impl Iterator<Item = &Named> {
+        let sets = std::iter::once(&self.set).chain(self.at.iter().map(|a| &a.set));
+        sets.flat_map(|s| {
+            s.fires
+                .iter()
+                .chain(&s.not_fires)
+                .chain(s.exactly.iter().flat_map(|(v, _)| v))
+        })
+        .chain(self.first_fire.iter().map(|(n, _)| n))
+    }
+}
+
+/// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`.
+#[derive(Debug)]
+pub struct Scenario {
+    pub id: String,
+    pub file: PathBuf,
+    pub source: SourceText,
+    pub title: String,
+    pub description: Option<String>,
+    /// The default judgement date: `as_of`, or the last event's date.
+    pub as_of: NaiveDate,
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub meta: Arc<Table>,
+    pub facts: Arc<Table>,
+    pub actors: Arc<Table>,
+    /// Sorted by date; events of one day keep their order in the file.
+    pub events: Vec<Event>,
+    by_kind: HashMap<Arc<str>, Vec<u32>>,
+    pub expect: Expectations,
+}
+
+impl Scenario {
+    fn index(&mut self) {
+        self.by_kind.clear();
+        for (i, e) in self.events.iter().enumerate() {
+            self.by_kind
+                .entry(e.kind.clone())
+                .or_default()
+                .push(i as u32);
+        }
+    }
+
+    /// How many events are visible at a judgement date (a prefix of `events`).
+    pub fn visible(&self, as_of: NaiveDate) -> usize {
+        self.events.partition_point(|e| e.date <= as_of)
+    }
+
+    /// Indices into `events` of the visible events of one kind, in date order.
+    pub fn of_kind(&self, kind: &str, as_of: NaiveDate) -> &[u32] {
+        match self.by_kind.get(kind) {
+            Some(ix) => &ix[..ix.partition_point(|&i| self.events[i as usize].date <= as_of)],
+            None => &[],
+        }
+    }
+
+    /// Every event kind in the scenario.
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.by_kind.keys().map(|k| &**k)
+    }
+
+    /// The first event's date, if any.
+    pub fn first_date(&self) -> Option<NaiveDate> {
+        self.events.first().map(|e| e.date)
+    }
+}

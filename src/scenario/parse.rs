@@ -1,0 +1,777 @@
+//! TOML → [`Scenario`], keeping byte spans so that every problem is reported
+//! at its file, line and column. Unknown keys are errors with a
+//! did-you-mean: a typo must never silently change a judgement. Variants
+//! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use toml::value::Datetime;
+
+use super::{Event, ExpectAt, ExpectSet, Expectations, Named, Scenario};
+use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+use crate::value::{Table, Value};
+
+const TOP_KEYS: &[&str] = &["scenario", "facts", "actors", "events", "expect", "drop"];
+const SCENARIO_KEYS: &[&str] = &[
+    "title",
+    "id",
+    "as_of",
+    "description",
+    "sources",
+    "tags",
+    "extends",
+    "meta",
+];
+const EXPECT_KEYS: &[&str] = &["fires", "not_fires", "exactly", "rules", "first_fire", "at"];
+const EXPECT_AT_KEYS: &[&str] = &["date", "fires", "not_fires", "exactly"];
+const EXPECT_RULES_KEYS: &[&str] = &["fire", "quiet"];
+/// Deepest `extends` chain followed before assuming something is wrong.
+const MAX_EXTENDS: usize = 32;
+
+type Item<'i> = Spanned<DeValue<'i>>;
+
+/// Loads a scenario file. `id` is the id it gets when `[scenario] id` is absent.
+pub fn load_file(path: &Path, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut chain = Vec::new();
+    let raw = load_raw(path, &mut chain)?;
+    build(raw, id)
+}
+
+/// Parses scenario text (no `extends` allowed unless the base exists on disk).
+pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut chain = Vec::new();
+    let raw = parse_raw(SourceText::new(path, text), &mut chain)?;
+    build(raw, id)
+}
+
+/// Reads a file as UTF-8 text, without a byte-order mark.
+pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(Some(path), format!("cannot read file: {e}")))?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let src = SourceText::new(path, valid);
+            let (line, column) = src.line_col(at);
+            let mut d = Diagnostic::error(Some(path), "file is not valid UTF-8")
+                .with_help("save the file as UTF-8");
+            d.line = Some(line);
+            d.column = Some(column);
+            Err(d)
+        }
+    }
+}
+
+/// A scenario file before variants are merged and defaults applied.
+struct Raw {
+    source: SourceText,
+    title: Option<String>,
+    id: Option<String>,
+    as_of: Option<NaiveDate>,
+    description: Option<String>,
+    sources: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+    meta: Table,
+    facts: Table,
+    actors: Table,
+    events: Vec<Event>,
+    expect: Expectations,
+}
+
+fn load_raw(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+    let text = read_text(path).map_err(|d| vec![d])?;
+    parse_raw(SourceText::new(path, text), chain)
+}
+
+fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+    let text = source.text.clone();
+    let doc = DeTable::parse(&text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let msg = e.message().trim().to_string();
+        vec![source.error(span, format!("invalid TOML: {msg}"))]
+    })?;
+    let mut p = Parser {
+        src: &source,
+        diags: Vec::new(),
+    };
+    let mut raw = Raw {
+        source: source.clone(),
+        title: None,
+        id: None,
+        as_of: None,
+        description: None,
+        sources: None,
+        tags: None,
+        meta: Table::new("scenario meta"),
+        facts: Table::new(format!("facts ({})", source.path.display())),
+        actors: Table::new(format!("actors ({})", source.path.display())),
+        events: Vec::new(),
+        expect: Expectations::default(),
+    };
+    let mut extends = None;
+    let mut drops = Vec::new();
+    let doc = doc.get_ref();
+    for (key, item) in doc.iter() {
+        match key.get_ref().as_ref() {
+            "scenario" => {
+                if let Some(t) = p.table(item, "scenario") {
+                    extends = p.scenario_table(t, &mut raw);
+                }
+            }
+            "facts" => {
+                if let Some(t) = p.table(item, "facts") {
+                    raw.facts = p.convert_table(t, raw.facts.label.clone());
+                }
+            }
+            "actors" => {
+                if let Some(t) = p.table(item, "actors") {
+                    for (k, v) in t.iter() {
+                        let name = k.get_ref().as_ref();
+                        let label = format!("actor `{name}` ({})", p.loc(v.span()));
+                        if let Some(at) = p.table(v, &format!("actors.{name}")) {
+                            let table = p.convert_table(at, label.into());
+                            raw.actors.set(name.into(), Value::Table(Arc::new(table)));
+                        }
+                    }
+                }
+            }
+            "events" => {
+                for (i, ev) in p.array(item, "events").into_iter().flatten().enumerate() {
+                    if let Some(e) = p.event(ev, i) {
+                        raw.events.push(e);
+                    }
+                }
+            }
+            "expect" => {
+                if let Some(t) = p.table(item, "expect") {
+                    raw.expect = p.expectations(t, item.span());
+                }
+            }
+            "drop" => {
+                for d in p.array(item, "drop").into_iter().flatten() {
+                    if let Some(t) = p.table(d, "drop") {
+                        p.known_keys(t, &["id"], "[[drop]]");
+                        match t.get("id") {
+                            Some(v) => {
+                                if let Some(s) = p.string(v, "drop.id") {
+                                    drops.push(Named {
+                                        name: s,
+                                        span: v.span(),
+                                    });
+                                }
+                            }
+                            None => p.err(d.span(), "`[[drop]]` needs an `id`", None),
+                        }
+                    }
+                }
+            }
+            other => p.unknown(key, other, TOP_KEYS, "top-level key"),
+        }
+    }
+    let mut diags = p.diags;
+    if !drops.is_empty() && extends.is_none() {
+        diags.push(
+            source
+                .error(
+                    drops[0].span.clone(),
+                    "`[[drop]]` only makes sense in a variant",
+                )
+                .with_help("add `extends = \"base.toml\"` under `[scenario]`"),
+        );
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    match extends {
+        None => Ok(raw),
+        Some(base) => merge_variant(raw, base, drops, chain),
+    }
+}
+
+fn merge_variant(
+    raw: Raw,
+    (base_name, span): (String, Range<usize>),
+    drops: Vec<Named>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Raw, Vec<Diagnostic>> {
+    let src = raw.source.clone();
+    let dir = src.path.parent().unwrap_or(Path::new(""));
+    let base_path = dir.join(&base_name);
+    let key = base_path.canonicalize().map_err(|e| {
+        vec![src.error(
+            span.clone(),
+            format!("cannot read base scenario `{base_name}`: {e}"),
+        )]
+    })?;
+    if chain.is_empty()
+        && let Ok(me) = src.path.canonicalize()
+    {
+        chain.push(me);
+    }
+    if chain.contains(&key) {
+        return Err(vec![src.error(
+            span,
+            format!("`extends` cycle: `{base_name}` extends this file again"),
+        )]);
+    }
+    if chain.len() >= MAX_EXTENDS {
+        return Err(vec![src.error(span, "`extends` chain is too deep")]);
+    }
+    chain.push(key);
+    let mut base = load_raw(&base_path, chain)?;
+    chain.pop();
+
+    let mut diags = Vec::new();
+    for d in &drops {
+        let before = base.events.len();
+        base.events.retain(|e| e.id.as_deref() != Some(&d.name));
+        if base.events.len() == before {
+            let known = base.events.iter().filter_map(|e| e.id.as_deref());
+            diags.push(
+                src.error(
+                    d.span.clone(),
+                    format!(
+                        "`[[drop]]` names `{}`, which no base event has as `id`",
+                        d.name
+                    ),
+                )
+                .with_help_opt(did_you_mean(&d.name, known)),
+            );
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    for e in raw.events {
+        let slot =
+            e.id.as_ref()
+                .and_then(|id| base.events.iter_mut().find(|b| b.id.as_ref() == Some(id)));
+        match slot {
+            Some(b) => *b = e,
+            None => base.events.push(e),
+        }
+    }
+    for (k, v) in raw.facts.fields {
+        base.facts.set(k, v);
+    }
+    for (k, v) in raw.actors.fields {
+        base.actors.set(k, v);
+    }
+    for (k, v) in raw.meta.fields {
+        base.meta.set(k, v);
+    }
+    Ok(Raw {
+        source: src,
+        title: raw.title.or(base.title),
+        // The id is the variant's own: inheriting the base's would clash.
+        id: raw.id,
+        as_of: raw.as_of.or(base.as_of),
+        description: raw.description.or(base.description),
+        sources: raw.sources.or(base.sources),
+        tags: raw.tags.or(base.tags),
+        meta: base.meta,
+        facts: base.facts,
+        actors: base.actors,
+        events: base.events,
+        expect: raw.expect,
+    })
+}
+
+fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let src = &raw.source;
+    let mut diags = Vec::new();
+    let title = raw.title.unwrap_or_default();
+    if title.is_empty() {
+        diags.push(
+            Diagnostic::error(Some(&src.path), "scenario has no `title`")
+                .with_help("add `title = \"…\"` under `[scenario]`"),
+        );
+    }
+    let mut events = raw.events;
+    // A stable sort: events of one day keep their order in the file.
+    events.sort_by_key(|e| e.date);
+    let as_of = match raw.as_of.or(events.last().map(|e| e.date)) {
+        Some(d) => d,
+        None => {
+            diags.push(
+                Diagnostic::error(Some(&src.path), "scenario has no `as_of` and no events")
+                    .with_help("add `as_of = 2025-06-02` under `[scenario]`"),
+            );
+            NaiveDate::MIN
+        }
+    };
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut sc = Scenario {
+        id: raw.id.unwrap_or_else(|| default_id.to_string()),
+        file: src.path.clone(),
+        source: raw.source.clone(),
+        title,
+        description: raw.description,
+        as_of,
+        sources: raw.sources.unwrap_or_default(),
+        tags: raw.tags.unwrap_or_default(),
+        meta: Arc::new(raw.meta),
+        facts: Arc::new(raw.facts),
+        actors: Arc::new(raw.actors),
+        events,
+        by_kind: Default::default(),
+        expect: raw.expect,
+    };
+    sc.index();
+    Ok(sc)
+}
+
+/// Walks a parsed document, collecting every problem rather than the first.
+struct Parser<'a> {
+    src: &'a SourceText,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&mut self, span: Range<usize>, msg: impl Into<String>, help: Option<String>) {
+        let d = self.src.error(span, msg).with_help_opt(help);
+        self.diags.push(d);
+    }
+
+    fn loc(&self, span: Range<usize>) -> String {
+        let (line, _) = self.src.line_col(span.start);
+        format!("{}:{line}", self.src.path.display())
+    }
+
+    fn unknown(&mut self, key: &Spanned<Cow<'_, str>>, name: &str, known: &[&str], what: &str) {
+        let help = did_you_mean(name, known.iter().copied()).or_else(|| {
+            Some(format!(
+                "known keys: {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+        self.err(key.span(), format!("unknown {what} `{name}`"), help);
+    }
+
+    fn known_keys(&mut self, t: &DeTable<'_>, known: &[&str], what: &str) {
+        for (k, _) in t.iter() {
+            let name = k.get_ref().as_ref();
+            if !known.contains(&name) {
+                self.unknown(k, name, known, &format!("key in `{what}`:"));
+            }
+        }
+    }
+
+    fn mismatch(&mut self, item: &Item<'_>, key: &str, want: &str) {
+        let found = item.get_ref().type_str();
+        self.err(
+            item.span(),
+            format!("`{key}` must be {want}, found {found}"),
+            None,
+        );
+    }
+
+    fn table<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<&'t DeTable<'i>> {
+        let t = item.get_ref().as_table();
+        if t.is_none() {
+            self.mismatch(item, key, "a table");
+        }
+        t
+    }
+
+    fn array<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<Vec<&'t Item<'i>>> {
+        match item.get_ref() {
+            DeValue::Array(a) => Some(a.into_iter().collect()),
+            _ => {
+                self.mismatch(item, key, "an array");
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
+        let s = item.get_ref().as_str().map(str::to_string);
+        if s.is_none() {
+            self.mismatch(item, key, "a string");
+        }
+        s
+    }
+
+    fn strings(&mut self, item: &Item<'_>, key: &str) -> Option<Vec<String>> {
+        let items = self.array(item, key)?;
+        let mut out = Vec::new();
+        for v in items {
+            out.push(self.string(v, &format!("{key}[…]"))?);
+        }
+        Some(out)
+    }
+
+    fn names(&mut self, item: &Item<'_>, key: &str) -> Vec<Named> {
+        let items: Vec<_> = self.array(item, key).into_iter().flatten().collect();
+        let mut out = Vec::new();
+        for v in items {
+            if let Some(name) = self.string(v, &format!("{key}[…]")) {
+                out.push(Named {
+                    name,
+                    span: v.span(),
+                });
+            }
+        }
+        out
+    }
+
+    fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
+        match item.get_ref() {
+            DeValue::Datetime(dt) => match to_date(dt) {
+                Ok(d) => Some(d),
+                Err(msg) => {
+                    self.err(item.span(), format!("`{key}`: {msg}"), None);
+                    None
+                }
+            },
+            DeValue::String(s) => {
+                let help = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| format!("write a bare TOML date, without quotes: `{key} = {d}`"));
+                self.err(
+                    item.span(),
+                    format!("`{key}` must be a date, found string"),
+                    help,
+                );
+                None
+            }
+            _ => {
+                self.mismatch(item, key, "a date");
+                None
+            }
+        }
+    }
+
+    fn scenario_table(&mut self, t: &DeTable<'_>, raw: &mut Raw) -> Option<(String, Range<usize>)> {
+        let mut extends = None;
+        for (k, v) in t.iter() {
+            let name = k.get_ref().as_ref();
+            match name {
+                "title" => raw.title = self.string(v, "title"),
+                "id" => raw.id = self.string(v, "id"),
+                "as_of" => raw.as_of = self.date(v, "as_of"),
+                "description" => raw.description = self.string(v, "description"),
+                "sources" => raw.sources = self.strings(v, "sources"),
+                "tags" => raw.tags = self.strings(v, "tags"),
+                "extends" => extends = self.string(v, "extends").map(|s| (s, v.span())),
+                "meta" => {
+                    if let Some(m) = self.table(v, "meta") {
+                        raw.meta = self.convert_table(m, "scenario meta".into());
+                    }
+                }
+                other => self.unknown(k, other, SCENARIO_KEYS, "key in `[scenario]`:"),
+            }
+        }
+        extends
+    }
+
+    fn event(&mut self, item: &Item<'_>, index: usize) -> Option<Event> {
+        let t = self.table(item, "events")?;
+        let span = item.span();
+        let n = index + 1;
+        let kind = match t.get("kind") {
+            Some(v) => self.string(v, "kind"),
+            None => {
+                self.err(
+                    span.clone(),
+                    format!("event #{n} has no `kind`"),
+                    Some("add `kind = \"talks\"` (or another event kind)".into()),
+                );
+                None
+            }
+        };
+        let date = match t.get("date") {
+            Some(v) => self.date(v, "date"),
+            None => {
+                self.err(
+                    span.clone(),
+                    format!("event #{n} has no `date`"),
+                    Some("add `date = 2025-06-02`".into()),
+                );
+                None
+            }
+        };
+        let id = match t.get("id") {
+            Some(v) => Some(self.string(v, "id")?),
+            None => None,
+        };
+        if let Some(v) = t.get("source") {
+            self.string(v, "source")?;
+        }
+        let (kind, date) = (kind?, date?);
+        let label = format!("event `{kind}` of {date} ({})", self.loc(span.clone()));
+        let fields = self.convert_table(t, label.into());
+        Some(Event {
+            kind: kind.into(),
+            date,
+            id,
+            fields: Arc::new(fields),
+            span,
+        })
+    }
+
+    fn convert_table(&mut self, t: &DeTable<'_>, label: Arc<str>) -> Table {
+        let mut table = Table::new(label);
+        for (k, v) in t.iter() {
+            let name = k.get_ref().as_ref();
+            if let Some(value) = self.convert(v, name, &table.label) {
+                table.fields.push((name.into(), value));
+            }
+        }
+        table
+    }
+
+    fn convert(&mut self, item: &Item<'_>, key: &str, parent: &str) -> Option<Value> {
+        Some(match item.get_ref() {
+            DeValue::String(s) => Value::Str(s.as_ref().into()),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Value::Int(n),
+                Err(_) => {
+                    self.err(
+                        item.span(),
+                        format!("`{key}`: integer does not fit in 64 bits"),
+                        None,
+                    );
+                    return None;
+                }
+            },
+            DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+                Ok(x) => Value::Float(x),
+                Err(_) => {
+                    self.err(item.span(), format!("`{key}`: invalid float"), None);
+                    return None;
+                }
+            },
+            DeValue::Boolean(b) => Value::Bool(*b),
+            DeValue::Datetime(_) => Value::Date(self.date(item, key)?),
+            DeValue::Array(a) => {
+                let mut out = Vec::new();
+                for v in a {
+                    out.push(self.convert(v, key, parent)?);
+                }
+                Value::Array(out.into())
+            }
+            DeValue::Table(t) => {
+                let label = format!("`{key}` of {parent}");
+                Value::Table(Arc::new(self.convert_table(t, label.into())))
+            }
+        })
+    }
+
+    fn expect_set(&mut self, t: &DeTable<'_>) -> ExpectSet {
+        let mut set = ExpectSet::default();
+        if let Some(v) = t.get("fires") {
+            set.fires = self.names(v, "fires");
+        }
+        if let Some(v) = t.get("not_fires") {
+            set.not_fires = self.names(v, "not_fires");
+        }
+        if let Some(v) = t.get("exactly") {
+            set.exactly = Some((self.names(v, "exactly"), v.span()));
+        }
+        for n in &set.fires {
+            if let Some(dup) = set.not_fires.iter().find(|m| m.name == n.name) {
+                let span = dup.span.clone();
+                self.err(
+                    span,
+                    format!("`{}` is expected both to fire and not to fire", n.name),
+                    Some("remove it from `fires` or from `not_fires`".into()),
+                );
+            }
+        }
+        set
+    }
+
+    fn expectations(&mut self, t: &DeTable<'_>, span: Range<usize>) -> Expectations {
+        self.known_keys(t, EXPECT_KEYS, "[expect]");
+        let mut ex = Expectations {
+            set: self.expect_set(t),
+            span: Some(span),
+            ..Default::default()
+        };
+        if let Some(r) = t.get("rules")
+            && let Some(rt) = self.table(r, "rules")
+        {
+            self.known_keys(rt, EXPECT_RULES_KEYS, "[expect.rules]");
+            if let Some(v) = rt.get("fire") {
+                ex.rules_fire = self.names(v, "fire");
+            }
+            if let Some(v) = rt.get("quiet") {
+                ex.rules_quiet = self.names(v, "quiet");
+            }
+        }
+        if let Some(ff) = t.get("first_fire")
+            && let Some(ft) = self.table(ff, "first_fire")
+        {
+            for (k, v) in ft.iter() {
+                let name = k.get_ref().to_string();
+                if let Some(d) = self.date(v, &name) {
+                    ex.first_fire.push((
+                        Named {
+                            name,
+                            span: k.span(),
+                        },
+                        d,
+                    ));
+                }
+            }
+        }
+        if let Some(at) = t.get("at") {
+            let items: Vec<_> = self.array(at, "at").into_iter().flatten().collect();
+            for item in items {
+                let Some(at) = self.table(item, "expect.at") else {
+                    continue;
+                };
+                self.known_keys(at, EXPECT_AT_KEYS, "[[expect.at]]");
+                let date = match at.get("date") {
+                    Some(v) => self.date(v, "date"),
+                    None => {
+                        self.err(item.span(), "`[[expect.at]]` needs a `date`", None);
+                        None
+                    }
+                };
+                let set = self.expect_set(at);
+                if let Some(date) = date {
+                    ex.at.push(ExpectAt {
+                        date,
+                        set,
+                        span: item.span(),
+                    });
+                }
+            }
+        }
+        ex
+    }
+}
+
+/// A TOML date or offset date-time as a calendar day; an offset date-time
+/// counts as its UTC day.
+fn to_date(dt: &Datetime) -> Result<NaiveDate, String> {
+    let day = |d: toml::value::Date| {
+        NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            .ok_or_else(|| format!("{d} is not a date in the calendar"))
+    };
+    match (dt.date, dt.time, dt.offset) {
+        (Some(d), None, _) => day(d),
+        (Some(d), Some(t), Some(offset)) => {
+            let minutes = match offset {
+                toml::value::Offset::Z => 0,
+                toml::value::Offset::Custom { minutes } => i64::from(minutes),
+            };
+            let time = NaiveTime::from_hms_opt(
+                u32::from(t.hour),
+                u32::from(t.minute),
+                u32::from(t.second.unwrap_or(0)),
+            )
+            .ok_or_else(|| format!("{t} is not a time of day"))?;
+            let local = day(d)?.and_time(time);
+            let utc = local - chrono::Duration::minutes(minutes);
+            Ok(utc.date())
+        }
+        (Some(_), Some(_), None) => Err(format!(
+            "`{dt}` is a local date-time without an offset, so its day is ambiguous; \
+             write a date (`{}`) or add an offset (`{dt}Z`, `{dt}-04:00`)",
+            dt.date.map(|d| d.to_string()).unwrap_or_default()
+        )),
+        (None, _, _) => Err(format!("`{dt}` is a time without a date")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+        parse_str(Path::new("s.toml"), text, "s")
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse(text) {
+            Ok(_) => vec![],
+            Err(ds) => ds.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn events_are_sorted_stably_and_as_of_defaults_to_last_event() {
+        let sc = parse(
+            r#"
+            [scenario]
+            title = "t"
+            [[events]]
+            kind = "b"
+            date = 2025-06-02
+            [[events]]
+            kind = "a"
+            date = 2025-05-01
+            [[events]]
+            kind = "c"
+            date = 2025-06-02
+            "#,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let kinds: Vec<_> = sc.events.iter().map(|e| &*e.kind).collect();
+        assert_eq!(kinds, ["a", "b", "c"]);
+        assert_eq!(sc.as_of.to_string(), "2025-06-02");
+    }
+
+    #[test]
+    fn offset_date_time_counts_as_its_utc_day() {
+        let sc = parse(
+            "[scenario]\ntitle = \"t\"\n[[events]]\nkind = \"x\"\ndate = 2025-09-27T20:00:00-04:00\n",
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(sc.events[0].date.to_string(), "2025-09-28");
+    }
+
+    #[test]
+    fn mistyped_scenario_key_gets_did_you_mean_with_position() {
+        let errs = errors("[scenario]\ntitle = \"t\"\nas_off = 2025-06-02\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].starts_with("s.toml:3:1:"), "{}", errs[0]);
+        assert!(errs[0].contains("did you mean `as_of`?"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn local_date_time_and_impossible_dates_are_errors() {
+        let errs = errors("[scenario]\ntitle = \"t\"\nas_of = 2025-06-02T10:00:00\n");
+        assert!(errs[0].contains("without an offset"), "{errs:?}");
+        let errs = errors("[scenario]\ntitle = \"t\"\nas_of = 2025-02-30\n");
+        assert!(errs[0].starts_with("s.toml:3:"), "{errs:?}");
+    }
+
+    #[test]
+    fn missing_kind_and_date_are_both_reported() {
+        let errs = errors("[scenario]\ntitle = \"t\"\n[[events]]\nround = 2\n");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].contains("no `kind`"));
+        assert!(errs[1].contains("no `date`"));
+    }
+
+    #[test]
+    fn response_in_fires_and_not_fires_is_an_error() {
+        let errs = errors(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-01-01\n[expect]\nfires = [\"a\"]\nnot_fires = [\"a\"]\n",
+        );
+        assert!(errs[0].contains("both to fire and not to fire"), "{errs:?}");
+    }
+}

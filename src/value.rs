@@ -1,0 +1,129 @@
+//! The immutable values a scenario is made of. Everything a rule reads —
+//! facts, actors, events and their nested tables — is one of these, shared
+//! behind `Arc`s so that handing it to a rule never copies it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+/// A value from a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(Arc<str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    Array(Arc<[Value]>),
+    Table(Arc<Table>),
+}
+
+impl Value {
+    /// The type name used in messages (`string`, `integer`, `date`, …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Bool(_) => "boolean",
+            Value::Date(_) => "date",
+            Value::Array(_) => "array",
+            Value::Table(_) => "table",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Array(a) => {
+                f.write_str("[")?;
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Table(t) => write!(f, "{{{} fields}}", t.fields.len()),
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Str(v) => s.serialize_str(v),
+            Value::Int(v) => s.serialize_i64(*v),
+            Value::Float(v) => s.serialize_f64(*v),
+            Value::Bool(v) => s.serialize_bool(*v),
+            Value::Date(d) => s.serialize_str(&d.to_string()),
+            Value::Array(a) => s.collect_seq(a.iter()),
+            Value::Table(t) => t.serialize(s),
+        }
+    }
+}
+
+/// A table of named values in file order, with a label that names it in
+/// error messages (``event `talks` of 2025-06-02 (scenarios/x.toml:14)``).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub label: Arc<str>,
+    pub fields: Vec<(Arc<str>, Value)>,
+}
+
+impl Table {
+    pub fn new(label: impl Into<Arc<str>>) -> Self {
+        Self {
+            label: label.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// The value of a field. Tables are small (a handful of fields), so a
+    /// linear scan beats hashing.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|(k, _)| &**k)
+    }
+
+    /// Sets a field, replacing one of the same name in place.
+    pub fn set(&mut self, name: Arc<str>, value: Value) {
+        match self.fields.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.fields.push((name, value)),
+        }
+    }
+}
+
+impl Serialize for Table {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.fields.len()))?;
+        for (k, v) in &self.fields {
+            m.serialize_entry(&**k, v)?;
+        }
+        m.end()
+    }
+}
