@@ -230,12 +230,16 @@ impl Worker {
             ),
             other => sandbox::error_message(other),
         };
-        let pos = e.position();
+        // Limits are tripped where no statement is at hand; point at `fires`.
+        let (line, column) = match e.position() {
+            p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
+            p => (p.line().unwrap_or(1), p.position().unwrap_or(1)),
+        };
         RuleError {
             rule: rule.id.clone(),
             file,
-            line: pos.line(),
-            column: pos.position(),
+            line: Some(line),
+            column: Some(column),
             message,
             kind,
         }
@@ -263,11 +267,12 @@ fn interpret(v: Dynamic) -> Result<Verdict, String> {
     if v.is_map() {
         let m = v.cast::<Map>();
         let fires =
-            match m.get("fires").map(|f| f.as_bool()) {
-                Some(Ok(b)) => b,
-                Some(Err(t)) => {
+            match m.get("fires").map(|f| (f.as_bool(), f)) {
+                Some((Ok(b), _)) => b,
+                Some((Err(_), f)) => {
                     return Err(format!(
-                        "`fires` returned a map whose `fires` is {t}, not a bool"
+                        "`fires` returned a map whose `fires` is {}, not a bool",
+                        sandbox::type_name(f)
                     ));
                 }
                 None => return Err(
@@ -289,7 +294,7 @@ fn interpret(v: Dynamic) -> Result<Verdict, String> {
             Some(r) => {
                 return Err(format!(
                     "`reason` must be a string, found {}",
-                    r.type_name()
+                    sandbox::type_name(r)
                 ));
             }
         };
@@ -306,7 +311,7 @@ fn interpret(v: Dynamic) -> Result<Verdict, String> {
     let what = if v.is_unit() {
         "`()` (an `if` without `else` as the last expression?)".to_string()
     } else {
-        format!("a value of type {}", v.type_name())
+        sandbox::type_name(&v)
     };
     Err(format!(
         "`fires` returned {what}, not a verdict; end `fires` with `false`, `true`, a reason string or `quiet(\"why\")`"

@@ -60,11 +60,6 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     let mut diags = set.diagnostics.clone();
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
-    let files: Vec<_> = match &a.filter {
-        // Filter by id or file before loading; tags are checked after.
-        Some(_) => files,
-        None => files,
-    };
     let mut results: Vec<TestResult> = Vec::new();
     runner::for_each(
         &set,

@@ -309,7 +309,7 @@ impl RuleSet {
 }
 
 /// 1-based line and column of the first occurrence of `needle`.
-fn find_text(text: &str, needle: &str) -> (usize, usize) {
+pub fn find_text(text: &str, needle: &str) -> (usize, usize) {
     text.lines()
         .enumerate()
         .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, l[..c].chars().count() + 1)))

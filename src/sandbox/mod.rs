@@ -86,3 +86,18 @@ pub fn error_message(e: &rhai::EvalAltResult) -> String {
     let suffix = format!(" ({pos})");
     s.strip_suffix(&suffix).map_or(s.clone(), str::to_string)
 }
+
+/// A value's type as rule authors know it (`integer`, not `i64`).
+pub fn type_name(v: &Dynamic) -> String {
+    let t = v.type_name();
+    match t {
+        "i64" => "an integer".into(),
+        "f64" => "a float".into(),
+        "bool" => "a boolean".into(),
+        "string" | "ImmutableString" => "a string".into(),
+        "()" => "`()`".into(),
+        "array" => "an array".into(),
+        "map" => "a map".into(),
+        other => format!("a {other}"),
+    }
+}

@@ -54,8 +54,9 @@ fn test(ctx: &NativeCallContext, f: &FnPtr, name: &str, item: &Dynamic) -> Falli
     let r = f.call_raw(ctx, None, [item.clone()])?;
     match r.as_bool() {
         Ok(b) => Ok(b),
-        Err(t) => err(format!(
-            "the closure given to `{name}` returned {t}, not a bool; make it return `true` or `false`"
+        Err(_) => err(format!(
+            "the closure given to `{name}` returned {}, not a bool; make it return `true` or `false`",
+            super::type_name(&r)
         )),
     }
 }
