@@ -18,4 +18,5 @@ pub mod runner;
 pub mod sandbox;
 pub mod scenario;
 pub mod suite;
+pub mod timeline;
 pub mod value;

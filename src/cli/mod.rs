@@ -5,6 +5,7 @@
 mod check;
 mod run;
 mod test;
+mod timeline;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -104,6 +105,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check every scenario's expectations, like `cargo test`
     Test(test::TestArgs),
+    /// Replay scenarios day by day: from which date each response fires
+    Timeline(timeline::TimelineArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
 }
@@ -113,6 +116,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Run(a) => run::run(&cli.global, a),
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Timeline(a) => timeline::run(&cli.global, a),
     }
 }
 

@@ -1,0 +1,156 @@
+//! `timeline`: replay scenarios day by day and show from which date each
+//! response fires, what tipped it, and when it stops.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::{Exit, Global, print_diagnostics};
+use crate::diagnostic::Diagnostic;
+use crate::outcome::FORMAT_VERSION;
+use crate::runner;
+use crate::scenario::discover;
+use crate::timeline::{Timeline, TippedBy, default_window, replay};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Scenario files or folders
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// First day replayed [default: the scenario's first event]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<NaiveDate>,
+    /// Last day replayed [default: the scenario's as_of]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<NaiveDate>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TimelineFormat,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    format_version: u32,
+    diagnostics: &'a [Diagnostic],
+    scenarios: &'a [Timeline],
+}
+
+/// Width of the at-a-glance bar, in characters.
+const BAR: usize = 48;
+
+pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
+    let set = g.load_rules();
+    let mut diags = set.diagnostics.clone();
+    let (files, d) = discover(&a.scenarios);
+    diags.extend(d);
+    let mut timelines = Vec::new();
+    runner::for_each(
+        &set,
+        &files,
+        g.jobs(),
+        |worker, _, loaded| loaded.map(|sc| replay(worker, &sc, default_window(&sc, a.from, a.to))),
+        |r| match r {
+            Ok(t) => timelines.push(t),
+            Err(ds) => diags.extend(ds),
+        },
+    );
+    let mut out = BufWriter::new(io::stdout().lock());
+    match a.format {
+        TimelineFormat::Json => {
+            let doc = Doc {
+                format_version: FORMAT_VERSION,
+                diagnostics: &diags,
+                scenarios: &timelines,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        TimelineFormat::Text => {
+            print_diagnostics(&diags);
+            for (i, t) in timelines.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                text(&mut out, t)?;
+            }
+        }
+    }
+    out.flush()?;
+    let errored =
+        diags.iter().any(Diagnostic::is_error) || timelines.iter().any(|t| !t.errors.is_empty());
+    Ok(if errored { Exit::Error } else { Exit::Ok })
+}
+
+fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
+    let (from, to) = (t.window.from, t.window.to);
+    let days = (to - from).num_days() + 1;
+    writeln!(out, "{} — {} ({})", t.id, t.title, t.file.display())?;
+    writeln!(out, "  replayed {from} to {to} ({days} days)")?;
+    let width = t
+        .responses
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    for r in &t.responses {
+        // At-a-glance bar: one cell per slice of the window.
+        let mut bar = vec!['·'; BAR];
+        for p in &r.periods {
+            let end = p.to.unwrap_or(to);
+            let a = ((p.from - from).num_days() * BAR as i64 / days) as usize;
+            let b = ((((end - from).num_days() + 1) * BAR as i64 + days - 1) / days) as usize;
+            for c in bar.iter_mut().take(b.min(BAR)).skip(a) {
+                *c = '█';
+            }
+        }
+        let bar: String = bar.into_iter().collect();
+        if r.periods.is_empty() {
+            writeln!(out, "  {:<width$}  {bar}  never fires", r.id)?;
+            continue;
+        }
+        for (k, p) in r.periods.iter().enumerate() {
+            let until = match p.to {
+                Some(d) => format!("to {d}"),
+                None => "still firing".to_string(),
+            };
+            let tip = match &p.tipped_by {
+                _ if p.from_open => "already firing when the replay starts".to_string(),
+                TippedBy::Deadline(_) => "deadline passed".to_string(),
+                TippedBy::Events(ev) => {
+                    let names: Vec<String> = ev
+                        .iter()
+                        .map(|e| match &e.id {
+                            Some(id) => format!("`{}` ({}, line {})", id, e.kind, e.line),
+                            None => format!("`{}` (line {})", e.kind, e.line),
+                        })
+                        .collect();
+                    format!("tipped by {}", names.join(", "))
+                }
+            };
+            let (name, shown_bar) = if k == 0 {
+                (r.id.as_str(), bar.as_str())
+            } else {
+                ("", "")
+            };
+            writeln!(
+                out,
+                "  {name:<width$}  {shown_bar:<BAR$}  fires from {} {until}; {tip}",
+                p.from
+            )?;
+        }
+    }
+    for e in &t.errors {
+        writeln!(out, "  error on {}: {}", e.date, e.error)?;
+    }
+    Ok(())
+}
