@@ -169,11 +169,12 @@ impl Worker {
         });
         let verdict = match result {
             Ok(v) => interpret(v).unwrap_or_else(|msg| {
+                let (line, column) = rules::find_text(&rule.source.text, "fn fires");
                 Verdict::Error(RuleError {
                     rule: rule.id.clone(),
                     file: rule.path().to_path_buf(),
-                    line: None,
-                    column: None,
+                    line: Some(line),
+                    column: Some(column),
                     message: msg,
                     kind: ErrorKind::Verdict,
                 })

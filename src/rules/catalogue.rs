@@ -55,17 +55,16 @@ impl Catalogue {
             responses: BTreeMap::new(),
             source: Some(src.clone()),
         };
-        let doc = match DeTable::parse(&src.text) {
-            Ok(d) => d,
-            Err(e) => {
+        // Recover what parses, so one bad entry (a duplicate id) does not
+        // make every rule's response unknown.
+        let (doc, errors) = DeTable::parse_recoverable(&src.text);
+        let mut diags: Vec<Diagnostic> = errors
+            .iter()
+            .map(|e| {
                 let span = e.span().unwrap_or(0..0);
-                return (
-                    cat,
-                    vec![src.error(span, format!("invalid TOML: {}", e.message().trim()))],
-                );
-            }
-        };
-        let mut diags = Vec::new();
+                src.error(span, format!("invalid TOML: {}", e.message().trim()))
+            })
+            .collect();
         for (key, item) in doc.get_ref().iter() {
             let id = key.get_ref().to_string();
             let Some(t) = item.get_ref().as_table() else {
@@ -164,10 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_response_ids_are_an_error() {
-        let (_, d) =
+    fn duplicate_response_ids_are_an_error_and_the_first_entry_is_kept() {
+        let (c, d) =
             load("[a]\ntitle = \"x\"\ncategory = \"s\"\nseverity = 1\n[a]\ntitle = \"x\"\n");
-        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(!d.is_empty(), "{d:?}");
+        assert_eq!(c.get("a").map(|r| r.severity), Some(1));
         assert!(d[0].to_string().contains(":5:"), "{}", d[0]);
     }
 }

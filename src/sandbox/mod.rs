@@ -27,6 +27,9 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     e.set_module_resolver(resolver);
     e.disable_symbol("eval");
     e.set_fail_on_invalid_map_property(true);
+    // Fast operators run Rhai's built-ins before registered overloads, so
+    // `5 == "5"` would be a silent `false`; strict.rs needs them off.
+    e.set_fast_operators(false);
     e.set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_levels)
         .set_max_expr_depths(limits.max_expr_depth, limits.max_fn_expr_depth)
