@@ -18,5 +18,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod scenario;
 pub mod suite;
+#[cfg(test)]
+mod testutil;
 pub mod timeline;
 pub mod value;

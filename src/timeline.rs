@@ -170,3 +170,98 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
         errors,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{scenario, worker};
+
+    const ULTIMATUM: &str = r#"
+const RESPONSE = "a";
+const DAYS = 50;
+fn fires(s) {
+    let u = s.latest("ultimatum");
+    if u == () { return false; }
+    if s.count("deal") > 0 { return quiet("a deal was made"); }
+    if s.as_of >= u.date + days(DAYS) { "deadline passed" } else { false }
+}
+"#;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn deadline_rule_fires_from_the_deadline_day_and_is_still_firing() {
+        let (_r, w) = worker(&[("u.rhai", ULTIMATUM)]);
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-09-30\n[[events]]\nkind = \"ultimatum\"\ndate = 2025-07-14\n",
+        );
+        let t = replay(&w, &sc, default_window(&sc, None, None));
+        assert_eq!(t.window.from, day("2025-07-14"));
+        let a = t
+            .responses
+            .iter()
+            .find(|r| r.id == "a")
+            .unwrap_or_else(|| panic!("no a"));
+        assert_eq!(a.periods.len(), 1);
+        let p = &a.periods[0];
+        assert_eq!(p.from, day("2025-09-02"));
+        assert_eq!(p.to, None);
+        assert_eq!(p.tipped_by, TippedBy::Deadline("deadline"));
+        assert!(!p.from_open);
+    }
+
+    #[test]
+    fn an_event_ends_a_period_and_tips_none() {
+        let (_r, w) = worker(&[("u.rhai", ULTIMATUM)]);
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-09-30\n[[events]]\nkind = \"ultimatum\"\ndate = 2025-07-14\n\
+             [[events]]\nkind = \"deal\"\nid = \"d\"\ndate = 2025-09-10\n",
+        );
+        let t = replay(&w, &sc, default_window(&sc, None, None));
+        let a = &t.responses[0];
+        assert_eq!(a.periods[0].to, Some(day("2025-09-09")));
+        let json = serde_json::to_value(&t).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json["responses"][0]["periods"][0]["tipped_by"], "deadline");
+        assert_eq!(json["window"]["to"], "2025-09-30");
+    }
+
+    #[test]
+    fn a_period_open_at_the_start_is_marked_and_events_tip_periods() {
+        let rule = "const RESPONSE = \"a\";\nfn fires(s) { s.count(\"talks\") > 0 }\n";
+        let (_r, w) = worker(&[("t.rhai", rule)]);
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\n[[events]]\nkind = \"talks\"\nid = \"r1\"\ndate = 2025-05-16\n\
+             [[events]]\nkind = \"talks\"\ndate = 2025-06-02\n",
+        );
+        let t = replay(&w, &sc, default_window(&sc, None, None));
+        let p = &t.responses[0].periods[0];
+        assert!(p.from_open);
+        assert_eq!(
+            p.tipped_by,
+            TippedBy::Events(vec![Tip {
+                kind: "talks".into(),
+                id: Some("r1".into()),
+                line: 3
+            }])
+        );
+        let later = replay(&w, &sc, default_window(&sc, Some(day("2025-05-01")), None));
+        assert!(!later.responses[0].periods[0].from_open);
+    }
+
+    #[test]
+    fn a_day_with_a_rule_error_ends_the_period_and_is_listed() {
+        let rule = "const RESPONSE = \"a\";\nfn fires(s) { if s.as_of == date(\"2025-01-03\") { throw \"boom\" } true }\n";
+        let (_r, w) = worker(&[("t.rhai", rule)]);
+        let sc =
+            scenario("[scenario]\ntitle = \"t\"\n[[events]]\nkind = \"x\"\ndate = 2025-01-01\n");
+        let t = replay(&w, &sc, default_window(&sc, None, Some(day("2025-01-05"))));
+        let ps = &t.responses[0].periods;
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].to, Some(day("2025-01-02")));
+        assert_eq!(ps[1].from, day("2025-01-04"));
+        assert_eq!(t.errors.len(), 1);
+        assert_eq!(t.errors[0].date, day("2025-01-03"));
+    }
+}

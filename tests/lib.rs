@@ -1,1 +1,11 @@
+//! Integration tests: every test runs the `sanctions-trigger` binary in a
+//! temporary folder with its own `rules/` and `scenarios/`.
 
+mod bad_rules;
+mod bad_scenarios;
+mod cli_run;
+mod cli_test;
+mod rule_api;
+mod sandbox;
+mod support;
+mod variants;

@@ -1,0 +1,271 @@
+//! Rules that do not load: each problem is reported at `rules/x.rhai:L:C`
+//! by `check` (on stderr) and `run` (in `diagnostics`), and the other rules
+//! still give their verdicts.
+
+use crate::support::*;
+
+/// A fixture with the good rule, the talks scenario and one more rule.
+fn with_rule(id: &str, text: &str) -> Fixture {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .rule(id, text)
+        .scenario("talks", TALKS);
+    f
+}
+
+#[test]
+fn rule_with_syntax_error_is_reported_at_its_line_and_the_others_still_run() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n\nfn fires(s) {\n    let x = ;\n    true\n}\n",
+    );
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "");
+    assert_at(d, "rules/bad.rhai", 4, 13);
+    assert_eq!(d["severity"], "error");
+    let sc = scenario(&doc, "talks");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+    assert_eq!(verdict(sc, "good")["reason"], "the talks brought nothing");
+}
+
+#[test]
+fn rule_with_syntax_error_is_shown_by_check_with_a_caret() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n\nfn fires(s) {\n    let x = ;\n    true\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("rules/bad.rhai:4:13")
+        .stderr_has("let x = ;")
+        .stderr_has("^")
+        .stdout_has("1 errors");
+}
+
+#[test]
+fn rule_without_fires_is_an_error() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n\nfn decide(s) {\n    true\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("rule has no `fires` function")
+        .stderr_has("rules/bad.rhai:1:1");
+}
+
+#[test]
+fn rule_without_response_is_an_error() {
+    let f = with_rule("bad", "fn fires(s) {\n    true\n}\n");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("rule has no `RESPONSE`")
+        .stderr_has("rules/bad.rhai:1:1");
+}
+
+#[test]
+fn unknown_response_in_a_rule_suggests_the_closest_id() {
+    let f = with_rule(
+        "bad",
+        "// a rule with a typo\nconst RESPONSE = \"new-sanction\";\nfn fires(s) {\n    true\n}\n",
+    );
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "unknown response `new-sanction`");
+    assert_at(d, "rules/bad.rhai", 2, 18);
+    assert_eq!(d["help"], "did you mean `new-sanctions`?");
+}
+
+#[test]
+fn fires_with_two_parameters_is_an_error() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n\nfn fires(s, t) {\n    true\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("must take one")
+        .stderr_has("rules/bad.rhai:3:1");
+}
+
+#[test]
+fn import_outside_the_rules_lib_folder_is_refused() {
+    let f = with_rule(
+        "bad",
+        "import \"../x\" as x;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\n",
+    );
+    f.write("x.rhai", "fn secret() { 42 }\n");
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "outside the rules' `lib/` folder");
+    assert_eq!(d["line"], 1, "{}", pretty(d));
+    let sc = scenario(&doc, "talks");
+    assert_eq!(response(sc, "leaders-summit")["status"], "error");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn import_inside_a_function_is_refused() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    import \"lib/talks\" as t;\n    true\n}\n",
+    );
+    f.write("rules/lib/talks.rhai", "fn yes() { true }\n");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`import` is allowed only at the top level")
+        .stderr_has("rules/bad.rhai:3:5");
+}
+
+#[test]
+fn import_of_a_missing_helper_is_an_error_naming_it() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/talk\" as t;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\n",
+    );
+    f.write("rules/lib/talks.rhai", "fn yes() { true }\n");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("no helper `lib/talk`")
+        .stderr_has("rules/bad.rhai:1:")
+        .stderr_has("did you mean `lib/talks`?");
+}
+
+#[test]
+fn eval_is_refused() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    eval(\"1\")\n}\n",
+    );
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "eval");
+    assert_at(d, "rules/bad.rhai", 3, 5);
+    assert_eq!(fired(scenario(&doc, "talks")), ["new-sanctions"]);
+}
+
+#[test]
+fn a_rule_defining_its_own_fired_is_reported_by_check() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fired(x) { true }\nfn fires(s) {\n    fired(\"new-sanctions\")\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("function `fired` would shadow the rule API")
+        .stderr_has("rules/bad.rhai:2:1");
+}
+
+#[test]
+fn a_helper_defining_date_is_reported_by_check() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/dates\" as d;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\n",
+    );
+    f.write("rules/lib/dates.rhai", "// helpers\nfn date(x) { x }\n");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("function `date` would shadow the rule API")
+        .stderr_has("rules/lib/dates.rhai:2:1");
+}
+
+#[test]
+fn a_cycle_through_fired_is_reported_by_check_in_both_rules() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .rule(
+            "a",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"sanctions-relief\")\n}\n",
+        )
+        .rule(
+            "b",
+            "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    !fired(\"leaders-summit\")\n}\n",
+        )
+        .scenario("talks", TALKS);
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired` cycle")
+        .stderr_has("rules/a.rhai:3:11")
+        .stderr_has("rules/b.rhai:3:12");
+}
+
+#[test]
+fn a_cycle_through_fired_makes_run_report_errors_and_still_judge_the_rest() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .rule(
+            "a",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"sanctions-relief\")\n}\n",
+        )
+        .rule(
+            "b",
+            "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    fired(\"leaders-summit\")\n}\n",
+        )
+        .scenario("talks", TALKS);
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let sc = scenario(&doc, "talks");
+    assert_eq!(response(sc, "leaders-summit")["status"], "error");
+    assert_eq!(response(sc, "sanctions-relief")["status"], "error");
+    let e = rule_error(sc, "a");
+    assert_at(e, "rules/a.rhai", 3, 11);
+    assert_message(e, "cycle");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn fired_of_an_unknown_response_is_an_error_with_did_you_mean() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"new-sanction\")\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired(\"new-sanction\")` names an unknown response")
+        .stderr_has("rules/bad.rhai:3:11")
+        .stderr_has("did you mean `new-sanctions`?");
+}
+
+#[test]
+fn an_empty_rules_folder_is_reported() {
+    let f = Fixture::new();
+    f.scenario("talks", TALKS);
+    f.run(&["check"])
+        .code(0)
+        .stderr_has("warning: no rules found")
+        .stderr_has("--> rules")
+        .stdout_has("checked 0 rules");
+}
+
+#[test]
+fn a_missing_rules_folder_is_an_error() {
+    let f = Fixture::new();
+    f.scenario("talks", TALKS);
+    f.run(&["--rules", "nope", "check"])
+        .code(2)
+        .stderr_has("rules folder not found")
+        .stderr_has("nope");
+}
+
+#[test]
+fn a_catalogue_entry_with_a_string_severity_is_a_type_error() {
+    let f = Fixture::new();
+    f.write(
+        "rules/responses.toml",
+        &format!(
+            "{RESPONSES}\n[talks]\ntitle = \"t\"\ncategory = \"diplomatic\"\nseverity = \"high\"\n"
+        ),
+    );
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    let line = RESPONSES.lines().count() + 5;
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`talks.severity` must be integer, found string")
+        .stderr_has(&format!("rules/responses.toml:{line}:12"));
+}

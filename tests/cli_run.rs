@@ -1,0 +1,260 @@
+//! `run`: output formats, ordering, ids, exit codes and determinism.
+
+use crate::support::*;
+
+/// Rules firing three responses (one quiet) and a few scenarios.
+fn library() -> Fixture {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .rule(
+            "talks/escalation",
+            "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    let big = s.events(\"strike\").filter(|e| e.drones > 100);\n    if big.is_empty() { quiet(\"no large strike\") } else { `${big.len()} large strikes` }\n}\n",
+        )
+        .rule(
+            "summit",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"summit-proposal\") > 0\n}\n",
+        )
+        .rule(
+            "relief",
+            "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire\")\n}\n",
+        );
+    f.scenario("talks", TALKS);
+    f.scenario(
+        "us/ultimatum",
+        "[scenario]\ntitle = \"Ultimatum\"\nas_of = 2025-08-08\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-08-01\n",
+    );
+    for i in 0..6 {
+        f.scenario(
+            &format!("more/s{i}"),
+            &format!(
+                "[scenario]\ntitle = \"S{i}\"\nas_of = 2025-06-1{i}\n\n[[events]]\nkind = \"strike\"\ndate = 2025-06-0{}\ndrones = {}\n",
+                i + 1,
+                i * 40
+            ),
+        );
+    }
+    f
+}
+
+#[test]
+fn run_json_has_format_version_fired_and_per_response_status() {
+    let f = library();
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["diagnostics"], serde_json::json!([]));
+    let sc = scenario(&doc, "talks");
+    assert_eq!(sc["file"], "scenarios/talks.toml");
+    assert_eq!(sc["as_of"], "2025-06-02");
+    assert_eq!(fired(sc), ["new-sanctions", "stronger-sanctions"]);
+    assert_eq!(response(sc, "new-sanctions")["status"], "fires");
+    assert_eq!(response(sc, "new-sanctions")["fires"], true);
+    assert_eq!(response(sc, "leaders-summit")["status"], "quiet");
+    assert_eq!(response(sc, "leaders-summit")["fires"], false);
+    assert_eq!(response(sc, "sanctions-relief")["status"], "quiet");
+    let v = verdict(sc, "talks/escalation");
+    assert_eq!(v["status"], "fires");
+    assert_eq!(v["reason"], "1 large strikes");
+    assert!(v["details"].is_null(), "{}", pretty(v));
+    assert!(verdict(sc, "summit")["reason"].is_null());
+    assert_eq!(sc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn run_json_fired_is_sorted_by_response_id() {
+    let f = library();
+    let out = f.run(&[
+        "run",
+        "scenarios/talks.toml",
+        "--as-of",
+        "2025-09-01",
+        "--format",
+        "json",
+    ]);
+    let doc = out.code(0).json();
+    let ids = fired(scenario(&doc, "talks"));
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+}
+
+#[test]
+fn run_text_lists_responses_that_fire_by_severity_with_their_reasons() {
+    let f = library();
+    let out = f.run(&["run", "scenarios/talks.toml"]);
+    out.code(0)
+        .stdout_has("talks — Talks (scenarios/talks.toml) as of 2025-06-02")
+        .stdout_has(
+            "FIRES stronger-sanctions — Stronger international sanctions [sanctions, severity 4]",
+        )
+        .stdout_has("talks/escalation fires: 1 large strikes")
+        .stdout_has("FIRES new-sanctions — Strong new sanctions [sanctions, severity 3]")
+        .stdout_has("quiet: leaders-summit, sanctions-relief");
+    let hi = out.stdout.find("FIRES stronger-sanctions");
+    let lo = out.stdout.find("FIRES new-sanctions");
+    assert!(hi < lo, "severity 4 should come first\n{}", out.dump());
+}
+
+#[test]
+fn scenario_ids_default_to_their_path_under_the_folder() {
+    let f = library();
+    let out = f.run(&["run", "scenarios", "--format", "json"]);
+    let doc = out.code(0).json();
+    let sc = scenario(&doc, "us/ultimatum");
+    assert_eq!(sc["file"], "scenarios/us/ultimatum.toml");
+    assert_eq!(fired(sc), ["leaders-summit", "new-sanctions"]);
+    // A file given directly is known by its stem.
+    let doc = f
+        .run(&["run", "scenarios/us/ultimatum.toml", "--format", "json"])
+        .json();
+    scenario(&doc, "ultimatum");
+}
+
+#[test]
+fn run_jsonl_prints_one_typed_line_per_scenario_and_diagnostic() {
+    let f = library();
+    f.scenario("zz-bad", "[scenario]\ntitle = 5\n");
+    let out = f.run(&["run", "scenarios", "--format", "jsonl"]);
+    out.code(2);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let scenarios = lines.iter().filter(|l| l["type"] == "scenario").count();
+    assert_eq!(scenarios, 8, "{}", out.dump());
+    let d = lines
+        .iter()
+        .find(|l| l["type"] == "diagnostic")
+        .unwrap_or_else(|| panic!("no diagnostic line\n{}", out.dump()));
+    assert_at(d, "scenarios/zz-bad.toml", 2, 9);
+    assert!(lines.iter().all(|l| l["type"].is_string()));
+}
+
+#[test]
+fn run_markdown_names_the_responses_that_fire() {
+    let f = library();
+    f.run(&["run", "scenarios/talks.toml", "--format", "markdown"])
+        .code(0)
+        .stdout_has("new-sanctions")
+        .stdout_has("stronger-sanctions");
+}
+
+#[test]
+fn run_with_one_and_two_workers_prints_identical_bytes() {
+    let f = library();
+    for format in ["text", "json", "jsonl"] {
+        let one = f.run(&[
+            "-j",
+            "1",
+            "run",
+            "scenarios",
+            "--format",
+            format,
+            "--explain",
+        ]);
+        let two = f.run(&[
+            "-j",
+            "2",
+            "run",
+            "scenarios",
+            "--format",
+            format,
+            "--explain",
+        ]);
+        let many = f.run(&["run", "scenarios", "--format", format, "-j", "8"]);
+        one.code(0);
+        two.code(0);
+        many.code(0);
+        assert_eq!(one.stdout, two.stdout, "format {format}");
+        assert!(one.stdout.contains("more/s5"), "{}", one.dump());
+        let plain = f.run(&["run", "scenarios", "--format", format, "-j", "1"]);
+        assert_eq!(plain.stdout, many.stdout, "format {format}");
+    }
+}
+
+#[test]
+fn run_prints_scenarios_in_path_order() {
+    let f = library();
+    let doc = f
+        .run(&["-j", "4", "run", "scenarios", "--format", "json"])
+        .json();
+    let ids: Vec<&str> = doc["scenarios"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "more/s0",
+            "more/s1",
+            "more/s2",
+            "more/s3",
+            "more/s4",
+            "more/s5",
+            "talks",
+            "us/ultimatum"
+        ]
+    );
+}
+
+#[test]
+fn run_without_a_scenario_is_a_usage_error() {
+    let f = library();
+    f.run(&["run"]).code(2).stderr_has("SCENARIO");
+}
+
+#[test]
+fn an_unknown_format_is_a_usage_error() {
+    let f = library();
+    f.run(&["run", "scenarios", "--format", "yaml"])
+        .code(2)
+        .stderr_has("yaml");
+}
+
+#[test]
+fn run_with_a_rules_folder_elsewhere_uses_it() {
+    let f = Fixture::new();
+    f.write("policy/responses.toml", RESPONSES)
+        .write("policy/only.rhai", GOOD_RULE)
+        .scenario("talks", TALKS);
+    let doc = f
+        .run(&[
+            "--rules",
+            "policy",
+            "run",
+            "scenarios/talks.toml",
+            "--format",
+            "json",
+        ])
+        .code(0)
+        .json();
+    let sc = scenario(&doc, "talks");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+    assert_eq!(verdict(sc, "only")["reason"], "the talks brought nothing");
+}
+
+#[test]
+fn check_on_a_clean_library_exits_0_and_counts_everything() {
+    let f = library();
+    f.run(&["check"])
+        .code(0)
+        .stdout_has("checked 4 rules, 0 helpers, 4 responses, 8 scenarios: 0 errors");
+}
+
+#[test]
+fn check_warns_about_an_event_kind_no_scenario_has() {
+    let f = library();
+    f.rule(
+        "typo",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"strikes\") > 0\n}\n",
+    );
+    f.run(&["check"])
+        .code(0)
+        .stderr_has("no scenario has an event of kind `strikes`")
+        .stderr_has("rules/typo.rhai:3:")
+        .stderr_has("did you mean `strike`?");
+}

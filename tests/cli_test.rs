@@ -1,0 +1,218 @@
+//! `test`: expectations checked like `cargo test`.
+
+use crate::support::*;
+
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .rule(
+            "summit",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    if s.count(\"summit-proposal\") > 0 { true } else { quiet(\"no summit offered\") }\n}\n",
+        )
+        .rule(
+            "escalation",
+            "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    s.events(\"strike\").some(|e| e.drones > 300)\n}\n",
+        );
+    f
+}
+
+const PASSING: &str = r#"[scenario]
+title = "Passing"
+as_of = 2025-06-02
+
+[[events]]
+kind = "strike"
+date = 2025-06-01
+drones = 250
+
+[[events]]
+kind = "summit-proposal"
+date = 2025-06-05
+
+[[events]]
+kind = "strike"
+date = 2025-06-07
+drones = 400
+
+[expect]
+fires = ["new-sanctions"]
+not_fires = ["leaders-summit", "stronger-sanctions"]
+exactly = ["new-sanctions"]
+
+[expect.rules]
+fire = ["talks/no-result"]
+quiet = ["summit"]
+
+[[expect.at]]
+date = 2025-06-05
+exactly = ["leaders-summit", "new-sanctions"]
+
+[[expect.at]]
+date = 2025-06-07
+fires = ["stronger-sanctions"]
+"#;
+
+#[test]
+fn test_with_every_expectation_holding_exits_0() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    f.run(&["test"])
+        .code(0)
+        .stdout_has("test passing ... ok")
+        .stdout_has("1 passed, 0 failed");
+}
+
+#[test]
+fn test_on_a_wrong_expectation_exits_1_and_prints_expected_vs_actual() {
+    let f = fixture();
+    f.scenario(
+        "wrong",
+        "[scenario]\ntitle = \"Wrong\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-02\n\n[expect]\nfires = [\"leaders-summit\"]\n",
+    );
+    f.run(&["test"])
+        .code(1)
+        .stdout_has("test wrong ... FAILED")
+        .stdout_has("---- wrong (scenarios/wrong.toml) ----")
+        .stdout_has("scenarios/wrong.toml:10: `fires` as of 2025-06-02")
+        .stdout_has("expected: `leaders-summit` fires")
+        .stdout_has("actual:   `leaders-summit` does not fire")
+        // The quiet reason explains the failure.
+        .stdout_has("rule summit quiet: no summit offered")
+        .stdout_has("0 passed, 1 failed");
+}
+
+#[test]
+fn test_closing_line_counts_passed_and_failed() {
+    let f = fixture();
+    f.scenario("a-passing", PASSING)
+        .scenario("b-passing", PASSING)
+        .scenario(
+            "c-failing",
+            "[scenario]\ntitle = \"Failing\"\nas_of = 2025-06-02\n\n[expect]\nexactly = []\n",
+        );
+    let out = f.run(&["test"]);
+    out.code(1)
+        .stdout_has("test a-passing ... ok")
+        .stdout_has("test c-failing ... FAILED")
+        .stdout_has("expected: exactly []")
+        .stdout_has("actual:   [new-sanctions]");
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, "2 passed, 1 failed", "{}", out.dump());
+}
+
+#[test]
+fn a_failing_expectation_at_another_date_is_reported_with_that_date() {
+    let f = fixture();
+    f.scenario(
+        "at",
+        "[scenario]\ntitle = \"At\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-05\n\n[[expect.at]]\ndate = 2025-06-05\nnot_fires = [\"leaders-summit\"]\n",
+    );
+    f.run(&["test"])
+        .code(1)
+        .stdout_has("scenarios/at.toml:11: `not_fires` as of 2025-06-05")
+        .stdout_has("actual:   `leaders-summit` fires");
+}
+
+#[test]
+fn first_fire_is_checked_by_replay() {
+    let f = fixture();
+    f.scenario(
+        "first",
+        "[scenario]\ntitle = \"First\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-04\n\n[expect.first_fire]\nleaders-summit = 2025-06-04\nnew-sanctions = 2025-06-02\n",
+    );
+    f.run(&["test"])
+        .code(1)
+        .stdout_has("expected: `new-sanctions` first fires on 2025-06-02")
+        .stdout_has("actual:   `new-sanctions` first fires on 2025-06-01")
+        .stdout_lacks("`leaders-summit` first fires on");
+}
+
+#[test]
+fn an_expectation_on_a_response_whose_rule_errored_makes_test_exit_2_and_say_error() {
+    let f = fixture();
+    f.rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    s.latest(\"talks\").outcome.ceasefire\n}\n",
+    );
+    f.scenario(
+        "errored",
+        "[scenario]\ntitle = \"Errored\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-02\n\n[expect]\nnot_fires = [\"sanctions-relief\"]\n",
+    );
+    f.run(&["test"])
+        .code(2)
+        .stdout_has("test errored ... ERROR")
+        .stdout_has("actual:   `sanctions-relief` errored")
+        .stdout_has("rules/relief.rhai:3:")
+        .stdout_has("no field `outcome`")
+        .stdout_has("0 passed, 0 failed, 1 errors");
+}
+
+#[test]
+fn an_exactly_expectation_with_an_errored_response_is_an_error_not_a_pass() {
+    let f = fixture();
+    f.rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    throw \"broken\";\n}\n",
+    );
+    f.scenario(
+        "exact",
+        "[scenario]\ntitle = \"Exact\"\nas_of = 2025-06-02\n\n[expect]\nexactly = [\"new-sanctions\"]\n",
+    );
+    f.run(&["test"])
+        .code(2)
+        .stdout_has("test exact ... ERROR")
+        .stdout_has("errored: [sanctions-relief]");
+}
+
+#[test]
+fn a_scenario_without_expectations_is_neither_passed_nor_failed() {
+    let f = fixture();
+    f.scenario("plain", TALKS);
+    f.run(&["test"])
+        .code(0)
+        .stdout_has("test plain ... no expectations")
+        .stdout_has("0 passed, 0 failed, 1 without expectations");
+}
+
+#[test]
+fn an_unknown_rule_in_expect_rules_is_an_error_with_did_you_mean() {
+    let f = fixture();
+    f.scenario(
+        "rules",
+        "[scenario]\ntitle = \"Rules\"\nas_of = 2025-06-02\n\n[expect.rules]\nfire = [\"talks/no-results\"]\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("unknown rule `talks/no-results`")
+        .stderr_has("scenarios/rules.toml:6:9")
+        .stderr_has("did you mean `talks/no-result`?");
+}
+
+#[test]
+fn test_json_has_a_summary() {
+    let f = fixture();
+    f.scenario("a", PASSING).scenario(
+        "b",
+        "[scenario]\ntitle = \"B\"\nas_of = 2025-06-02\n\n[expect]\nfires = [\"leaders-summit\"]\n",
+    );
+    let out = f.run(&["test", "--format", "json"]);
+    let doc = out.code(1).json();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"passed": 1, "failed": 1, "errors": 0, "no_expectations": 0})
+    );
+}
+
+#[test]
+fn test_takes_a_single_file() {
+    let f = fixture();
+    f.scenario("a", PASSING).scenario(
+        "b",
+        "[scenario]\ntitle = \"B\"\nas_of = 2025-06-02\n\n[expect]\nfires = [\"leaders-summit\"]\n",
+    );
+    f.run(&["test", "scenarios/a.toml"])
+        .code(0)
+        .stdout_has("1 passed, 0 failed")
+        .stdout_lacks("test b");
+}

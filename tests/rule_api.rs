@@ -1,0 +1,413 @@
+//! The rule API as rules see it: constants, verdict shapes, event queries,
+//! dates, visibility by judgement date, `fired`, helpers and the trace.
+
+use crate::support::*;
+
+/// Runs one rule on one scenario at its own date (plus `extra` flags) and
+/// returns the scenario entry of `run --format json`; expects exit 0.
+#[track_caller]
+fn judge(rule: &str, scenario_text: &str, extra: &[&str]) -> serde_json::Value {
+    let f = Fixture::new();
+    f.rule("r", rule).scenario("s", scenario_text);
+    let mut args = vec!["run", "scenarios/s.toml", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = f.run(&args);
+    out.code(0);
+    let doc = out.json();
+    scenario(&doc, "s").clone()
+}
+
+/// The reason the rule `r` gave.
+#[track_caller]
+fn reason(sc: &serde_json::Value) -> String {
+    verdict(sc, "r")["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason in\n{}", pretty(sc)))
+        .to_string()
+}
+
+#[test]
+fn a_rule_level_const_is_usable_inside_fires() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nconst THRESHOLD = 100;\nfn fires(s) {\n    let e = s.latest(\"strike\");\n    if e.drones > THRESHOLD { `${e.drones} drones, over ${THRESHOLD}` } else { false }\n}\n",
+        TALKS,
+        &[],
+    );
+    assert_eq!(fired(&sc), ["new-sanctions"]);
+    assert_eq!(reason(&sc), "250 drones, over 100");
+}
+
+#[test]
+fn a_rule_level_const_can_keep_a_response_quiet() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nconst THRESHOLD = 1000;\nfn fires(s) {\n    s.latest(\"strike\").drones > THRESHOLD\n}\n",
+        TALKS,
+        &[],
+    );
+    assert_eq!(fired(&sc), Vec::<String>::new());
+    assert_eq!(response(&sc, "new-sanctions")["status"], "quiet");
+}
+
+#[test]
+fn quiet_with_a_reason_reaches_json_as_the_reason() {
+    let sc = judge(
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire has held yet\")\n}\n",
+        TALKS,
+        &[],
+    );
+    let v = verdict(&sc, "r");
+    assert_eq!(v["status"], "quiet");
+    assert_eq!(v["fires"], false);
+    assert_eq!(v["reason"], "no ceasefire has held yet");
+    assert_eq!(response(&sc, "sanctions-relief")["status"], "quiet");
+}
+
+#[test]
+fn quiet_with_a_reason_reaches_run_explain_text() {
+    let f = Fixture::new();
+    f.rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire has held yet\")\n}\n",
+    )
+    .rule("good", GOOD_RULE)
+    .scenario("talks", TALKS);
+    f.run(&["run", "scenarios/talks.toml", "--explain"])
+        .code(0)
+        .stdout_has("FIRES new-sanctions")
+        .stdout_has("quiet sanctions-relief")
+        .stdout_has("relief quiet: no ceasefire has held yet");
+    // Without --explain the reason is not shown, only the id.
+    f.run(&["run", "scenarios/talks.toml"])
+        .code(0)
+        .stdout_has("quiet: sanctions-relief")
+        .stdout_lacks("no ceasefire has held yet");
+}
+
+#[test]
+fn a_map_verdict_gives_fires_reason_and_details() {
+    let sc = judge(
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    #{ fires: true, reason: \"r\", details: #{ n: 1, round: s.latest(\"talks\").round } }\n}\n",
+        TALKS,
+        &[],
+    );
+    let v = verdict(&sc, "r");
+    assert_eq!(v["status"], "fires");
+    assert_eq!(v["reason"], "r");
+    assert_eq!(v["details"], serde_json::json!({"n": 1, "round": 2}));
+    assert_eq!(fired(&sc), ["leaders-summit"]);
+}
+
+#[test]
+fn a_map_verdict_that_does_not_fire_is_quiet_with_its_reason() {
+    let sc = judge(
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    #{ fires: false, reason: \"no offer\" }\n}\n",
+        TALKS,
+        &[],
+    );
+    let v = verdict(&sc, "r");
+    assert_eq!(v["status"], "quiet");
+    assert_eq!(v["reason"], "no offer");
+}
+
+const STRIKES: &str = r#"[scenario]
+title = "Strikes"
+as_of = 2025-06-10
+
+[facts]
+venue = "Istanbul"
+
+[actors.RU]
+name = "Russian Federation"
+
+[[events]]
+kind = "strike"
+date = 2025-06-01
+by = "RU"
+drones = 250
+
+[[events]]
+kind = "strike"
+date = 2025-06-03
+by = "UA"
+drones = 50
+
+[[events]]
+kind = "talks"
+date = 2025-06-03
+round = 2
+
+[[events]]
+kind = "strike"
+date = 2025-06-05
+by = "RU"
+drones = 120
+missiles = 4
+"#;
+
+#[test]
+fn events_of_a_kind_support_filter_some_all_and_len() {
+    let sc = judge(
+        r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let strikes = s.events("strike");
+    let big = strikes.filter(|e| e.drones > 100);
+    let by_ru = strikes.some(|e| e.by == "RU");
+    let all_big = strikes.all(|e| e.drones > 100);
+    let none = s.events("summit");
+    `${strikes.len()} ${big.len()} ${by_ru} ${all_big} ${s.count("strike")} ${s.events().len()} ${none.is_empty()} ${big[1].drones}`
+}
+"#,
+        STRIKES,
+        &[],
+    );
+    assert_eq!(reason(&sc), "3 2 true false 3 4 true 120");
+}
+
+#[test]
+fn events_are_in_date_order_and_same_day_events_keep_file_order() {
+    let sc = judge(
+        r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let out = "";
+    for e in s.events() {
+        if out != "" { out += " "; }
+        out += `${e.kind}@${e.date}`;
+    }
+    out
+}
+"#,
+        STRIKES,
+        &[],
+    );
+    assert_eq!(
+        reason(&sc),
+        "strike@2025-06-01 strike@2025-06-03 talks@2025-06-03 strike@2025-06-05"
+    );
+}
+
+#[test]
+fn optional_fields_are_read_with_has_and_get() {
+    let sc = judge(
+        r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let first = s.events("strike")[0];
+    let last = s.latest("strike");
+    `${first.has("missiles")} ${first.get("missiles", 0)} ${last.has("missiles")} ${last.get("missiles", 0)}`
+}
+"#,
+        STRIKES,
+        &[],
+    );
+    assert_eq!(reason(&sc), "false 0 true 4");
+}
+
+#[test]
+fn facts_and_actors_are_readable_by_name() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    `${s.facts.venue} ${s.actors.RU.name} ${s.title} ${s.id}`\n}\n",
+        STRIKES,
+        &[],
+    );
+    assert_eq!(reason(&sc), "Istanbul Russian Federation Strikes s");
+}
+
+#[test]
+fn dates_add_days_subtract_to_whole_days_and_print_as_iso() {
+    let sc = judge(
+        r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let d = date("2025-08-08") + days(10);
+    let gap = d - date("2025-08-01");
+    let back = d - days(3);
+    `${d} ${gap} ${back} ${d.year}/${d.month}/${d.day} ${s.as_of} ${d > s.as_of} ${s.latest("strike").date == date("2025-06-05")}`
+}
+"#,
+        STRIKES,
+        &[],
+    );
+    assert_eq!(
+        reason(&sc),
+        "2025-08-18 17 2025-08-15 2025/8/18 2025-06-10 true true"
+    );
+}
+
+#[test]
+fn an_invalid_date_literal_in_a_rule_is_a_runtime_error() {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    s.as_of > date(\"2025-02-30\")\n}\n",
+    )
+    .scenario("s", TALKS);
+    let out = f.run(&["run", "scenarios/s.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let e = rule_error(scenario(&doc, "s"), "r");
+    assert_at(e, "rules/r.rhai", 3, 15);
+    assert_message(e, "`2025-02-30` is not a date");
+}
+
+const VOTE: &str = r#"[scenario]
+title = "Snapback vote"
+as_of = 2025-09-27
+
+[[events]]
+kind = "vote"
+date = 2025-09-27T20:00:00-04:00
+"#;
+
+const VOTE_RULE: &str = r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let v = s.latest("vote");
+    if v == () { return quiet("no vote yet"); }
+    `vote on ${v.date}`
+}
+"#;
+
+#[test]
+fn an_offset_date_time_counts_as_its_utc_day() {
+    let sc = judge(VOTE_RULE, VOTE, &["--as-of", "2025-09-28"]);
+    assert_eq!(reason(&sc), "vote on 2025-09-28");
+    assert_eq!(sc["as_of"], "2025-09-28");
+}
+
+#[test]
+fn an_offset_date_time_is_not_visible_on_its_local_day() {
+    let sc = judge(VOTE_RULE, VOTE, &[]);
+    assert_eq!(fired(&sc), Vec::<String>::new());
+    assert_eq!(reason(&sc), "no vote yet");
+}
+
+const LATER: &str = r#"[scenario]
+title = "Later events"
+as_of = 2025-06-01
+
+[[events]]
+kind = "talks"
+date = 2025-05-16
+round = 1
+
+[[events]]
+kind = "talks"
+date = 2025-06-02
+round = 2
+"#;
+
+const ROUNDS_RULE: &str = r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    `${s.count("talks")} rounds, latest ${s.latest("talks").round}, as of ${s.as_of}`
+}
+"#;
+
+#[test]
+fn events_after_as_of_are_invisible() {
+    let sc = judge(ROUNDS_RULE, LATER, &[]);
+    assert_eq!(reason(&sc), "1 rounds, latest 1, as of 2025-06-01");
+    assert_eq!(sc["as_of"], "2025-06-01");
+}
+
+#[test]
+fn run_as_of_makes_later_events_visible() {
+    let sc = judge(ROUNDS_RULE, LATER, &["--as-of", "2025-06-02"]);
+    assert_eq!(reason(&sc), "2 rounds, latest 2, as of 2025-06-02");
+    assert_eq!(sc["as_of"], "2025-06-02");
+}
+
+#[test]
+fn run_as_of_before_every_event_hides_them_all() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    if s.latest(\"talks\") == () { quiet(\"no talks\") } else { true }\n}\n",
+        LATER,
+        &["--as-of", "2025-01-01"],
+    );
+    assert_eq!(reason(&sc), "no talks");
+    assert_eq!(response(&sc, "new-sanctions")["status"], "quiet");
+}
+
+#[test]
+fn fired_reads_another_responses_verdict_whatever_the_file_order() {
+    let f = Fixture::new();
+    f.rule(
+        "a-follow-up",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if fired(\"new-sanctions\") { \"new sanctions were not enough\" } else { false }\n}\n",
+    )
+    .rule(
+        "b-quiet-reader",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"sanctions-relief\")\n}\n",
+    )
+    .rule(
+        "c-relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    false\n}\n",
+    )
+    .rule("z-base", GOOD_RULE)
+    .scenario("talks", TALKS);
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    let sc = scenario(&doc, "talks");
+    assert_eq!(fired(sc), ["new-sanctions", "stronger-sanctions"]);
+    assert_eq!(
+        verdict(sc, "a-follow-up")["reason"],
+        "new sanctions were not enough"
+    );
+    assert_eq!(response(sc, "leaders-summit")["status"], "quiet");
+}
+
+#[test]
+fn a_helper_imported_from_lib_is_usable() {
+    let f = Fixture::new();
+    f.write(
+        "rules/lib/talks.rhai",
+        "//! helpers\nfn fruitless(t) {\n    !t.outcome.ceasefire && !t.outcome.breakthrough\n}\nfn label(t) {\n    `round ${t.round} in ${t.location}`\n}\n",
+    )
+    .rule(
+        "r",
+        "import \"lib/talks\" as talks;\nconst RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let t = s.latest(\"talks\");\n    if talks::fruitless(t) { `${talks::label(t)} brought nothing` } else { false }\n}\n",
+    )
+    .scenario("s", TALKS);
+    let out = f.run(&["run", "scenarios/s.toml", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    assert_eq!(
+        verdict(scenario(&doc, "s"), "r")["reason"],
+        "round 2 in Istanbul brought nothing"
+    );
+}
+
+#[test]
+fn print_output_goes_to_the_explanation_trace() {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    print(`looked at round ${s.latest(\"talks\").round}`);\n    true\n}\n",
+    )
+    .scenario("s", TALKS);
+    let out = f.run(&["run", "scenarios/s.toml", "--explain"]);
+    out.code(0).stdout_has("| looked at round 2");
+    assert!(
+        !out.stderr.contains("looked at round"),
+        "print leaked to stderr\n{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn a_reason_string_fires_with_that_reason() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let t = s.latest(\"talks\");\n    `round ${t.round} in ${t.location} ended with no ceasefire`\n}\n",
+        TALKS,
+        &[],
+    );
+    assert_eq!(verdict(&sc, "r")["status"], "fires");
+    assert_eq!(reason(&sc), "round 2 in Istanbul ended with no ceasefire");
+}
+
+#[test]
+fn integers_and_floats_compare_as_numbers_and_unit_checks_are_allowed() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let e = s.latest(\"strike\");\n    `${e.drones > 99.5} ${e.drones == 250.0} ${s.latest(\"summit\") == ()} ${e != ()}`\n}\n",
+        TALKS,
+        &[],
+    );
+    assert_eq!(reason(&sc), "true true true true");
+}

@@ -1,0 +1,322 @@
+//! A temporary project folder (`rules/`, `scenarios/`) and a way to run the
+//! `sanctions-trigger` binary in it, with assertions that print the whole
+//! output when they fail.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A catalogue of four responses, used by most fixtures.
+pub const RESPONSES: &str = r#"[new-sanctions]
+title = "Strong new sanctions"
+category = "sanctions"
+severity = 3
+
+[stronger-sanctions]
+title = "Stronger international sanctions"
+category = "sanctions"
+severity = 4
+
+[leaders-summit]
+title = "Leaders' summit"
+category = "diplomatic"
+severity = 1
+
+[sanctions-relief]
+title = "Sanctions relief"
+category = "relief"
+severity = 0
+"#;
+
+/// A rule that always fires `new-sanctions` with a reason.
+pub const GOOD_RULE: &str = r#"const RESPONSE = "new-sanctions";
+fn fires(s) {
+    "the talks brought nothing"
+}
+"#;
+
+/// A scenario with one round of talks and one strike.
+pub const TALKS: &str = r#"[scenario]
+title = "Talks"
+as_of = 2025-06-02
+
+[[events]]
+id = "strike-1"
+kind = "strike"
+date = 2025-06-01
+by = "RU"
+drones = 250
+
+[[events]]
+id = "round-2"
+kind = "talks"
+date = 2025-06-02
+round = 2
+location = "Istanbul"
+outcome = { ceasefire = false, breakthrough = false }
+"#;
+
+pub struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A folder with `rules/responses.toml` (see [`RESPONSES`]) and an
+    /// empty `scenarios/`.
+    pub fn new() -> Fixture {
+        let f = Fixture::bare();
+        f.write("rules/responses.toml", RESPONSES);
+        f.mkdir("scenarios");
+        f
+    }
+
+    /// An empty folder.
+    pub fn bare() -> Fixture {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a temp dir: {e}"));
+        Fixture { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn mkdir(&self, rel: &str) -> &Fixture {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+        self
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Fixture {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Fixture {
+        let p: PathBuf = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+        }
+        std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        self
+    }
+
+    /// Writes `rules/<id>.rhai`.
+    pub fn rule(&self, id: &str, text: &str) -> &Fixture {
+        self.write(&format!("rules/{id}.rhai"), text)
+    }
+
+    /// Writes `scenarios/<id>.toml`.
+    pub fn scenario(&self, id: &str, text: &str) -> &Fixture {
+        self.write(&format!("scenarios/{id}.toml"), text)
+    }
+
+    /// Runs the binary in the fixture folder with `NO_COLOR=1`.
+    #[track_caller]
+    pub fn run(&self, args: &[&str]) -> Output {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+        let elapsed = start.elapsed();
+        let o = Output {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed,
+        };
+        // No input may make the engine panic or report an internal error.
+        if o.code == 70
+            || o.code == -1
+            || o.stderr.contains("panicked")
+            || o.stderr.contains("internal error")
+        {
+            panic!("sanctions-trigger crashed\n{}", o.dump());
+        }
+        o
+    }
+}
+
+/// What one run of the binary produced.
+pub struct Output {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Output {
+    pub fn dump(&self) -> String {
+        format!(
+            "args: {:?}\nexit code: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        )
+    }
+
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Output {
+        assert_eq!(self.code, want, "wrong exit code\n{}", self.dump());
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Output {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_lacks(&self, needle: &str) -> &Output {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout has {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Output {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", self.dump()))
+    }
+}
+
+/// The diagnostic of `run --format json` about a file, whose message contains `text`.
+#[track_caller]
+pub fn diagnostic<'a>(doc: &'a Value, file: &str, text: &str) -> &'a Value {
+    doc["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["file"] == file && d["message"].as_str().is_some_and(|m| m.contains(text)))
+        .unwrap_or_else(|| {
+            panic!(
+                "no diagnostic on {file} containing {text:?} in\n{}",
+                pretty(&doc["diagnostics"])
+            )
+        })
+}
+
+/// The scenario entry of `run --format json` with this id.
+#[track_caller]
+pub fn scenario<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["scenarios"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no scenario `{id}` in\n{}", pretty(doc)))
+}
+
+/// The entry of a scenario's `errors` for a rule.
+#[track_caller]
+pub fn rule_error<'a>(sc: &'a Value, rule: &str) -> &'a Value {
+    sc["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["rule"] == rule)
+        .unwrap_or_else(|| panic!("no error of rule `{rule}` in\n{}", pretty(sc)))
+}
+
+/// A response entry of a scenario.
+#[track_caller]
+pub fn response<'a>(sc: &'a Value, id: &str) -> &'a Value {
+    sc["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no response `{id}` in\n{}", pretty(sc)))
+}
+
+/// A rule verdict of a scenario, found in any response.
+#[track_caller]
+pub fn verdict<'a>(sc: &'a Value, rule: &str) -> &'a Value {
+    sc["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["rules"].as_array().into_iter().flatten())
+        .find(|v| v["id"] == rule)
+        .unwrap_or_else(|| panic!("no verdict of rule `{rule}` in\n{}", pretty(sc)))
+}
+
+/// Asserts that a diagnostic or error is at `file:line:column`.
+#[track_caller]
+pub fn assert_at(v: &Value, file: &str, line: u64, column: u64) {
+    let got = (v["file"].as_str(), v["line"].as_u64(), v["column"].as_u64());
+    assert_eq!(
+        got,
+        (Some(file), Some(line), Some(column)),
+        "wrong location in\n{}",
+        pretty(v)
+    );
+}
+
+/// Asserts that an error is in `file` on one of `lines`, with a column.
+#[track_caller]
+pub fn assert_on_line(v: &Value, file: &str, lines: &[u64]) {
+    assert_eq!(
+        v["file"].as_str(),
+        Some(file),
+        "wrong file in\n{}",
+        pretty(v)
+    );
+    let line = v["line"].as_u64();
+    assert!(
+        line.is_some_and(|l| lines.contains(&l)),
+        "expected a line in {lines:?} in\n{}",
+        pretty(v)
+    );
+    assert!(
+        v["column"].as_u64().is_some(),
+        "no column in\n{}",
+        pretty(v)
+    );
+}
+
+/// Asserts that a JSON string field contains `text`.
+#[track_caller]
+pub fn assert_message(v: &Value, text: &str) {
+    let m = v["message"].as_str().unwrap_or_default();
+    assert!(m.contains(text), "message lacks {text:?} in\n{}", pretty(v));
+}
+
+/// The ids of the responses that fire in a scenario entry.
+pub fn fired(sc: &Value) -> Vec<String> {
+    sc["fired"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}

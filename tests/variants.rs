@@ -1,0 +1,191 @@
+//! Scenario variants: `extends`, replacing events by `id`, `[[drop]]`.
+
+use crate::support::*;
+
+const BASE: &str = r#"[scenario]
+title = "Base"
+as_of = 2025-06-02
+
+[facts]
+venue = "Istanbul"
+host = "TR"
+
+[[events]]
+id = "strike-1"
+kind = "strike"
+date = 2025-06-01
+drones = 250
+
+[[events]]
+id = "round-2"
+kind = "talks"
+date = 2025-06-02
+outcome = { ceasefire = false }
+
+[[events]]
+id = "offer"
+kind = "summit-proposal"
+date = 2025-06-02
+
+[expect]
+exactly = ["leaders-summit", "new-sanctions", "stronger-sanctions"]
+"#;
+
+const VARIANT: &str = r#"[scenario]
+title = "Variant"
+extends = "../base.toml"
+
+[facts]
+venue = "Ankara"
+
+[[events]]
+id = "round-2"
+kind = "talks"
+date = 2025-06-02
+outcome = { ceasefire = true }
+
+[[drop]]
+id = "offer"
+
+[[events]]
+kind = "strike"
+date = 2025-06-02
+drones = 30
+"#;
+
+const FULL: &str = r#"[scenario]
+title = "Variant"
+as_of = 2025-06-02
+
+[facts]
+venue = "Ankara"
+host = "TR"
+
+[[events]]
+id = "strike-1"
+kind = "strike"
+date = 2025-06-01
+drones = 250
+
+[[events]]
+id = "round-2"
+kind = "talks"
+date = 2025-06-02
+outcome = { ceasefire = true }
+
+[[events]]
+kind = "strike"
+date = 2025-06-02
+drones = 30
+"#;
+
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    f.rule(
+        "no-result",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let t = s.latest(\"talks\");\n    if t.outcome.ceasefire { quiet(\"ceasefire\") } else { \"no ceasefire\" }\n}\n",
+    )
+    .rule(
+        "summit",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"summit-proposal\") > 0\n}\n",
+    )
+    .rule(
+        "escalation",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    let d = s.events(\"strike\").map(|e| e.drones);\n    `${d} in ${s.facts.venue} hosted by ${s.facts.host}, ${s.count()} events`\n}\n",
+    )
+    .scenario("base", BASE)
+    .scenario("v/variant", VARIANT)
+    .scenario("v/full", FULL);
+    f
+}
+
+#[test]
+fn a_variant_evaluates_as_if_written_in_full() {
+    let f = fixture();
+    let out = f.run(&["run", "scenarios/v", "--format", "json"]);
+    let doc = out.code(0).json();
+    let variant = scenario(&doc, "variant");
+    let full = scenario(&doc, "full");
+    assert_eq!(variant["as_of"], "2025-06-02");
+    assert_eq!(variant["fired"], full["fired"]);
+    assert_eq!(variant["responses"], full["responses"]);
+    assert_eq!(fired(variant), ["stronger-sanctions"]);
+    assert_eq!(
+        verdict(variant, "escalation")["reason"],
+        "[250, 30] in Ankara hosted by TR, 3 events"
+    );
+    assert_eq!(verdict(variant, "no-result")["reason"], "ceasefire");
+}
+
+#[test]
+fn a_variant_does_not_inherit_expectations() {
+    let f = fixture();
+    f.run(&["test", "scenarios/v/variant.toml", "scenarios/base.toml"])
+        .code(0)
+        .stdout_has("test variant ... no expectations")
+        .stdout_has("test base ... ok");
+}
+
+#[test]
+fn an_extends_cycle_is_an_error_at_the_extends_value() {
+    let f = fixture();
+    f.scenario("c/a", "[scenario]\ntitle = \"A\"\nextends = \"b.toml\"\n")
+        .scenario("c/b", "[scenario]\ntitle = \"B\"\nextends = \"a.toml\"\n");
+    let out = f.run(&["run", "scenarios/c/a.toml", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/c/b.toml", "`extends` cycle");
+    assert_at(d, "scenarios/c/b.toml", 3, 11);
+}
+
+#[test]
+fn a_variant_extending_itself_is_an_error() {
+    let f = fixture();
+    f.scenario(
+        "self",
+        "[scenario]\ntitle = \"Self\"\nextends = \"self.toml\"\n",
+    );
+    f.run(&["check", "scenarios/self.toml"])
+        .code(2)
+        .stderr_has("`extends` cycle")
+        .stderr_has("scenarios/self.toml:3:11");
+}
+
+#[test]
+fn a_missing_base_is_an_error_at_the_extends_value() {
+    let f = fixture();
+    f.scenario(
+        "orphan",
+        "[scenario]\ntitle = \"Orphan\"\nextends = \"nope.toml\"\n",
+    );
+    f.run(&["check", "scenarios/orphan.toml"])
+        .code(2)
+        .stderr_has("cannot read base scenario `nope.toml`")
+        .stderr_has("scenarios/orphan.toml:3:11");
+}
+
+#[test]
+fn dropping_an_unknown_id_is_an_error_with_did_you_mean() {
+    let f = fixture();
+    f.scenario(
+        "v/typo",
+        "[scenario]\ntitle = \"Typo\"\nextends = \"../base.toml\"\n\n[[drop]]\nid = \"ofer\"\n",
+    );
+    let out = f.run(&["run", "scenarios/v/typo.toml", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/v/typo.toml", "`[[drop]]` names `ofer`");
+    assert_at(d, "scenarios/v/typo.toml", 6, 6);
+    assert_eq!(d["help"], "did you mean `offer`?");
+}
+
+#[test]
+fn drop_outside_a_variant_is_an_error() {
+    let f = fixture();
+    f.scenario(
+        "lonely",
+        "[scenario]\ntitle = \"Lonely\"\nas_of = 2025-06-02\n\n[[drop]]\nid = \"offer\"\n",
+    );
+    f.run(&["check", "scenarios/lonely.toml"])
+        .code(2)
+        .stderr_has("`[[drop]]` only makes sense in a variant")
+        .stderr_has("scenarios/lonely.toml:6:6");
+}
