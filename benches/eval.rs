@@ -20,7 +20,13 @@ const PER_ROUND: usize = 2_000;
 
 fn scenario_text() -> String {
     let mut s = String::from("[scenario]\ntitle = \"bench\"\nas_of = 2025-09-30\n");
-    let kinds = ["talks", "strike", "statement", "sanctions", "prisoner-exchange"];
+    let kinds = [
+        "talks",
+        "strike",
+        "statement",
+        "sanctions",
+        "prisoner-exchange",
+    ];
     for i in 0..50 {
         let kind = kinds[i % kinds.len()];
         let day = 1 + (i % 28);
@@ -72,12 +78,21 @@ fn main() {
         let sc = parse_str(Path::new("bench.toml"), &text, "bench");
         assert!(sc.is_ok());
     });
-    println!("parse 50-event scenario ({} bytes): {:>9.0} ns", text.len(), parse_ns);
+    println!(
+        "parse 50-event scenario ({} bytes): {:>9.0} ns",
+        text.len(),
+        parse_ns
+    );
 
-    let sc = Arc::new(parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| panic!("{e:?}")));
+    let sc = Arc::new(
+        parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| panic!("{e:?}")),
+    );
     let tmp = std::env::temp_dir().join(format!("sanctions-trigger-bench-{}", std::process::id()));
     let cases = [
-        ("empty rule (call overhead)", "const RESPONSE = \"r\";\nfn fires(s) { true }\n"),
+        (
+            "empty rule (call overhead)",
+            "const RESPONSE = \"r\";\nfn fires(s) { true }\n",
+        ),
         (
             "helper-style rule (latest + count)",
             "const RESPONSE = \"r\";\nconst MIN = 3;\nfn fires(s) {\n  let t = s.latest(\"talks\");\n  if t == () { return false; }\n  !t.outcome.ceasefire && s.count(\"strike\") > MIN\n}\n",
@@ -95,7 +110,9 @@ fn main() {
         let ns = time_rounds(|| {
             std::hint::black_box(worker.evaluate(&sc, sc.as_of));
         });
-        println!("{name:<36} {ns:>9.0} ns per evaluation (median of {ROUNDS} rounds × {PER_ROUND})");
+        println!(
+            "{name:<36} {ns:>9.0} ns per evaluation (median of {ROUNDS} rounds × {PER_ROUND})"
+        );
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
