@@ -14,6 +14,7 @@ use sanctions_trigger::eval::Worker;
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::parse_str;
+use sanctions_trigger::timeline;
 
 const ROUNDS: usize = 15;
 const PER_ROUND: usize = 2_000;
@@ -114,5 +115,68 @@ fn main() {
             "{name:<36} {ns:>9.0} ns per evaluation (median of {ROUNDS} rounds × {PER_ROUND})"
         );
     }
+    replay_365(&tmp.join("replay"), &sc);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A 365-day `timeline` replay of the 50-event scenario against 200 rules
+/// (a mix of helper-style queries, loops and date windows over 20 responses).
+fn replay_365(dir: &Path, sc: &Arc<sanctions_trigger::scenario::Scenario>) {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut cat = String::new();
+    for r in 0..20 {
+        let _ = writeln!(
+            cat,
+            "[r{r}]\ntitle = \"r{r}\"\ncategory = \"sanctions\"\nseverity = {r}"
+        );
+    }
+    std::fs::write(dir.join("responses.toml"), cat).unwrap_or_else(|e| panic!("{e}"));
+    let kinds = [
+        "talks",
+        "strike",
+        "statement",
+        "sanctions",
+        "prisoner-exchange",
+    ];
+    for i in 0..200 {
+        let kind = kinds[i % kinds.len()];
+        let body = match i % 4 {
+            0 => format!("fn fires(s) {{ s.count(\"{kind}\") > {} }}", i % 9),
+            1 => format!(
+                "fn fires(s) {{ let e = s.latest(\"{kind}\"); if e == () {{ return false; }} e.drones > {} }}",
+                50 + i
+            ),
+            2 => format!(
+                "fn fires(s) {{ for e in s.events(\"{kind}\") {{ if e.drones > {} {{ return true; }} }} false }}",
+                100 + i
+            ),
+            _ => format!(
+                "fn fires(s) {{ s.as_of >= date(\"2025-06-01\") + days({}) }}",
+                i
+            ),
+        };
+        let text = format!("const RESPONSE = \"r{}\";\n{body}\n", i % 20);
+        std::fs::write(dir.join(format!("rule{i:03}.rhai")), text)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let set = RuleSet::load(dir, Limits::default());
+    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    let worker = Worker::new(Arc::new(set));
+    let from = sc.first_date().unwrap_or(sc.as_of);
+    let window = timeline::Window {
+        from,
+        to: from + chrono::Days::new(364),
+    };
+    let runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let tl = timeline::replay(&worker, sc, window);
+            assert!(tl.errors.is_empty());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!(
+        "365-day replay, 50 events × 200 rules: {:>7.0} ms (median of 5)",
+        median(runs)
+    );
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -86,6 +86,9 @@ impl Serialize for Value {
 pub struct Table {
     pub label: Arc<str>,
     pub fields: Vec<(Arc<str>, Value)>,
+    /// The exact instants of fields written as offset date-times (the
+    /// field itself holds their UTC day), for rules that need the hour.
+    pub instants: Vec<(Arc<str>, DateTime<FixedOffset>)>,
 }
 
 impl Table {
@@ -93,6 +96,7 @@ impl Table {
         Self {
             label: label.into(),
             fields: Vec::new(),
+            instants: Vec::new(),
         }
     }
 
@@ -103,6 +107,13 @@ impl Table {
             .iter()
             .find(|(k, _)| &**k == name)
             .map(|(_, v)| v)
+    }
+
+    pub fn instant(&self, name: &str) -> Option<DateTime<FixedOffset>> {
+        self.instants
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| *v)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

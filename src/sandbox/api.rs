@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString};
 
 use super::context::{self, ResponseState};
@@ -19,8 +19,28 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
 /// Names of the rule API; a rule or helper may not define functions so named.
 pub const API_NAMES: &[&str] = &[
-    "fired", "date", "days", "quiet", "events", "latest", "count", "has", "get", "filter", "some",
-    "all", "find", "index_of", "retain", "drain", "print", "debug", "sleep",
+    "fired",
+    "date",
+    "days",
+    "months",
+    "days_between",
+    "instant",
+    "quiet",
+    "events",
+    "latest",
+    "count",
+    "has",
+    "get",
+    "filter",
+    "some",
+    "all",
+    "find",
+    "index_of",
+    "retain",
+    "drain",
+    "print",
+    "debug",
+    "sleep",
 ];
 
 /// A calendar day.
@@ -30,6 +50,17 @@ pub struct Date(pub NaiveDate);
 /// A number of days, made by `days(n)`, to add to or subtract from a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Days(pub i64);
+
+/// A number of calendar months, made by `months(n)`. Adding months keeps
+/// the day of the month, or takes the month's last day when it is shorter:
+/// 2025-01-31 + months(1) = 2025-02-28.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Months(pub i64);
+
+/// The exact instant of an offset date-time field, for rules that need
+/// the hour (`e.instant("date").hour`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant(pub chrono::DateTime<chrono::FixedOffset>);
 
 /// The result of `quiet("why")`: does not fire, and says why.
 #[derive(Debug, Clone)]
@@ -69,23 +100,27 @@ impl Record {
     fn field(&self, name: &str) -> Fallible<Dynamic> {
         match self.0.get(name) {
             Some(v) => Ok(to_dynamic(v)),
-            None => {
-                let hint = did_you_mean(name, self.0.names())
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_else(|| {
-                        let names: Vec<_> = self.0.names().map(|n| format!("`{n}`")).collect();
-                        if names.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (it has {})", names.join(", "))
-                        }
-                    });
-                err(format!(
-                    "{} has no field `{name}`{hint}; use `.has(\"{name}\")` or `.get(\"{name}\", default)` for optional fields",
-                    self.0.label
-                ))
-            }
+            None => self.missing(name),
         }
+    }
+
+    /// The error for reading an absent field, naming it, the table, and the
+    /// closest field name.
+    fn missing<T>(&self, name: &str) -> Fallible<T> {
+        let hint = did_you_mean(name, self.0.names())
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_else(|| {
+                let names: Vec<_> = self.0.names().map(|n| format!("`{n}`")).collect();
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it has {})", names.join(", "))
+                }
+            });
+        err(format!(
+            "{} has no field `{name}`{hint}; use `.has(\"{name}\")` or `.get(\"{name}\", default)` for optional fields",
+            self.0.label
+        ))
     }
 }
 
@@ -125,6 +160,19 @@ fn add_days(d: Date, n: Days) -> Fallible<Date> {
     }
 }
 
+fn add_months(d: Date, n: Months) -> Fallible<Date> {
+    let m = chrono::Months::new(n.0.unsigned_abs().min(u64::from(u32::MAX)) as u32);
+    let r = if n.0 >= 0 {
+        d.0.checked_add_months(m)
+    } else {
+        d.0.checked_sub_months(m)
+    };
+    match r {
+        Some(x) => Ok(Date(x)),
+        None => err(format!("{} + months({}) is outside the calendar", d.0, n.0)),
+    }
+}
+
 fn parse_date(s: &str) -> Fallible<Date> {
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         Ok(d) => Ok(Date(d)),
@@ -139,6 +187,8 @@ pub fn register(engine: &mut Engine) {
         .register_type_with_name::<Date>("Date")
         .register_type_with_name::<Days>("Days")
         .register_type_with_name::<Quiet>("Quiet")
+        .register_type_with_name::<Months>("Months")
+        .register_type_with_name::<Instant>("Instant")
         .register_type_with_name::<Record>("Record")
         .register_type_with_name::<ScenarioView>("Scenario");
 
@@ -191,6 +241,16 @@ pub fn register(engine: &mut Engine) {
                 .map(|n| Dynamic::from(ImmutableString::from(n)))
                 .collect()
         })
+        .register_fn("instant", |r: &mut Record, name: &str| -> Fallible<Instant> {
+            match r.0.instant(name) {
+                Some(i) => Ok(Instant(i)),
+                None if r.0.get(name).is_some() => err(format!(
+                    "`{name}` of {} has no time of day; write it as an offset date-time, e.g. `2025-09-27T20:00:00-04:00`",
+                    r.0.label
+                )),
+                None => r.missing(name),
+            }
+        })
         .register_fn("to_string", |r: &mut Record| r.0.label.to_string())
         .register_fn("to_debug", |r: &mut Record| r.0.label.to_string())
         .register_fn("==", |a: Record, b: Record| {
@@ -229,6 +289,40 @@ pub fn register(engine: &mut Engine) {
         .register_fn("+", |s: ImmutableString, d: Date| format!("{s}{}", d.0))
         .register_fn("+", |d: Date, s: ImmutableString| format!("{}{s}", d.0));
 
+    // Months, weekdays, spans and instants.
+    engine
+        .register_fn("months", |n: INT| Months(n))
+        .register_fn("+", add_months)
+        .register_fn("-", |d: Date, n: Months| add_months(d, Months(-n.0)))
+        .register_fn("to_string", |m: &mut Months| format!("months({})", m.0))
+        .register_get("weekday", |d: &mut Date| {
+            d.0.weekday().number_from_monday() as INT
+        })
+        .register_get("weekday_name", |d: &mut Date| d.0.weekday().to_string())
+        .register_fn("days_between", |a: Date, b: Date| {
+            (b.0 - a.0).num_days() as INT
+        })
+        .register_fn("min", |a: Date, b: Date| a.min(b))
+        .register_fn("max", |a: Date, b: Date| a.max(b))
+        .register_get("year", |i: &mut Instant| i.0.year() as INT)
+        .register_get("month", |i: &mut Instant| i.0.month() as INT)
+        .register_get("day", |i: &mut Instant| i.0.day() as INT)
+        .register_get("hour", |i: &mut Instant| i.0.hour() as INT)
+        .register_get("minute", |i: &mut Instant| i.0.minute() as INT)
+        .register_get("offset_minutes", |i: &mut Instant| {
+            (i.0.offset().local_minus_utc() / 60) as INT
+        })
+        .register_get("utc_date", |i: &mut Instant| Date(i.0.naive_utc().date()))
+        .register_get("local_date", |i: &mut Instant| Date(i.0.date_naive()))
+        .register_fn("to_string", |i: &mut Instant| i.0.to_rfc3339())
+        .register_fn("to_debug", |i: &mut Instant| i.0.to_rfc3339())
+        .register_fn("==", |a: Instant, b: Instant| a == b)
+        .register_fn("!=", |a: Instant, b: Instant| a != b)
+        .register_fn("<", |a: Instant, b: Instant| a < b)
+        .register_fn("<=", |a: Instant, b: Instant| a <= b)
+        .register_fn(">", |a: Instant, b: Instant| a > b)
+        .register_fn(">=", |a: Instant, b: Instant| a >= b);
+
     // Verdicts.
     engine
         .register_fn("quiet", |why: &str| Quiet(why.to_string()))
@@ -261,6 +355,109 @@ pub fn register(engine: &mut Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::{Limits, engine};
+    use crate::testutil::scenario;
+    use rhai::module_resolvers::StaticModuleResolver;
+
+    fn eval(script: &str) -> String {
+        let e = engine(&Limits::default(), StaticModuleResolver::new());
+        match e.eval::<Dynamic>(script) {
+            Ok(v) => v.to_string(),
+            Err(err) => format!("error: {err}"),
+        }
+    }
+
+    #[track_caller]
+    fn check(script: &str, want: &str) {
+        assert_eq!(eval(script), want, "{script}");
+    }
+
+    #[test]
+    fn months_keep_the_day_or_take_the_last_day_of_a_shorter_month() {
+        check(r#"`${date("2025-01-31") + months(1)}`"#, "2025-02-28");
+        check(r#"`${date("2024-01-31") + months(1)}`"#, "2024-02-29");
+        check(r#"`${date("2025-03-31") - months(1)}`"#, "2025-02-28");
+        check(r#"`${date("2025-12-15") + months(1)}`"#, "2026-01-15");
+        check(r#"`${date("2025-07-14") + months(12)}`"#, "2026-07-14");
+    }
+
+    #[test]
+    fn day_arithmetic_crosses_leap_days_and_year_ends() {
+        check(r#"`${date("2024-02-28") + days(1)}`"#, "2024-02-29");
+        check(r#"`${date("2025-02-28") + days(1)}`"#, "2025-03-01");
+        check(r#"`${date("2025-12-31") + days(1)}`"#, "2026-01-01");
+        check(r#"date("2025-09-02") - date("2025-07-14")"#, "50");
+        check(
+            r#"days_between(date("2025-07-14"), date("2025-09-02"))"#,
+            "50",
+        );
+        check(
+            r#"days_between(date("2025-09-02"), date("2025-07-14"))"#,
+            "-50",
+        );
+    }
+
+    #[test]
+    fn weekdays_and_min_max_of_dates() {
+        check(r#"date("2025-06-02").weekday"#, "1");
+        check(r#"date("2025-06-02").weekday_name"#, "Mon");
+        check(r#"date("2025-06-08").weekday"#, "7");
+        check(
+            r#"`${min(date("2025-06-02"), date("2025-05-16"))}`"#,
+            "2025-05-16",
+        );
+        check(
+            r#"`${max(date("2025-06-02"), date("2025-05-16"))}`"#,
+            "2025-06-02",
+        );
+    }
+
+    #[test]
+    fn impossible_dates_and_mixed_comparisons_are_errors() {
+        assert!(eval(r#"date("2025-02-30")"#).starts_with("error"));
+        assert!(eval(r#"date("2025-06-02") > "2025-01-01""#).starts_with("error"));
+        assert!(eval(r#"date("2025-06-02") == 5"#).starts_with("error"));
+        assert!(eval(r#"5 == "5""#).starts_with("error"));
+        check(r#"date("2025-06-02") == ()"#, "false");
+        check("1 == 1.0", "true");
+    }
+
+    #[test]
+    fn the_instant_of_an_offset_date_time_keeps_its_hour_and_utc_day() {
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\n[[events]]\nkind = \"snapback\"\ndate = 2025-09-27T20:00:00-04:00\n",
+        );
+        let e = engine(&Limits::default(), StaticModuleResolver::new());
+        let mut scope = rhai::Scope::new();
+        scope.push(
+            "s",
+            ScenarioView {
+                scenario: sc.clone(),
+                as_of: sc.as_of,
+            },
+        );
+        let run = |script: &str| {
+            e.eval_with_scope::<Dynamic>(&mut scope.clone(), script)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|err| format!("error: {err}"))
+        };
+        assert_eq!(run(r#"`${s.latest("snapback").date}`"#), "2025-09-28");
+        assert_eq!(run(r#"s.latest("snapback").instant("date").hour"#), "20");
+        assert_eq!(
+            run(r#"`${s.latest("snapback").instant("date").local_date}`"#),
+            "2025-09-27"
+        );
+        assert_eq!(
+            run(r#"`${s.latest("snapback").instant("date").utc_date}`"#),
+            "2025-09-28"
+        );
+        assert_eq!(
+            run(r#"s.latest("snapback").instant("date").offset_minutes"#),
+            "-240"
+        );
+        assert!(run(r#"s.latest("snapback").instant("kind")"#).contains("no time of day"));
+        assert!(run(r#"s.latest("snapback").instant("dat")"#).contains("did you mean `date`?"));
+    }
 
     #[test]
     fn dates_parse_and_reject_garbage() {

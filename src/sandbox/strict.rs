@@ -10,7 +10,7 @@ use rhai::{
     Array, Dynamic, Engine, EvalAltResult, FLOAT, FnPtr, INT, ImmutableString, NativeCallContext,
 };
 
-use super::api::{Date, Days, Quiet, Record, ScenarioView, err};
+use super::api::{Date, Days, Instant, Months, Quiet, Record, ScenarioView, err};
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
@@ -43,6 +43,8 @@ fn row<A: Variant + Clone>(e: &mut Engine, a: &'static str) {
     pair::<A, ImmutableString>(e, a, "string");
     pair::<A, Date>(e, a, "date");
     pair::<A, Days>(e, a, "days");
+    pair::<A, Months>(e, a, "months");
+    pair::<A, Instant>(e, a, "instant");
     pair::<A, Record>(e, a, "record");
     pair::<A, Array>(e, a, "array");
     pair::<A, Quiet>(e, a, "quiet");
@@ -68,6 +70,8 @@ pub fn register(e: &mut Engine) {
     row::<ImmutableString>(e, "string");
     row::<Date>(e, "date");
     row::<Days>(e, "days");
+    row::<Months>(e, "months");
+    row::<Instant>(e, "instant");
     row::<Record>(e, "record");
     row::<Array>(e, "array");
     row::<Quiet>(e, "quiet");

@@ -534,6 +534,11 @@ impl<'a> Parser<'a> {
         for (k, v) in t.iter() {
             let name = k.get_ref().as_ref();
             if let Some(value) = self.convert(v, name, &table.label) {
+                if let DeValue::Datetime(dt) = v.get_ref()
+                    && let Some(instant) = to_instant(dt)
+                {
+                    table.instants.push((name.into(), instant));
+                }
                 table.fields.push((name.into(), value));
             }
         }
@@ -661,6 +666,24 @@ impl<'a> Parser<'a> {
         }
         ex
     }
+}
+
+/// The exact instant of an offset date-time (`None` for anything else).
+fn to_instant(dt: &Datetime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let (d, t, offset) = (dt.date?, dt.time?, dt.offset?);
+    let minutes = match offset {
+        toml::value::Offset::Z => 0,
+        toml::value::Offset::Custom { minutes } => i32::from(minutes),
+    };
+    let tz = chrono::FixedOffset::east_opt(minutes * 60)?;
+    let local = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
+        .and_hms_nano_opt(
+        u32::from(t.hour),
+        u32::from(t.minute),
+        u32::from(t.second.unwrap_or(0)),
+        t.nanosecond.unwrap_or(0),
+    )?;
+    local.and_local_timezone(tz).single()
 }
 
 /// A TOML date or offset date-time as a calendar day; an offset date-time
