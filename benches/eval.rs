@@ -18,18 +18,19 @@ use sanctions_trigger::timeline;
 
 const ROUNDS: usize = 15;
 const PER_ROUND: usize = 2_000;
+/// Event kinds of the generated scenario, which the replay rules query.
+const KINDS: [&str; 5] = [
+    "talks",
+    "strike",
+    "statement",
+    "sanctions",
+    "prisoner-exchange",
+];
 
 fn scenario_text() -> String {
     let mut s = String::from("[scenario]\ntitle = \"bench\"\nas_of = 2025-09-30\n");
-    let kinds = [
-        "talks",
-        "strike",
-        "statement",
-        "sanctions",
-        "prisoner-exchange",
-    ];
     for i in 0..50 {
-        let kind = kinds[i % kinds.len()];
+        let kind = KINDS[i % KINDS.len()];
         let day = 1 + (i % 28);
         let month = 5 + i / 28;
         let _ = write!(
@@ -131,15 +132,8 @@ fn replay_365(dir: &Path, sc: &Arc<sanctions_trigger::scenario::Scenario>) {
         );
     }
     std::fs::write(dir.join("responses.toml"), cat).unwrap_or_else(|e| panic!("{e}"));
-    let kinds = [
-        "talks",
-        "strike",
-        "statement",
-        "sanctions",
-        "prisoner-exchange",
-    ];
     for i in 0..200 {
-        let kind = kinds[i % kinds.len()];
+        let kind = KINDS[i % KINDS.len()];
         let body = match i % 4 {
             0 => format!("fn fires(s) {{ s.count(\"{kind}\") > {} }}", i % 9),
             1 => format!(

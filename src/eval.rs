@@ -3,7 +3,6 @@
 //! `Send`, and a shared engine measured slower), and evaluates responses in
 //! dependency order so that `fired("x")` reads a finished verdict.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -357,13 +356,4 @@ fn to_json(v: &Dynamic) -> serde_json::Value {
     } else {
         J::String(v.to_string())
     }
-}
-
-/// Cached per-thread results are keyed by response id; this makes sure a
-/// worker never carries one scenario's verdicts into the next.
-pub fn reset_thread_state() {
-    context::with(|c| {
-        c.responses = HashMap::new();
-        c.trace.clear();
-    });
 }

@@ -1,15 +1,15 @@
 //! `check`: compile every rule, validate the catalogue and every scenario,
 //! without evaluating anything. Reports every problem, not just the first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{Exit, Global, paths_or_default, print_diagnostics};
-use crate::diagnostic::{Diagnostic, Severity, did_you_mean};
-use crate::scenario::{discover, load_file};
+use crate::diagnostic::{Severity, did_you_mean};
+use crate::scenario::{SeenIds, discover, load_file};
 use crate::suite::validate;
 
 #[derive(Debug, Args)]
@@ -24,7 +24,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
     let mut kinds: BTreeSet<String> = BTreeSet::new();
-    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut ids = SeenIds::default();
     let mut loaded = 0;
     for f in &files {
         match load_file(&f.path, &f.id) {
@@ -32,19 +32,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
                 loaded += 1;
                 kinds.extend(sc.kinds().map(str::to_string));
                 diags.extend(validate(&sc, &set));
-                if let Some(other) = ids.insert(sc.id.clone(), sc.file.clone()) {
-                    diags.push(
-                        Diagnostic::error(
-                            Some(&sc.file),
-                            format!(
-                                "scenario id `{}` is also the id of {}",
-                                sc.id,
-                                other.display()
-                            ),
-                        )
-                        .with_help("give one of them its own `id` under `[scenario]`"),
-                    );
-                }
+                diags.extend(ids.check(&sc.id, &sc.file));
             }
             Err(d) => diags.extend(d),
         }

@@ -1,6 +1,5 @@
 //! `run`: evaluate scenarios and report what fires, with rules and reasons.
 
-use std::collections::HashMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -12,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::Outcome;
 use crate::report::{self, Format};
 use crate::runner;
-use crate::scenario::discover;
+use crate::scenario::{SeenIds, discover};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -48,7 +47,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         exit = Exit::Error;
         rep.diagnostic(&mut out, d)?;
     }
-    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut ids = SeenIds::default();
     let mut result = Ok(());
     runner::for_each(
         &set,
@@ -64,16 +63,8 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
             }
             result = (|| match r {
                 Ok(o) => {
-                    if let Some(other) = ids.insert(o.id.clone(), o.file.clone()) {
+                    if let Some(d) = ids.check(&o.id, &o.file) {
                         exit = Exit::Error;
-                        let d = Diagnostic::error(
-                            Some(&o.file),
-                            format!(
-                                "scenario id `{}` is also the id of {}",
-                                o.id,
-                                other.display()
-                            ),
-                        );
                         rep.diagnostic(&mut out, &d)?;
                     }
                     if !o.errors.is_empty() {

@@ -12,7 +12,7 @@ use super::{Exit, Global, paths_or_default, print_diagnostics};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::{FORMAT_VERSION, Status};
 use crate::runner;
-use crate::scenario::discover;
+use crate::scenario::{SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,6 +61,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
     let mut results: Vec<TestResult> = Vec::new();
+    let mut ids = SeenIds::default();
     runner::for_each(
         &set,
         &files,
@@ -89,7 +90,12 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
                 }),
             }
         },
-        |r| results.extend(r),
+        |r| {
+            if let Some(r) = r {
+                diags.extend(ids.check(&r.id, &r.file));
+                results.push(r);
+            }
+        },
     );
     let mut sum = Summary::default();
     for r in &results {

@@ -12,7 +12,7 @@ use super::{Exit, Global, print_diagnostics};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::runner;
-use crate::scenario::discover;
+use crate::scenario::{SeenIds, discover};
 use crate::timeline::{Timeline, TippedBy, default_window, replay};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,13 +53,17 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let (files, d) = discover(&a.scenarios);
     diags.extend(d);
     let mut timelines = Vec::new();
+    let mut ids = SeenIds::default();
     runner::for_each(
         &set,
         &files,
         g.jobs(),
         |worker, _, loaded| loaded.map(|sc| replay(worker, &sc, default_window(&sc, a.from, a.to))),
         |r| match r {
-            Ok(t) => timelines.push(t),
+            Ok(t) => {
+                diags.extend(ids.check(&t.id, &t.file));
+                timelines.push(t);
+            }
             Err(ds) => diags.extend(ds),
         },
     );

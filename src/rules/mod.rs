@@ -337,14 +337,12 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
     // Depth-first, in sorted order, so the plan is deterministic.
     let mut order: Vec<String> = Vec::new();
     let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
-    let mut cyclic: BTreeSet<String> = BTreeSet::new();
     fn visit<'a>(
         n: &'a str,
         deps: &BTreeMap<&'a str, BTreeSet<&'a str>>,
         state: &mut HashMap<&'a str, u8>,
         stack: &mut Vec<&'a str>,
         order: &mut Vec<String>,
-        cyclic: &mut BTreeSet<String>,
         cycles: &mut Vec<Vec<String>>,
     ) {
         match state.get(n) {
@@ -352,7 +350,6 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
             Some(1) => {
                 let start = stack.iter().position(|s| *s == n).unwrap_or(0);
                 let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
-                cyclic.extend(cycle.iter().cloned());
                 cycle.push(n.to_string());
                 cycles.push(cycle);
                 return;
@@ -362,7 +359,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
         state.insert(n, 1);
         stack.push(n);
         for d in deps.get(n).into_iter().flatten() {
-            visit(d, deps, state, stack, order, cyclic, cycles);
+            visit(d, deps, state, stack, order, cycles);
         }
         stack.pop();
         state.insert(n, 2);
@@ -376,7 +373,6 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
             &mut state,
             &mut Vec::new(),
             &mut order,
-            &mut cyclic,
             &mut cycles,
         );
     }
@@ -386,7 +382,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
             .map(|c| format!("`{c}`"))
             .collect::<Vec<_>>()
             .join(" → ");
-        for (i, r) in rules.iter_mut().enumerate() {
+        for r in rules.iter_mut() {
             let in_cycle =
                 cycle.contains(&r.response) && r.depends_on.iter().any(|d| cycle.contains(d));
             if in_cycle && r.broken.is_none() {
@@ -409,12 +405,10 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
                     message: format!("rule did not load: `fired` cycle: {shown}"),
                     kind: ErrorKind::Compile,
                 });
-                let _ = i;
                 diags.push(d);
             }
         }
     }
-    let _ = cyclic;
     order
         .into_iter()
         .map(|resp| {

@@ -182,6 +182,17 @@ fn parse_date(s: &str) -> Fallible<Date> {
     }
 }
 
+/// `== != < <= > >=` between two values of one ordered type.
+fn ordered<T: PartialOrd + rhai::Variant + Clone>(engine: &mut Engine) {
+    engine
+        .register_fn("==", |a: T, b: T| a == b)
+        .register_fn("!=", |a: T, b: T| a != b)
+        .register_fn("<", |a: T, b: T| a < b)
+        .register_fn("<=", |a: T, b: T| a <= b)
+        .register_fn(">", |a: T, b: T| a > b)
+        .register_fn(">=", |a: T, b: T| a >= b);
+}
+
 pub fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<Date>("Date")
@@ -271,12 +282,6 @@ pub fn register(engine: &mut Engine) {
         .register_fn("+", |a: Days, b: Days| Days(a.0 + b.0))
         .register_fn("-", |a: Days, b: Days| Days(a.0 - b.0))
         .register_fn("*", |a: Days, n: INT| Days(a.0 * n))
-        .register_fn("==", |a: Date, b: Date| a == b)
-        .register_fn("!=", |a: Date, b: Date| a != b)
-        .register_fn("<", |a: Date, b: Date| a < b)
-        .register_fn("<=", |a: Date, b: Date| a <= b)
-        .register_fn(">", |a: Date, b: Date| a > b)
-        .register_fn(">=", |a: Date, b: Date| a >= b)
         .register_fn("==", |a: Days, b: Days| a == b)
         .register_fn("!=", |a: Days, b: Days| a != b)
         .register_get("year", |d: &mut Date| d.0.year() as INT)
@@ -315,13 +320,9 @@ pub fn register(engine: &mut Engine) {
         .register_get("utc_date", |i: &mut Instant| Date(i.0.naive_utc().date()))
         .register_get("local_date", |i: &mut Instant| Date(i.0.date_naive()))
         .register_fn("to_string", |i: &mut Instant| i.0.to_rfc3339())
-        .register_fn("to_debug", |i: &mut Instant| i.0.to_rfc3339())
-        .register_fn("==", |a: Instant, b: Instant| a == b)
-        .register_fn("!=", |a: Instant, b: Instant| a != b)
-        .register_fn("<", |a: Instant, b: Instant| a < b)
-        .register_fn("<=", |a: Instant, b: Instant| a <= b)
-        .register_fn(">", |a: Instant, b: Instant| a > b)
-        .register_fn(">=", |a: Instant, b: Instant| a >= b);
+        .register_fn("to_debug", |i: &mut Instant| i.0.to_rfc3339());
+    ordered::<Date>(engine);
+    ordered::<Instant>(engine);
 
     // Verdicts.
     engine

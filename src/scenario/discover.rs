@@ -3,8 +3,8 @@
 //! default id is its path under the folder given, without `.toml`; a file
 //! given directly is known by its stem.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::files;
@@ -14,6 +14,25 @@ use crate::files;
 pub struct ScenarioFile {
     pub path: PathBuf,
     pub id: String,
+}
+
+/// The scenario ids seen so far in one run: two scenarios with one id are
+/// an error, since expectations, reports and diffs are keyed by id.
+#[derive(Debug, Default)]
+pub struct SeenIds(HashMap<String, PathBuf>);
+
+impl SeenIds {
+    /// Records an id; the diagnostic when another file already has it.
+    pub fn check(&mut self, id: &str, file: &Path) -> Option<Diagnostic> {
+        let other = self.0.insert(id.to_string(), file.to_path_buf())?;
+        Some(
+            Diagnostic::error(
+                Some(file),
+                format!("scenario id `{id}` is also the id of {}", other.display()),
+            )
+            .with_help("give one of them its own `id` under `[scenario]`"),
+        )
+    }
 }
 
 /// Lists the scenario files under the given paths, in a deterministic order.
@@ -63,5 +82,17 @@ mod tests {
         assert!(diags.is_empty());
         let ids: Vec<_> = files.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["a", "us/ultimatum"]);
+    }
+
+    #[test]
+    fn a_second_scenario_with_one_id_is_an_error_naming_the_first() {
+        let mut seen = SeenIds::default();
+        assert!(seen.check("a", Path::new("x/a.toml")).is_none());
+        assert!(seen.check("b", Path::new("x/b.toml")).is_none());
+        let d = seen
+            .check("a", Path::new("y/a.toml"))
+            .unwrap_or_else(|| panic!("duplicate not reported"));
+        assert!(d.is_error());
+        assert!(d.to_string().contains("also the id of x/a.toml"), "{d}");
     }
 }

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::diagnostic::SourceText;
 use crate::value::Table;
 
-pub use discover::{ScenarioFile, discover};
+pub use discover::{ScenarioFile, SeenIds, discover};
 pub(crate) use parse::read_text;
 pub use parse::{load_file, parse_str};
 

@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use toml::value::Datetime;
@@ -695,20 +695,11 @@ fn to_date(dt: &Datetime) -> Result<NaiveDate, String> {
     };
     match (dt.date, dt.time, dt.offset) {
         (Some(d), None, _) => day(d),
-        (Some(d), Some(t), Some(offset)) => {
-            let minutes = match offset {
-                toml::value::Offset::Z => 0,
-                toml::value::Offset::Custom { minutes } => i64::from(minutes),
-            };
-            let time = NaiveTime::from_hms_opt(
-                u32::from(t.hour),
-                u32::from(t.minute),
-                u32::from(t.second.unwrap_or(0)),
-            )
-            .ok_or_else(|| format!("{t} is not a time of day"))?;
-            let local = day(d)?.and_time(time);
-            let utc = local - chrono::Duration::minutes(minutes);
-            Ok(utc.date())
+        (Some(d), Some(_), Some(_)) => {
+            day(d)?;
+            to_instant(dt)
+                .map(|i| i.naive_utc().date())
+                .ok_or_else(|| format!("`{dt}` is not a valid date-time"))
         }
         (Some(_), Some(_), None) => Err(format!(
             "`{dt}` is a local date-time without an offset, so its day is ambiguous; \
