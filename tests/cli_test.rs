@@ -216,3 +216,105 @@ fn test_takes_a_single_file() {
         .stdout_has("1 passed, 0 failed")
         .stdout_lacks("test b");
 }
+
+/// The JUnit report parsed as XML: (tests, failures, errors, skipped) of the
+/// one testsuite, and its testcases as (name, classname, child element).
+fn junit(
+    xml: &str,
+) -> (
+    (usize, usize, usize, usize),
+    Vec<(String, String, Option<String>)>,
+) {
+    let doc = roxmltree::Document::parse(xml)
+        .unwrap_or_else(|e| panic!("JUnit output is not XML: {e}\n{xml}"));
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1, "one testsuite\n{xml}");
+    let count = |a: &str| -> usize {
+        suites[0]
+            .attribute(a)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("testsuite lacks {a}\n{xml}"))
+    };
+    let cases = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|c| {
+            let child = c
+                .children()
+                .find(|n| n.is_element())
+                .map(|n| n.tag_name().name().to_string());
+            (
+                c.attribute("name").unwrap_or_default().to_string(),
+                c.attribute("classname").unwrap_or_default().to_string(),
+                child,
+            )
+        })
+        .collect();
+    (
+        (
+            count("tests"),
+            count("failures"),
+            count("errors"),
+            count("skipped"),
+        ),
+        cases,
+    )
+}
+
+#[test]
+fn junit_has_one_testcase_per_scenario_with_failures_errors_and_skips() {
+    let f = fixture();
+    f.rule(
+        "broken",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) { s.count(\"oops\") > 0 && s.latest(\"oops\").nope }\n",
+    );
+    f.scenario("passing", PASSING)
+        .scenario(
+            "wrong",
+            &(TALKS.to_string() + "\n[expect]\nfires = [\"leaders-summit\"]\n"),
+        )
+        .scenario(
+            "errored",
+            &(TALKS.replace(
+                "[[events]]\nid = \"round-2\"",
+                "[[events]]\nkind = \"oops\"\ndate = 2025-06-01\n\n[[events]]\nid = \"round-2\"",
+            ) + "\n[expect]\nnot_fires = [\"sanctions-relief\"]\n"),
+        )
+        .scenario("silent", TALKS);
+    let out = f.run(&["test", "--format", "junit"]);
+    out.code(2);
+    let ((tests, failures, errors, skipped), cases) = junit(&out.stdout);
+    assert_eq!(
+        (tests, failures, errors, skipped),
+        (4, 1, 1, 1),
+        "{}",
+        out.stdout
+    );
+    let by_name = |n: &str| {
+        cases
+            .iter()
+            .find(|c| c.0 == n)
+            .unwrap_or_else(|| panic!("no testcase {n}\n{}", out.stdout))
+    };
+    assert_eq!(by_name("passing").2, None);
+    assert_eq!(by_name("passing").1, "scenarios/passing.toml");
+    assert_eq!(by_name("wrong").2.as_deref(), Some("failure"));
+    assert_eq!(by_name("errored").2.as_deref(), Some("error"));
+    assert_eq!(by_name("silent").2.as_deref(), Some("skipped"));
+    // The failure carries the same expected-vs-actual text as the terminal.
+    out.stdout_has("expected `leaders-summit` fires, actual `leaders-summit` does not fire")
+        .stdout_has("scenarios/wrong.toml:");
+}
+
+#[test]
+fn junit_output_is_identical_between_runs() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    let a = f.run(&["test", "--format", "junit"]);
+    let b = f.run(&["test", "--format", "junit", "-j", "1"]);
+    a.code(0);
+    assert_eq!(a.stdout, b.stdout);
+}

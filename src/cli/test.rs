@@ -10,15 +10,21 @@ use serde::Serialize;
 
 use super::{Exit, Global, paths_or_default, print_diagnostics};
 use crate::diagnostic::Diagnostic;
-use crate::outcome::{FORMAT_VERSION, Status};
+use crate::outcome::FORMAT_VERSION;
+use crate::report;
+use crate::rules::RuleSet;
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
+    /// One line per scenario, then failures with expected vs actual
     Text,
+    /// One JSON object (format_version 1)
     Json,
+    /// JUnit XML: one testcase per scenario, for CI dashboards
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +124,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
+        TestFormat::Junit => report::junit::write(&mut out, &set, &results, &diags)?,
         TestFormat::Text => {
             out.flush()?;
             print_diagnostics(&diags);
@@ -145,7 +152,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
 
 fn text(
     out: &mut dyn Write,
-    set: &crate::rules::RuleSet,
+    set: &RuleSet,
     results: &[TestResult],
     a: &TestArgs,
 ) -> io::Result<()> {
@@ -170,53 +177,7 @@ fn text(
         .filter(|r| matches!(r.status, TestStatus::Failed | TestStatus::Error))
     {
         writeln!(out, "\n---- {} ({}) ----", r.id, r.file.display())?;
-        for d in &r.diagnostics {
-            writeln!(out, "{}", d.render(false))?;
-        }
-        for f in &r.failures {
-            writeln!(
-                out,
-                "{}:{}: `{}` as of {}",
-                r.file.display(),
-                f.line,
-                f.expectation,
-                f.date
-            )?;
-            writeln!(out, "    expected: {}", f.expected)?;
-            writeln!(out, "    actual:   {}", f.actual)?;
-            let outcome = std::iter::once(r.outcome.as_ref())
-                .flatten()
-                .chain(&r.other_outcomes)
-                .find(|o| o.as_of == f.date);
-            let Some(o) = outcome else { continue };
-            for s in &f.subjects {
-                let rules: Vec<_> = match o.response(s) {
-                    Some(resp) => resp.rules.iter().collect(),
-                    None => o.rule(s).into_iter().collect(),
-                };
-                if rules.is_empty() && set.rule(s).is_none() {
-                    writeln!(out, "    `{s}` has no rules")?;
-                }
-                for v in rules {
-                    let status = match v.status {
-                        Status::Fires => "fires",
-                        Status::Quiet => "quiet",
-                        Status::Error => "error",
-                    };
-                    let reason = v
-                        .reason
-                        .as_deref()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default();
-                    writeln!(out, "    rule {} {status}{reason}", v.id)?;
-                }
-            }
-        }
-        if let Some(o) = &r.outcome {
-            for e in &o.errors {
-                writeln!(out, "    error: {e}")?;
-            }
-        }
+        out.write_all(report::details(set, r).as_bytes())?;
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! Reporters for `run`: one per output format behind one trait, so the
 //! verb streams outcomes without knowing how they are shown. JSON shapes
-//! are serde serialisations of the `outcome` types.
+//! are serde serialisations of the `outcome` types. `test`'s failure text
+//! and JUnit report live here too.
 
+mod failure;
 mod json;
+pub mod junit;
 mod markdown;
 mod text;
 
@@ -14,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::Outcome;
 use crate::rules::RuleSet;
 
+pub use failure::details;
 pub use json::{JsonLinesReporter, JsonReporter};
 pub use markdown::MarkdownReporter;
 pub use text::TextReporter;
