@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod files;
 pub mod outcome;

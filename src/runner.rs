@@ -28,6 +28,18 @@ pub fn for_each<T: Send>(
     files: &[ScenarioFile],
     jobs: usize,
     work: impl Fn(&Worker, &ScenarioFile, Loaded) -> T + Sync,
+    sink: impl FnMut(T),
+) {
+    for_each_with(|| Worker::new(set.clone()), files, jobs, work, sink);
+}
+
+/// [`for_each`] with per-thread state built by `make` — for verbs that
+/// need more than one worker per thread, such as `diff`'s two rule sets.
+pub fn for_each_with<W, T: Send>(
+    make: impl Fn() -> W + Sync,
+    files: &[ScenarioFile],
+    jobs: usize,
+    work: impl Fn(&W, &ScenarioFile, Loaded) -> T + Sync,
     mut sink: impl FnMut(T),
 ) {
     let jobs = jobs.clamp(1, files.len().max(1));
@@ -36,10 +48,9 @@ pub fn for_each<T: Send>(
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, work) = (&next, &work);
-            let set = set.clone();
+            let (next, work, make) = (&next, &work, &make);
             scope.spawn(move || {
-                let worker = Worker::new(set);
+                let worker = make();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };

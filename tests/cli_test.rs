@@ -217,14 +217,12 @@ fn test_takes_a_single_file() {
         .stdout_lacks("test b");
 }
 
+/// A JUnit testcase: name, classname, and its child element if any.
+type Case = (String, String, Option<String>);
+
 /// The JUnit report parsed as XML: (tests, failures, errors, skipped) of the
-/// one testsuite, and its testcases as (name, classname, child element).
-fn junit(
-    xml: &str,
-) -> (
-    (usize, usize, usize, usize),
-    Vec<(String, String, Option<String>)>,
-) {
+/// one testsuite, and its testcases.
+fn junit(xml: &str) -> ((usize, usize, usize, usize), Vec<Case>) {
     let doc = roxmltree::Document::parse(xml)
         .unwrap_or_else(|e| panic!("JUnit output is not XML: {e}\n{xml}"));
     let suites: Vec<_> = doc

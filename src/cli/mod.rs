@@ -3,6 +3,7 @@
 //! shares and the exit-code policy.
 
 mod check;
+mod diff;
 mod run;
 mod test;
 mod timeline;
@@ -51,7 +52,8 @@ impl From<Exit> for ExitCode {
         sanctions-trigger run scenarios/istanbul-2025-06-02.toml\n  \
         sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
         sanctions-trigger test\n  \
-        sanctions-trigger check rules/ scenarios/\n\n\
+        sanctions-trigger check rules/ scenarios/\n  \
+        sanctions-trigger diff --base main\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
 pub struct Cli {
@@ -109,6 +111,8 @@ pub enum Command {
     Timeline(timeline::TimelineArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
+    /// Compare outcomes under base rules (a folder or git revision) and the current ones
+    Diff(diff::DiffArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -117,6 +121,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
+        Command::Diff(a) => diff::run(&cli.global, a),
     }
 }
 
