@@ -7,6 +7,8 @@
 //! [`runner`]), and reports outcomes ([`outcome`], [`report`]). The
 //! `sanctions-trigger` binary is a thin layer over these calls.
 
+pub mod atomic;
+pub mod bless;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;

@@ -4,6 +4,7 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -13,9 +14,9 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
 use crate::rules::RuleSet;
-use crate::runner;
 use crate::scenario::{SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
+use crate::{atomic, bless, runner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
@@ -43,6 +44,9 @@ pub struct TestArgs {
     /// Also print the outcome of every passing scenario
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Rewrite the expectations of the named scenario files to match what fires now
+    #[arg(long, requires = "paths")]
+    pub bless: bool,
 }
 
 #[derive(Serialize)]
@@ -63,6 +67,9 @@ struct Summary {
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     let set = g.load_rules();
+    if a.bless && !bless(g, &set, &a.paths) {
+        return Ok(Exit::Error);
+    }
     let mut diags = set.diagnostics.clone();
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
@@ -180,4 +187,84 @@ fn text(
         out.write_all(report::details(set, r).as_bytes())?;
     }
     Ok(())
+}
+
+/// Blesses the named files, printing what changed; false when a path is a
+/// folder or cannot be blessed (the others are still written).
+fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
+    if let Some(dir) = paths.iter().find(|p| p.is_dir()) {
+        eprintln!(
+            "error: `{}` is a folder; --bless rewrites only scenario files named on the command line",
+            dir.display()
+        );
+        return false;
+    }
+    if set.diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&set.diagnostics);
+        eprintln!("error: the rules have errors; nothing was blessed");
+        return false;
+    }
+    let (files, diags) = discover(paths);
+    print_diagnostics(&diags);
+    let mut ok = diags.is_empty();
+    let mut out = io::stdout().lock();
+    runner::for_each(
+        set,
+        &files,
+        g.jobs(),
+        |worker, file, loaded| {
+            let r = match loaded {
+                Ok(sc) => bless::bless(worker, &sc).map(|b| b.map(|b| (b, sc.source.text.clone()))),
+                Err(ds) => Err(ds
+                    .iter()
+                    .map(|d| d.render(false))
+                    .collect::<Vec<_>>()
+                    .join("\n")),
+            };
+            (file.path.clone(), r)
+        },
+        |(path, r)| {
+            let p = path.display();
+            let _ = match r {
+                Ok(None) => writeln!(out, "{p}: expectations already match"),
+                Ok(Some((b, read))) => match write_blessed(&path, &b.text, &read) {
+                    Ok(()) => {
+                        let _ = writeln!(out, "blessed {p}:");
+                        b.edits.iter().try_for_each(|e| writeln!(out, "    {e}"))
+                    }
+                    Err(e) => {
+                        ok = false;
+                        writeln!(io::stderr(), "error: cannot write `{p}`: {e}")
+                    }
+                },
+                Err(e) => {
+                    ok = false;
+                    writeln!(io::stderr(), "error: {p}: not blessed: {e}")
+                }
+            };
+        },
+    );
+    let _ = writeln!(out);
+    ok
+}
+
+/// Writes a blessed scenario over its file, keeping a byte-order mark and
+/// `\r\n` line ends the file had, and refusing when the file changed since it was read.
+fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<()> {
+    const BOM: &str = "\u{feff}";
+    let now = std::fs::read_to_string(path)?;
+    let bom = now.starts_with(BOM);
+    if now.strip_prefix(BOM).unwrap_or(&now) != read {
+        return Err(io::Error::other(
+            "the file changed while it was being blessed",
+        ));
+    }
+    // toml_edit writes `\n`; a file written with `\r\n` keeps them.
+    let text = if now.contains("\r\n") {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text.to_string()
+    };
+    let out = if bom { format!("{BOM}{text}") } else { text };
+    atomic::write(path, out.as_bytes())
 }

@@ -1,0 +1,257 @@
+//! `test --bless`: rewriting a scenario's expectations to match what fires
+//! now. Edits go through toml_edit, so every comment, key order and blank
+//! line outside the changed values is kept byte for byte; only the lists
+//! and dates that disagree with the current outcome change. A scenario
+//! whose rules error, or whose expectations name unknown responses, is
+//! refused: blessing an error would turn a bug into an expectation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
+
+use crate::eval::Worker;
+use crate::outcome::{Outcome, Status};
+use crate::scenario::Scenario;
+use crate::suite::validate;
+
+/// A scenario's new text and a line per change, for the user.
+#[derive(Debug)]
+pub struct Blessed {
+    pub text: String,
+    pub edits: Vec<String>,
+}
+
+/// Rewrites `sc`'s expectations to match its current outcomes; `Ok(None)`
+/// when they already do.
+pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, String> {
+    if let Some(d) = validate(sc, worker.rules()).first() {
+        return Err(format!("{}; fix it by hand", d.message));
+    }
+    let at_as_of = evaluated(worker, sc, sc.as_of)?;
+    let mut doc: DocumentMut = sc
+        .source
+        .text
+        .parse()
+        .map_err(|e| format!("cannot edit the file: {e}"))?;
+    let mut edits = Vec::new();
+    if !sc.expect.any() {
+        let mut exactly = Array::new();
+        for f in &at_as_of.fired {
+            exactly.push(f.as_str());
+        }
+        edits.push(format!("added exactly = {exactly}"));
+        match doc.get_mut("expect").and_then(Item::as_table_like_mut) {
+            Some(t) => {
+                t.insert("exactly", Item::Value(Value::Array(exactly)));
+            }
+            None => {
+                let mut t = toml_edit::Table::new();
+                t.insert("exactly", Item::Value(Value::Array(exactly)));
+                if !sc.source.text.ends_with("\n\n") {
+                    t.decor_mut().set_prefix("\n");
+                }
+                doc.insert("expect", Item::Table(t));
+            }
+        }
+    } else {
+        let Some(expect) = doc.get_mut("expect").and_then(Item::as_table_like_mut) else {
+            return Err("cannot find `[expect]` in the file".into());
+        };
+        set(expect, &at_as_of, "", &mut edits);
+        if let Some(rules) = expect.get_mut("rules").and_then(Item::as_table_like_mut) {
+            let status = |id: &str| at_as_of.rule(id).map_or(Status::Quiet, |r| r.status);
+            move_between(rules, ("fire", "quiet"), "rules.", &status, &mut edits);
+        }
+        for at in at_entries(expect) {
+            let date = at
+                .get("date")
+                .and_then(Item::as_datetime)
+                .and_then(|d| d.date)
+                .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()))
+                .ok_or("an `[[expect.at]]` entry has no valid `date`")?;
+            let o = evaluated(worker, sc, date)?;
+            set(at, &o, &format!("at {date}: "), &mut edits);
+        }
+        if let Some(ff) = expect
+            .get_mut("first_fire")
+            .and_then(Item::as_table_like_mut)
+        {
+            first_fire(worker, sc, ff, &mut edits)?;
+        }
+    }
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Blessed {
+        text: doc.to_string(),
+        edits,
+    }))
+}
+
+/// The outcome at a date, or the first rule error as the reason to refuse.
+fn evaluated(worker: &Worker, sc: &Arc<Scenario>, date: NaiveDate) -> Result<Outcome, String> {
+    let o = worker.evaluate(sc, date);
+    match o.errors.first() {
+        Some(e) => Err(format!(
+            "a rule errored as of {date}, so nothing was blessed: {e}"
+        )),
+        None => Ok(o),
+    }
+}
+
+/// The `[[expect.at]]` entries, written as tables or as inline tables.
+fn at_entries(expect: &mut dyn TableLike) -> Vec<&mut dyn TableLike> {
+    match expect.get_mut("at") {
+        Some(Item::ArrayOfTables(a)) => a.iter_mut().map(|t| t as &mut dyn TableLike).collect(),
+        Some(Item::Value(Value::Array(a))) => a
+            .iter_mut()
+            .filter_map(Value::as_inline_table_mut)
+            .map(|t| t as &mut dyn TableLike)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Brings `fires`, `not_fires` and `exactly` of one table in line with `o`.
+fn set(t: &mut dyn TableLike, o: &Outcome, label: &str, edits: &mut Vec<String>) {
+    let status = |id: &str| o.response(id).map_or(Status::Quiet, |r| r.status);
+    move_between(t, ("fires", "not_fires"), label, &status, edits);
+    if let Some(arr) = t.get_mut("exactly").and_then(Item::as_array_mut) {
+        let mut have: Vec<String> = strings(arr);
+        have.sort();
+        if have != o.fired {
+            let old = format!("[{}]", have.join(", "));
+            arr.clear();
+            for f in &o.fired {
+                arr.push(f.as_str());
+            }
+            arr.fmt();
+            edits.push(format!("{label}exactly: {old} → [{}]", o.fired.join(", ")));
+        }
+    }
+}
+
+fn strings(arr: &Array) -> Vec<String> {
+    arr.iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Moves names between a "fires" list and a "does not fire" list so each
+/// sits on the side its current status puts it.
+fn move_between(
+    t: &mut dyn TableLike,
+    (yes, no): (&str, &str),
+    label: &str,
+    status: &dyn Fn(&str) -> Status,
+    edits: &mut Vec<String>,
+) {
+    let to_no = take(t, yes, &|n| status(n) != Status::Fires);
+    let to_yes = take(t, no, &|n| status(n) == Status::Fires);
+    for n in &to_no {
+        edits.push(format!("{label}`{n}`: {yes} → {no}"));
+    }
+    for n in &to_yes {
+        edits.push(format!("{label}`{n}`: {no} → {yes}"));
+    }
+    put(t, no, to_no);
+    put(t, yes, to_yes);
+}
+
+/// Removes the names matching `pred` from the array at `key`.
+fn take(t: &mut dyn TableLike, key: &str, pred: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let Some(arr) = t.get_mut(key).and_then(Item::as_array_mut) else {
+        return Vec::new();
+    };
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < arr.len() {
+        match arr.get(i).and_then(Value::as_str) {
+            Some(n) if pred(n) => {
+                taken.push(n.to_string());
+                arr.remove(i);
+            }
+            _ => i += 1,
+        }
+    }
+    taken
+}
+
+/// Appends names to the array at `key`, creating it when missing.
+fn put(t: &mut dyn TableLike, key: &str, names: Vec<String>) {
+    if names.is_empty() {
+        return;
+    }
+    match t.get_mut(key).and_then(Item::as_array_mut) {
+        Some(arr) => {
+            for n in names {
+                arr.push(n);
+            }
+        }
+        None => {
+            let arr: Array = names.into_iter().collect();
+            t.insert(key, Item::Value(Value::Array(arr)));
+        }
+    }
+}
+
+/// Sets each `first_fire` date to the first day the response fires,
+/// replaying from the first event to `as_of`.
+fn first_fire(
+    worker: &Worker,
+    sc: &Arc<Scenario>,
+    ff: &mut dyn TableLike,
+    edits: &mut Vec<String>,
+) -> Result<(), String> {
+    let names: Vec<String> = ff.iter().map(|(k, _)| k.to_string()).collect();
+    let start = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
+    let mut first: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    let mut day = start;
+    while first.len() < names.len() && day <= sc.as_of {
+        let o = evaluated(worker, sc, day)?;
+        for n in &names {
+            if !first.contains_key(n.as_str()) && o.fired.iter().any(|f| f == n) {
+                first.insert(n, day);
+            }
+        }
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    for n in &names {
+        let Some(day) = first.get(n.as_str()) else {
+            return Err(format!(
+                "`{n}` in first_fire does not fire from {start} to {}; remove it or move it to not_fires by hand",
+                sc.as_of
+            ));
+        };
+        let Some(item) = ff.get_mut(n) else { continue };
+        let old = item.as_datetime().map(|d| d.to_string());
+        if old.as_deref() == Some(day.to_string().as_str()) {
+            continue;
+        }
+        let year =
+            u16::try_from(day.year()).map_err(|_| format!("cannot write the year of {day}"))?;
+        let new = toml_edit::Datetime {
+            date: Some(toml_edit::Date {
+                year,
+                month: day.month() as u8,
+                day: day.day() as u8,
+            }),
+            time: None,
+            offset: None,
+        };
+        let decor = item.as_value().map(|v| v.decor().clone());
+        let mut v = Value::from(new);
+        if let Some(d) = decor {
+            *v.decor_mut() = d;
+        }
+        *item = Item::Value(v);
+        edits.push(format!(
+            "first_fire `{n}`: {} → {day}",
+            old.unwrap_or_else(|| "?".into())
+        ));
+    }
+    Ok(())
+}

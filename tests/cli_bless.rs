@@ -1,0 +1,168 @@
+//! `test --bless`: expectations rewritten to match the current outcome,
+//! everything else in the file kept byte for byte, only named files touched.
+
+use crate::support::*;
+
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .rule(
+            "summit",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    if s.count(\"summit-proposal\") > 0 { true } else { quiet(\"no summit offered\") }\n}\n",
+        )
+        .rule(
+            "relief",
+            "const RESPONSE = \"sanctions-relief\";\nfn fires(s) { quiet(\"no deal\") }\n",
+        );
+    f
+}
+
+/// A scenario with comments everywhere and wrong expectations of every kind.
+const WRONG: &str = r#"# A comment before everything.
+[scenario]
+title = "Talks"   # trailing comment
+as_of = 2025-06-10
+
+# The strike.
+[[events]]
+kind = "strike"
+date = 2025-06-01
+drones = 250
+
+[[events]]
+kind = "summit-proposal"   # Erdogan's offer
+date = 2025-06-05
+
+# Expectations follow.
+[expect]
+fires = ["new-sanctions", "sanctions-relief"]  # relief is wrong
+not_fires = ["leaders-summit"]
+exactly = ["new-sanctions"]
+
+[expect.rules]
+fire = ["relief"]
+quiet = ["summit"]
+
+# Before the offer.
+[[expect.at]]
+date = 2025-06-02
+exactly = ["leaders-summit", "new-sanctions"]
+
+[expect.first_fire]
+leaders-summit = 2025-06-01 # wrong day
+"#;
+
+fn read(f: &Fixture, rel: &str) -> String {
+    let p = f.path().join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+#[test]
+fn bless_fixes_every_kind_of_expectation_and_keeps_comments() {
+    let f = fixture();
+    f.scenario("wrong", WRONG);
+    f.run(&["test", "scenarios/wrong.toml"]).code(1);
+    let out = f.run(&["test", "--bless", "scenarios/wrong.toml"]);
+    out.code(0)
+        .stdout_has("blessed scenarios/wrong.toml:")
+        .stdout_has("`sanctions-relief`: fires → not_fires")
+        .stdout_has("`leaders-summit`: not_fires → fires")
+        .stdout_has("exactly: [new-sanctions] → [leaders-summit, new-sanctions]")
+        .stdout_has("rules.`relief`: fire → quiet")
+        .stdout_has("rules.`summit`: quiet → fire")
+        .stdout_has("at 2025-06-02: exactly: [leaders-summit, new-sanctions] → [new-sanctions]")
+        .stdout_has("first_fire `leaders-summit`: 2025-06-01 → 2025-06-05")
+        .stdout_has("1 passed, 0 failed");
+    let text = read(&f, "scenarios/wrong.toml");
+    // Everything before [expect] is byte-identical.
+    let cut = WRONG.find("[expect]").unwrap();
+    assert_eq!(&text[..cut], &WRONG[..cut]);
+    for comment in [
+        "# relief is wrong",
+        "# Before the offer.",
+        "# wrong day",
+        "# Expectations follow.",
+    ] {
+        assert!(text.contains(comment), "lost {comment:?}:\n{text}");
+    }
+    f.run(&["test", "scenarios/wrong.toml"]).code(0);
+    // A second bless has nothing to do and leaves the bytes alone.
+    f.run(&["test", "--bless", "scenarios/wrong.toml"])
+        .code(0)
+        .stdout_has("scenarios/wrong.toml: expectations already match");
+    assert_eq!(read(&f, "scenarios/wrong.toml"), text);
+}
+
+#[test]
+fn a_scenario_without_expectations_gains_exactly() {
+    let f = fixture();
+    f.scenario("silent", TALKS);
+    f.run(&["test", "--bless", "scenarios/silent.toml"])
+        .code(0)
+        .stdout_has("added exactly = [\"new-sanctions\"]");
+    let text = read(&f, "scenarios/silent.toml");
+    assert!(text.starts_with(TALKS), "{text}");
+    assert!(
+        text.ends_with("\n[expect]\nexactly = [\"new-sanctions\"]\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn only_named_files_are_touched_and_folders_are_refused() {
+    let f = fixture();
+    let wrong_a = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &wrong_a).scenario("b", &wrong_a);
+    f.run(&["test", "--bless", "scenarios"])
+        .code(2)
+        .stderr_has("`scenarios` is a folder");
+    assert_eq!(read(&f, "scenarios/a.toml"), wrong_a);
+    f.run(&["test", "--bless", "scenarios/a.toml"]).code(0);
+    assert_ne!(read(&f, "scenarios/a.toml"), wrong_a);
+    assert_eq!(read(&f, "scenarios/b.toml"), wrong_a);
+    f.run(&["test", "--bless"]).code(2).stderr_has("required");
+}
+
+#[test]
+fn a_scenario_whose_rules_error_is_not_blessed() {
+    let f = fixture();
+    f.rule(
+        "broken",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) { s.latest(\"strike\").nope }\n",
+    );
+    let text = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"])
+        .code(2)
+        .stderr_has("scenarios/a.toml: not blessed: a rule errored")
+        .stderr_has("rules/broken.rhai:2:");
+    assert_eq!(read(&f, "scenarios/a.toml"), text);
+}
+
+#[test]
+fn an_unknown_response_in_expectations_is_not_blessed() {
+    let f = fixture();
+    let text = TALKS.to_string() + "\n[expect]\nfires = [\"new-sanction\"]\n";
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"])
+        .code(2)
+        .stderr_has("unknown response `new-sanction`");
+    assert_eq!(read(&f, "scenarios/a.toml"), text);
+}
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_kept() {
+    let f = fixture();
+    let text = format!(
+        "\u{feff}{}",
+        (TALKS.to_string() + "\n[expect]\nexactly = []\n").replace('\n', "\r\n")
+    );
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"]).code(0);
+    let got = read(&f, "scenarios/a.toml");
+    assert!(got.starts_with('\u{feff}'), "lost the BOM");
+    let cut = text.find("[expect]").unwrap();
+    assert_eq!(&got[..cut], &text[..cut]);
+    assert!(got.contains("exactly = [\"new-sanctions\"]"), "{got}");
+    f.run(&["test", "scenarios/a.toml"]).code(0);
+}
