@@ -10,6 +10,7 @@
 pub mod atomic;
 pub mod bless;
 pub mod cli;
+pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;

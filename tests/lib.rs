@@ -4,6 +4,7 @@
 mod bad_rules;
 mod bad_scenarios;
 mod cli_bless;
+mod cli_coverage;
 mod cli_diff;
 mod cli_run;
 mod cli_test;

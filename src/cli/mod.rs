@@ -7,6 +7,7 @@ mod diff;
 mod run;
 mod test;
 mod timeline;
+mod watch;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;

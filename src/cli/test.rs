@@ -9,14 +9,14 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics};
+use super::{Exit, Global, paths_or_default, print_diagnostics, watch};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
 use crate::rules::RuleSet;
-use crate::scenario::{SeenIds, discover};
+use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
-use crate::{atomic, bless, runner};
+use crate::{atomic, bless, coverage, runner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
@@ -45,8 +45,30 @@ pub struct TestArgs {
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Rewrite the expectations of the named scenario files to match what fires now
-    #[arg(long, requires = "paths")]
+    #[arg(long, requires = "paths", conflicts_with = "watch")]
     pub bless: bool,
+    /// Report which rules fired, stayed quiet or errored, and which script lines ran
+    #[arg(long)]
+    pub coverage: bool,
+    /// Exit 1 when line coverage is below PCT (implies --coverage)
+    #[arg(long, value_name = "PCT", value_parser = threshold)]
+    pub coverage_threshold: Option<f64>,
+    /// Re-run when a rule, helper, catalogue or scenario file changes
+    #[arg(long)]
+    pub watch: bool,
+}
+
+fn threshold(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
+}
+
+impl TestArgs {
+    fn coverage(&self) -> bool {
+        self.coverage || self.coverage_threshold.is_some()
+    }
 }
 
 #[derive(Serialize)]
@@ -55,6 +77,8 @@ struct JsonDoc<'a> {
     diagnostics: &'a [Diagnostic],
     results: &'a [TestResult],
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a coverage::Report>,
 }
 
 #[derive(Serialize, Default, Clone, Copy)]
@@ -66,50 +90,63 @@ struct Summary {
 }
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
-    let set = g.load_rules();
+    if a.watch {
+        return watch::run(g, a);
+    }
+    let set = load_rules(g, a);
     if a.bless && !bless(g, &set, &a.paths) {
         return Ok(Exit::Error);
     }
-    let mut diags = set.diagnostics.clone();
     let (files, d) = discover(&paths_or_default(&a.paths));
-    diags.extend(d);
+    suite(g, a, &set, &files, d)
+}
+
+/// The rule set, instrumented for line coverage when asked.
+pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
+    let mut set = RuleSet::load(&g.rules, g.limits());
+    set.line_coverage = a.coverage();
+    Arc::new(set)
+}
+
+/// Runs and reports the tests of `files`.
+pub(super) fn suite(
+    g: &Global,
+    a: &TestArgs,
+    set: &Arc<RuleSet>,
+    files: &[ScenarioFile],
+    load_diags: Vec<Diagnostic>,
+) -> io::Result<Exit> {
+    let mut diags = set.diagnostics.clone();
+    diags.extend(load_diags);
     let mut results: Vec<TestResult> = Vec::new();
     let mut ids = SeenIds::default();
+    let mut cov = a.coverage().then(|| coverage::Collector::new(set));
     runner::for_each(
-        &set,
-        &files,
+        set,
+        files,
         g.jobs(),
-        |worker, file, loaded| -> Option<TestResult> {
-            match loaded {
-                Ok(sc) => {
-                    if let Some(p) = &a.filter {
-                        let hit = sc.id.contains(p.as_str())
-                            || sc.file.to_string_lossy().contains(p.as_str())
-                            || sc.tags.iter().any(|t| t.contains(p.as_str()));
-                        if !hit {
-                            return None;
-                        }
-                    }
-                    Some(run_test(worker, &sc))
-                }
-                Err(ds) => Some(TestResult {
-                    id: file.id.clone(),
-                    file: file.path.clone(),
-                    status: TestStatus::Error,
-                    failures: Vec::new(),
-                    diagnostics: ds,
-                    outcome: None,
-                    other_outcomes: Vec::new(),
-                }),
-            }
+        |worker, file, loaded| {
+            let r = test_one(a, worker, file, loaded);
+            let hits = a.coverage().then(coverage::take_hits);
+            (r, hits)
         },
-        |r| {
+        |(r, hits)| {
+            if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
+                c.hits(h);
+            }
             if let Some(r) = r {
+                if let Some(c) = cov.as_mut() {
+                    r.outcome
+                        .iter()
+                        .chain(&r.other_outcomes)
+                        .for_each(|o| c.outcome(o));
+                }
                 diags.extend(ids.check(&r.id, &r.file));
                 results.push(r);
             }
         },
     );
+    let cov = cov.map(|c| c.report(set));
     let mut sum = Summary::default();
     for r in &results {
         match r.status {
@@ -127,15 +164,16 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
                 diagnostics: &diags,
                 results: &results,
                 summary: sum,
+                coverage: cov.as_ref(),
             };
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        TestFormat::Junit => report::junit::write(&mut out, &set, &results, &diags)?,
+        TestFormat::Junit => report::junit::write(&mut out, set, &results, &diags)?,
         TestFormat::Text => {
             out.flush()?;
             print_diagnostics(&diags);
-            text(&mut out, &set, &results, a)?;
+            text(&mut out, set, &results, a)?;
             let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
             if sum.errors > 0 {
                 line.push_str(&format!(", {} errors", sum.errors));
@@ -144,17 +182,109 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
                 line.push_str(&format!(", {} without expectations", sum.no_expectations));
             }
             writeln!(out, "\n{line}")?;
+            if let Some(c) = &cov {
+                coverage_text(&mut out, c, a.coverage_threshold)?;
+            }
         }
     }
     out.flush()?;
     let errored = sum.errors > 0 || diags.iter().any(Diagnostic::is_error);
+    let below = match (&cov, a.coverage_threshold) {
+        (Some(c), Some(t)) => c.lines.percent < t,
+        _ => false,
+    };
     Ok(if errored {
         Exit::Error
-    } else if sum.failed > 0 {
+    } else if sum.failed > 0 || below {
         Exit::Failed
     } else {
         Exit::Ok
     })
+}
+
+fn coverage_text(
+    out: &mut dyn Write,
+    c: &coverage::Report,
+    threshold: Option<f64>,
+) -> io::Result<()> {
+    let count = |f: fn(&coverage::RuleTally) -> bool| c.rules.values().filter(|t| f(t)).count();
+    writeln!(out, "\ncoverage")?;
+    writeln!(
+        out,
+        "  rules: {} fired somewhere, {} quiet somewhere, {} errored, {} never evaluated",
+        count(|t| t.fired > 0),
+        count(|t| t.quiet > 0),
+        count(|t| t.errored > 0),
+        count(|t| t.fired + t.quiet + t.errored == 0),
+    )?;
+    let list = |pred: fn(&coverage::RuleTally) -> bool| -> String {
+        let v: Vec<&str> = c
+            .rules
+            .iter()
+            .filter(|(_, t)| pred(t))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        if v.is_empty() {
+            "(none)".into()
+        } else {
+            v.join(", ")
+        }
+    };
+    writeln!(out, "  rules never fired: {}", list(|t| t.fired == 0))?;
+    writeln!(out, "  rules never quiet: {}", list(|t| t.quiet == 0))?;
+    let errored = list(|t| t.errored > 0);
+    if errored != "(none)" {
+        writeln!(out, "  rules that errored: {errored}")?;
+    }
+    let never: Vec<&str> = c
+        .responses
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    writeln!(
+        out,
+        "  responses never fired: {}",
+        if never.is_empty() {
+            "(none)".into()
+        } else {
+            never.join(", ")
+        }
+    )?;
+    let l = &c.lines;
+    writeln!(
+        out,
+        "  lines: {:.1}% ({} of {})",
+        l.percent, l.covered, l.total
+    )?;
+    let width = l
+        .files
+        .iter()
+        .map(|f| f.file.display().to_string().len())
+        .max()
+        .unwrap_or(0);
+    for f in &l.files {
+        let pct = coverage::percent(f.covered, f.total);
+        write!(
+            out,
+            "    {:<width$}  {pct:>5.1}%",
+            f.file.display().to_string()
+        )?;
+        if !f.uncovered.is_empty() {
+            write!(out, "  uncovered: {}", coverage::ranges(&f.uncovered))?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(t) = threshold
+        && l.percent < t
+    {
+        writeln!(
+            out,
+            "\nline coverage {:.1}% is below the threshold of {t}%",
+            l.percent
+        )?;
+    }
+    Ok(())
 }
 
 fn text(
@@ -267,4 +397,35 @@ fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<(
     };
     let out = if bom { format!("{BOM}{text}") } else { text };
     atomic::write(path, out.as_bytes())
+}
+
+/// One scenario's test result; `None` when `--filter` leaves it out.
+fn test_one(
+    a: &TestArgs,
+    worker: &crate::eval::Worker,
+    file: &ScenarioFile,
+    loaded: runner::Loaded,
+) -> Option<TestResult> {
+    match loaded {
+        Ok(sc) => {
+            if let Some(p) = &a.filter {
+                let hit = sc.id.contains(p.as_str())
+                    || sc.file.to_string_lossy().contains(p.as_str())
+                    || sc.tags.iter().any(|t| t.contains(p.as_str()));
+                if !hit {
+                    return None;
+                }
+            }
+            Some(run_test(worker, &sc))
+        }
+        Err(ds) => Some(TestResult {
+            id: file.id.clone(),
+            file: file.path.clone(),
+            status: TestStatus::Error,
+            failures: Vec::new(),
+            diagnostics: ds,
+            outcome: None,
+            other_outcomes: Vec::new(),
+        }),
+    }
 }

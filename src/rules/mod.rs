@@ -70,6 +70,8 @@ pub struct RuleSet {
     pub plan: Vec<(String, Vec<usize>)>,
     pub diagnostics: Vec<Diagnostic>,
     pub limits: Limits,
+    /// Record which script lines run (`test --coverage`); slower.
+    pub line_coverage: bool,
 }
 
 impl RuleSet {
@@ -304,6 +306,7 @@ impl RuleSet {
             plan,
             diagnostics: diags,
             limits,
+            line_coverage: false,
         }
     }
 }
@@ -495,6 +498,11 @@ pub fn compile_rule(
 /// `RuleSet::rules`; `None` for rules that are broken).
 pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
     let mut engine = sandbox::engine(&set.limits, StaticModuleResolver::new());
+    if set.line_coverage {
+        // Before the helpers and rules run their top levels, so those
+        // lines count too.
+        crate::coverage::instrument(&mut engine);
+    }
     let mut resolver = StaticModuleResolver::new();
     for h in &set.helpers {
         if let Ok((m, _)) = compile_helper(&engine, &h.name, &h.source) {

@@ -115,6 +115,9 @@ pub struct Scenario {
     pub events: Vec<Event>,
     by_kind: HashMap<Arc<str>, Vec<u32>>,
     pub expect: Expectations,
+    /// The files this scenario `extends`, nearest first (`test --watch`
+    /// re-runs a variant when its base changes).
+    pub bases: Vec<PathBuf>,
 }
 
 impl Scenario {

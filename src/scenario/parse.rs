@@ -52,6 +52,17 @@ pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diag
 
 /// Reads a file as UTF-8 text, without a byte-order mark.
 pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    // Only regular files: opening a FIFO blocks forever, and a device
+    // such as /dev/zero never ends.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(Diagnostic::error(
+                Some(path),
+                "cannot read file: not a regular file",
+            ));
+        }
+        _ => {}
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(Some(path), format!("cannot read file: {e}")))?;
     match String::from_utf8(bytes) {
@@ -89,6 +100,8 @@ struct Raw {
     actors: Table,
     events: Vec<Event>,
     expect: Expectations,
+    /// The files this one `extends`, nearest first.
+    bases: Vec<PathBuf>,
 }
 
 fn load_raw(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
@@ -120,6 +133,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
         actors: Table::new(format!("actors ({})", source.path.display())),
         events: Vec::new(),
         expect: Expectations::default(),
+        bases: Vec::new(),
     };
     let mut extends = None;
     let mut drops = Vec::new();
@@ -287,6 +301,7 @@ fn merge_variant(
         actors: base.actors,
         events: base.events,
         expect: raw.expect,
+        bases: std::iter::once(base_path).chain(base.bases).collect(),
     })
 }
 
@@ -331,6 +346,7 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
         events,
         by_kind: Default::default(),
         expect: raw.expect,
+        bases: raw.bases,
     };
     sc.index();
     Ok(sc)

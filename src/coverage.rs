@@ -1,0 +1,261 @@
+//! `test --coverage`: what a scenario suite exercises. Rule coverage comes
+//! from the outcomes themselves (which rules fired, were quiet or errored
+//! somewhere; which responses fired). Line coverage uses Rhai's debugger
+//! interface: an instrumented engine reports every statement and
+//! expression it steps through, recorded per worker thread as (script,
+//! line) and merged by the caller; the executable lines are the statements
+//! of each script's AST. The debugger costs time on every step, so only
+//! workers of a coverage run are instrumented.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+
+use rhai::{ASTNode, Engine, Stmt};
+use serde::Serialize;
+
+use crate::outcome::{Outcome, Status};
+use crate::rules::RuleSet;
+
+thread_local! {
+    static HITS: RefCell<HashSet<(String, usize)>> = RefCell::new(HashSet::new());
+}
+
+/// Makes `engine` record every line it runs, by script source name.
+pub fn instrument(engine: &mut Engine) {
+    #[allow(
+        deprecated,
+        reason = "register_debugger is marked volatile, not deprecated"
+    )]
+    engine.register_debugger(
+        |_, debugger| debugger,
+        |_, _, _, source, pos| {
+            if let (Some(src), Some(line)) = (source, pos.line()) {
+                HITS.with(|h| {
+                    let mut h = h.borrow_mut();
+                    // Look up before inserting: most steps repeat a line.
+                    if !h.contains(&(src.to_string(), line)) {
+                        h.insert((src.to_string(), line));
+                    }
+                });
+            }
+            Ok(rhai::debugger::DebuggerCommand::StepInto)
+        },
+    );
+}
+
+/// Takes the lines this thread's engine has run since the last call.
+pub fn take_hits() -> HashSet<(String, usize)> {
+    HITS.with(|h| std::mem::take(&mut *h.borrow_mut()))
+}
+
+/// The 1-based lines that hold a statement, per script source name, with
+/// the script's path. Scripts that do not compile are left out (their
+/// errors are reported elsewhere).
+fn executable_lines(set: &RuleSet) -> Vec<(String, PathBuf, BTreeSet<usize>)> {
+    let engine = Engine::new_raw();
+    let scripts = set
+        .helpers
+        .iter()
+        .map(|h| (&h.name, &h.source))
+        .chain(set.rules.iter().map(|r| (&r.id, &r.source)));
+    let mut out = Vec::new();
+    for (name, source) in scripts {
+        let Ok(ast) = engine.compile(&*source.text) else {
+            continue;
+        };
+        let mut lines = BTreeSet::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(s)) = path.last()
+                && !matches!(s, Stmt::Block(..) | Stmt::Noop(..))
+                && let Some(l) = s.position().line()
+            {
+                lines.insert(l);
+            }
+            true
+        });
+        out.push((name.clone(), source.path.clone(), lines));
+    }
+    out
+}
+
+/// How often a rule came out each way across the suite.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct RuleTally {
+    pub fired: usize,
+    pub quiet: usize,
+    pub errored: usize,
+}
+
+/// Line coverage of one script.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileLines {
+    pub file: PathBuf,
+    pub covered: usize,
+    pub total: usize,
+    pub uncovered: Vec<usize>,
+}
+
+/// Everything `--coverage` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub rules: BTreeMap<String, RuleTally>,
+    pub responses: BTreeMap<String, usize>,
+    pub lines: LineReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineReport {
+    pub covered: usize,
+    pub total: usize,
+    pub percent: f64,
+    pub files: Vec<FileLines>,
+}
+
+/// Accumulates outcomes and line hits over a run.
+#[derive(Debug, Default)]
+pub struct Collector {
+    rules: BTreeMap<String, RuleTally>,
+    responses: BTreeMap<String, usize>,
+    hits: HashSet<(String, usize)>,
+}
+
+impl Collector {
+    /// Starts with every rule and response at zero, so ones never
+    /// evaluated still show up.
+    pub fn new(set: &RuleSet) -> Collector {
+        Collector {
+            rules: set
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), RuleTally::default()))
+                .collect(),
+            responses: set.catalogue.ids().map(|id| (id.to_string(), 0)).collect(),
+            hits: HashSet::new(),
+        }
+    }
+
+    pub fn outcome(&mut self, o: &Outcome) {
+        for r in &o.responses {
+            if r.status == Status::Fires {
+                *self.responses.entry(r.id.clone()).or_default() += 1;
+            }
+            for v in &r.rules {
+                let t = self.rules.entry(v.id.clone()).or_default();
+                match v.status {
+                    Status::Fires => t.fired += 1,
+                    Status::Quiet => t.quiet += 1,
+                    Status::Error => t.errored += 1,
+                }
+            }
+        }
+    }
+
+    pub fn hits(&mut self, hits: HashSet<(String, usize)>) {
+        self.hits.extend(hits);
+    }
+
+    pub fn report(self, set: &RuleSet) -> Report {
+        let mut files = Vec::new();
+        let (mut covered, mut total) = (0, 0);
+        for (name, file, lines) in executable_lines(set) {
+            let uncovered: Vec<usize> = lines
+                .iter()
+                .copied()
+                .filter(|l| !self.hits.contains(&(name.clone(), *l)))
+                .collect();
+            let c = lines.len() - uncovered.len();
+            covered += c;
+            total += lines.len();
+            files.push(FileLines {
+                file,
+                covered: c,
+                total: lines.len(),
+                uncovered,
+            });
+        }
+        files.sort_by(|a, b| a.file.cmp(&b.file));
+        Report {
+            rules: self.rules,
+            responses: self.responses,
+            lines: LineReport {
+                covered,
+                total,
+                percent: percent(covered, total),
+                files,
+            },
+        }
+    }
+}
+
+/// A percentage with one decimal; 100 when there is nothing to cover.
+pub fn percent(covered: usize, total: usize) -> f64 {
+    if total == 0 {
+        return 100.0;
+    }
+    (covered as f64 * 1000.0 / total as f64).floor() / 10.0
+}
+
+/// `3, 5-7, 9`: line numbers with runs folded into ranges.
+pub fn ranges(lines: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = lines[i];
+        let mut end = start;
+        while i + 1 < lines.len() && lines[i + 1] == end + 1 {
+            i += 1;
+            end = lines[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil;
+
+    #[test]
+    fn ranges_fold_runs() {
+        assert_eq!(ranges(&[]), "");
+        assert_eq!(ranges(&[3]), "3");
+        assert_eq!(ranges(&[3, 5, 6, 7, 9]), "3, 5-7, 9");
+    }
+
+    #[test]
+    fn percent_rounds_down_so_a_threshold_is_never_met_by_rounding() {
+        assert_eq!(percent(0, 0), 100.0);
+        assert_eq!(percent(2, 3), 66.6);
+        assert_eq!(percent(999, 1000), 99.9);
+        assert_eq!(percent(9999, 10000), 99.9);
+    }
+
+    #[test]
+    fn only_the_branch_taken_is_covered() {
+        let rule = "const RESPONSE = \"a\";\nfn fires(s) {\n    if s.count(\"strike\") > 0 {\n        return \"strike\";\n    }\n    quiet(\"none\")\n}\n";
+        let mut r = testutil::rules(&[("x.rhai", rule)], Default::default());
+        std::sync::Arc::get_mut(&mut r.set).unwrap().line_coverage = true;
+        let _ = take_hits();
+        let w = crate::eval::Worker::new(r.set.clone());
+        let sc = testutil::scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n",
+        );
+        let mut c = Collector::new(&r.set);
+        c.outcome(&w.evaluate(&sc, sc.as_of));
+        c.hits(take_hits());
+        let rep = c.report(&r.set);
+        let f = &rep.lines.files[0];
+        // Lines 1 (const), 3 (if), 4 (return), 6 (quiet): 4 is not reached.
+        assert_eq!(f.total, 4, "{f:?}");
+        assert_eq!(f.uncovered, vec![4], "{f:?}");
+        assert_eq!(rep.rules["x"].quiet, 1);
+        assert_eq!(rep.responses["a"], 0);
+    }
+}
