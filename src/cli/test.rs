@@ -29,6 +29,15 @@ pub enum TestFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    sanctions-trigger test\n  \
+    sanctions-trigger test --filter ultimatum -v\n  \
+    sanctions-trigger test --format junit > report.xml\n  \
+    sanctions-trigger test --coverage-threshold 90\n  \
+    sanctions-trigger test --watch\n  \
+    sanctions-trigger test --bless scenarios/us/ultimatum-2025.toml\n\n\
+    Exit codes: 0 all passed, 1 an expectation failed (or coverage below the threshold), \
+    2 an error (a file that does not load, a rule that errored).")]
 pub struct TestArgs {
     /// Scenario files or folders [default: scenarios/]
     pub paths: Vec<PathBuf>,
