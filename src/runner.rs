@@ -1,12 +1,13 @@
-//! Running work over many scenario files in parallel: `jobs` worker
-//! threads, each with its own [`Worker`] (engine + compiled rules), pull
-//! files from a shared counter, load and evaluate them, and hand results
-//! back; the caller receives them in input order, as soon as each is ready,
-//! so output is streamed and identical at any thread count.
+//! Running work over many scenarios in parallel: `jobs` worker threads,
+//! each with its own [`Worker`] (engine + compiled rules), pull inputs —
+//! scenario files, or lines of standard input — one at a time from a shared
+//! source, load and evaluate them, and hand results back; the caller
+//! receives them in input order, as soon as each is ready, so output is
+//! streamed and identical at any thread count. Inputs are pulled, not
+//! collected first, so memory stays flat however long the input is.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
@@ -40,22 +41,51 @@ pub fn for_each_with<W, T: Send>(
     files: &[ScenarioFile],
     jobs: usize,
     work: impl Fn(&W, &ScenarioFile, Loaded) -> T + Sync,
+    sink: impl FnMut(T),
+) {
+    let jobs = jobs.min(files.len().max(1));
+    stream(
+        make,
+        files.iter(),
+        jobs,
+        |w, file| {
+            let loaded = load_file(&file.path, &file.id).map(Arc::new);
+            work(w, file, loaded)
+        },
+        sink,
+    );
+}
+
+/// The general form: `work` runs on every item of `items` in one of `jobs`
+/// threads, each with its own state from `make`; `sink` gets the results
+/// in input order on the calling thread.
+pub fn stream<W, I: Send, T: Send>(
+    make: impl Fn() -> W + Sync,
+    items: impl Iterator<Item = I> + Send,
+    jobs: usize,
+    work: impl Fn(&W, I) -> T + Sync,
     mut sink: impl FnMut(T),
 ) {
-    let jobs = jobs.clamp(1, files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, T)>();
+    let jobs = jobs.max(1);
+    let source = Mutex::new(items.enumerate());
+    // Bounded, so workers wait for a slow sink (a pipe) instead of piling
+    // up results.
+    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(jobs * 4);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, work, make) = (&next, &work, &make);
+            let (source, work, make) = (&source, &work, &make);
             scope.spawn(move || {
-                let worker = make();
+                let state = make();
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = files.get(i) else { break };
-                    let loaded = load_file(&file.path, &file.id).map(Arc::new);
-                    if tx.send((i, work(&worker, file, loaded))).is_err() {
+                    // A poisoned lock means another worker panicked; the
+                    // panic reaches the caller through the scope.
+                    let next = match source.lock() {
+                        Ok(mut it) => it.next(),
+                        Err(_) => None,
+                    };
+                    let Some((i, item)) = next else { break };
+                    if tx.send((i, work(&state, item))).is_err() {
                         break;
                     }
                 }
@@ -72,4 +102,28 @@ pub fn for_each_with<W, T: Send>(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_input_order_at_any_thread_count() {
+        for jobs in [1, 2, 5] {
+            let mut got = Vec::new();
+            stream(
+                || (),
+                0..200u64,
+                jobs,
+                |_, i| {
+                    // Later items finish first.
+                    std::thread::sleep(std::time::Duration::from_micros((200 - i) * 10));
+                    i
+                },
+                |i| got.push(i),
+            );
+            assert_eq!(got, (0..200).collect::<Vec<_>>(), "jobs = {jobs}");
+        }
+    }
 }

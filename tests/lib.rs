@@ -3,6 +3,7 @@
 
 mod bad_rules;
 mod bad_scenarios;
+mod cli_batch;
 mod cli_bless;
 mod cli_coverage;
 mod cli_diff;

@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -117,13 +118,42 @@ impl Fixture {
     /// Runs the binary in the fixture folder with `NO_COLOR=1`.
     #[track_caller]
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, None)
+    }
+
+    /// Runs the binary with `input` on its standard input.
+    #[track_caller]
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        self.run_with_stdin(args, Some(input))
+    }
+
+    #[track_caller]
+    fn run_with_stdin(&self, args: &[&str], input: Option<&str>) -> Output {
         let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
             .args(args)
             .current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("CLICOLOR_FORCE")
-            .output()
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+        if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+            // Written from a thread: a large input must not deadlock
+            // against a full stdout pipe.
+            let text = text.to_string();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(text.as_bytes());
+            });
+        }
+        let out = child
+            .wait_with_output()
             .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
         let elapsed = start.elapsed();
         let o = Output {

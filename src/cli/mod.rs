@@ -148,3 +148,92 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
         let _ = writeln!(err, "{}\n", d.render(color));
     }
 }
+
+/// `--shard I/N`: the I-th of N shares (I from 1 to N). Share I takes the
+/// inputs whose 0-based position p has p % N == I - 1, so N shares of one
+/// ordered input are disjoint and cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Default for Shard {
+    fn default() -> Shard {
+        Shard { index: 1, of: 1 }
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`{s}` is not a shard: write I/N with I from 1 to N, such as 2/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, of) = (
+            i.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || of == 0 || index > of {
+            return Err(bad());
+        }
+        Ok(Shard { index, of })
+    }
+}
+
+impl Shard {
+    /// This share of `items`.
+    pub fn take<I>(self, items: impl Iterator<Item = I>) -> impl Iterator<Item = I> {
+        items
+            .enumerate()
+            .filter(move |(p, _)| p % self.of == self.index - 1)
+            .map(|(_, x)| x)
+    }
+}
+
+/// A progress bar on stderr for runs of more than 100 scenarios when
+/// stderr is a terminal; hidden otherwise, so logs and pipes stay clean.
+pub fn progress(len: Option<usize>) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let long = len.is_none_or(|n| n > 100);
+    if !long || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match len {
+        Some(n) => ProgressBar::new(n as u64).with_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {per_sec}, ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {pos} scenarios, {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn shards_are_disjoint_and_cover_the_input() {
+        for n in 1..6 {
+            let mut all: Vec<usize> = (1..=n)
+                .flat_map(|i| Shard { index: i, of: n }.take(0..23))
+                .collect();
+            all.sort();
+            assert_eq!(all, (0..23).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn a_shard_is_parsed_with_a_clear_error() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, of: 4 }));
+        for bad in ["0/4", "5/4", "4", "a/b", "1/0", ""] {
+            let e = bad.parse::<Shard>().unwrap_err();
+            assert!(e.contains("write I/N"), "{bad}: {e}");
+        }
+    }
+}

@@ -1,21 +1,30 @@
 //! `run`: evaluate scenarios and report what fires, with rules and reasons.
+//! Scenarios come from files and folders, or as JSON Lines on standard
+//! input (`-`); `--shard I/N` keeps a deterministic share of them.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{Exit, Global};
+use super::{Exit, Global, Shard, progress};
 use crate::diagnostic::Diagnostic;
+use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::{self, Format};
 use crate::runner;
-use crate::scenario::{SeenIds, discover};
+use crate::scenario::{STDIN, ScenarioFile, SeenIds, discover, from_json_line, load_file};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    sanctions-trigger run scenarios/istanbul-2025-06-02.toml --explain\n  \
+    sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
+    generate-scenarios | sanctions-trigger run - --format jsonl\n  \
+    sanctions-trigger run corpus/ --format jsonl --shard 2/4")]
 pub struct RunArgs {
-    /// Scenario files or folders
+    /// Scenario files or folders, or `-` for JSON Lines on standard input
     #[arg(required = true, value_name = "SCENARIO")]
     pub scenarios: Vec<PathBuf>,
     /// Judge every scenario at this date instead of its own `as_of`
@@ -27,9 +36,24 @@ pub struct RunArgs {
     /// Show every rule's verdict, quiet reason and print/debug trace
     #[arg(long)]
     pub explain: bool,
+    /// Take the I-th of N deterministic shares of the scenarios (I from 1 to N)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+/// Where one scenario comes from.
+enum Input<'a> {
+    File(&'a ScenarioFile),
+    /// A line of standard input, with its 1-based number.
+    Line(usize, io::Result<String>),
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
+    let stdin = a.scenarios.iter().any(|p| p.as_os_str() == "-");
+    if stdin && a.scenarios.len() > 1 {
+        eprintln!("error: `-` (standard input) cannot be mixed with scenario paths");
+        return Ok(Exit::Error);
+    }
     let set = g.load_rules();
     let stdout = io::stdout();
     let color = std::env::var_os("NO_COLOR").is_none() && stdout.is_terminal();
@@ -42,22 +66,56 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         }
         rep.diagnostic(&mut out, d)?;
     }
-    let (files, diags) = discover(&a.scenarios);
+    let (files, diags) = if stdin {
+        (Vec::new(), Vec::new())
+    } else {
+        discover(&a.scenarios)
+    };
     for d in &diags {
         exit = Exit::Error;
         rep.diagnostic(&mut out, d)?;
     }
+    let shard = a.shard.unwrap_or_default();
+    let inputs: Box<dyn Iterator<Item = Input> + Send> = if stdin {
+        let lines = BufReader::new(io::stdin())
+            .lines()
+            .enumerate()
+            .map(|(i, l)| Input::Line(i + 1, l))
+            .filter(|i| !matches!(i, Input::Line(_, Ok(l)) if l.trim().is_empty()));
+        Box::new(shard.take(lines))
+    } else {
+        Box::new(shard.take(files.iter().map(Input::File)))
+    };
+    let bar = progress(if stdin {
+        None
+    } else {
+        Some(files.len() / shard.of)
+    });
     let mut ids = SeenIds::default();
     let mut result = Ok(());
-    runner::for_each(
-        &set,
-        &files,
+    runner::stream(
+        || Worker::new(set.clone()),
+        inputs,
         g.jobs(),
-        |worker, _, loaded| -> Result<Outcome, Vec<Diagnostic>> {
-            let sc = loaded?;
+        |worker, input| -> Result<Outcome, Vec<Diagnostic>> {
+            let sc = match input {
+                Input::File(f) => load_file(&f.path, &f.id)?,
+                Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
+                Input::Line(n, Err(e)) => {
+                    let mut d = Diagnostic::error(
+                        Some(std::path::Path::new(STDIN)),
+                        format!("cannot read standard input: {e}"),
+                    );
+                    d.line = Some(n);
+                    d.column = Some(1);
+                    return Err(vec![d]);
+                }
+            };
+            let sc = Arc::new(sc);
             Ok(worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of)))
         },
         |r| {
+            bar.inc(1);
             if result.is_err() {
                 return;
             }
@@ -79,6 +137,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
             })();
         },
     );
+    bar.finish_and_clear();
     result?;
     rep.finish(&mut out)?;
     out.flush()?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics, watch};
+use super::{Exit, Global, paths_or_default, print_diagnostics, progress, watch};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
@@ -130,6 +130,7 @@ pub(super) fn suite(
     let mut results: Vec<TestResult> = Vec::new();
     let mut ids = SeenIds::default();
     let mut cov = a.coverage().then(|| coverage::Collector::new(set));
+    let bar = progress(Some(files.len()));
     runner::for_each(
         set,
         files,
@@ -140,6 +141,7 @@ pub(super) fn suite(
             (r, hits)
         },
         |(r, hits)| {
+            bar.inc(1);
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
                 c.hits(h);
             }
@@ -155,6 +157,7 @@ pub(super) fn suite(
             }
         },
     );
+    bar.finish_and_clear();
     let cov = cov.map(|c| c.report(set));
     let mut sum = Summary::default();
     for r in &results {

@@ -4,6 +4,7 @@
 //! and indexed by kind so that the rule API's queries are slices, not scans.
 
 mod discover;
+mod json;
 mod parse;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use crate::diagnostic::SourceText;
 use crate::value::Table;
 
 pub use discover::{ScenarioFile, SeenIds, discover};
+pub use json::{STDIN, from_json_line};
 pub(crate) use parse::read_text;
 pub use parse::{load_file, parse_str};
 
