@@ -22,6 +22,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
     tmp.as_file().sync_all()?;
+    // A crash between writing and renaming, on demand, so a test can prove
+    // that the target is untouched until the rename.
+    if std::env::var_os("SANCTIONS_TRIGGER_CRASH_BEFORE_RENAME").is_some() {
+        std::process::abort();
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     // The rename itself is durable only once the folder is synced; where
     // folders cannot be opened (Windows), the rename is still atomic.

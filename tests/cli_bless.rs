@@ -166,3 +166,34 @@ fn a_byte_order_mark_and_crlf_line_ends_are_kept() {
     assert!(got.contains("exactly = [\"new-sanctions\"]"), "{got}");
     f.run(&["test", "scenarios/a.toml"]).code(0);
 }
+
+/// A crash after the new text is written and before it replaces the file
+/// (forced through a test hook) leaves the original intact.
+#[cfg(unix)]
+#[test]
+fn a_bless_that_crashes_mid_write_leaves_the_original_intact() {
+    use std::process::Command;
+
+    let f = fixture();
+    let text = TALKS.to_string() + "\n# keep\n[expect]\nexactly = []\n";
+    f.scenario("a", &text);
+    let out = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+        .args(["test", "--bless", "scenarios/a.toml"])
+        .current_dir(f.path())
+        .env("SANCTIONS_TRIGGER_CRASH_BEFORE_RENAME", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the hook did not crash the process");
+    assert_eq!(read(&f, "scenarios/a.toml"), text);
+    // The new text had been written, to a temporary file beside it, which
+    // scenario discovery skips (its name starts with a dot).
+    let temps: Vec<String> = std::fs::read_dir(f.path().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sanctions-trigger-"))
+        .collect();
+    assert_eq!(temps.len(), 1, "{temps:?}");
+    let temp = read(&f, &format!("scenarios/{}", temps[0]));
+    assert!(temp.contains("exactly = [\"new-sanctions\"]"), "{temp}");
+    f.run(&["test", "scenarios"]).code(1).stdout_has("1 failed");
+}
