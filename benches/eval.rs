@@ -1,24 +1,44 @@
-//! Release-mode benchmark of rule evaluation (`cargo bench --bench eval`).
+//! Benchmarks (`cargo bench --bench eval`), with criterion:
 //!
-//! Builds a 50-event scenario and three one-rule libraries — a helper-style
-//! rule (`latest`/`count` and a comparison), a loop over the ~10 events of
-//! one kind, and an empty rule (call overhead) — and prints the median time
-//! of one evaluation over several rounds. Also times scenario parsing.
+//! - `parse`: a 50-event scenario, by the engine and by serde into typed
+//!   structs (the native floor);
+//! - `compile`: loading the 200-rule corpus (`RuleSet::load`) and a worker
+//!   compiling it (`Worker::new`);
+//! - `eval`: one evaluation — an empty rule (call overhead), a helper-style
+//!   rule (`latest` + `count`), a loop over ~10 events of one kind (the
+//!   one-rule libraries of earlier versions of this file) — and one corpus
+//!   scenario against all 200 corpus rules: engine, native, regorus, rvm;
+//! - `replay`: a 365-day `timeline` replay of the 50-event scenario against
+//!   200 rules.
+//!
+//! Then, outside criterion (each run takes seconds), the full corpus:
+//! `CORPUS_SCENARIOS` (default 2,000) generated scenarios × 200 rules on 2
+//! threads, files read and parsed inside the timing, via the library the
+//! way `run` calls it, next to the native floor and regorus (interpreter
+//! and RVM), median of 3 runs, with ratios. `CORPUS_SCENARIOS=0` skips it;
+//! so does a criterion filter that does not match `corpus`.
+
+#[allow(dead_code)]
+#[path = "../examples/corpus/mod.rs"]
+mod corpus;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use criterion::Criterion;
 use sanctions_trigger::eval::Worker;
 use sanctions_trigger::rules::RuleSet;
+use sanctions_trigger::runner;
 use sanctions_trigger::sandbox::Limits;
-use sanctions_trigger::scenario::parse_str;
+use sanctions_trigger::scenario::{Scenario, ScenarioFile, parse_str};
 use sanctions_trigger::timeline;
 
-const ROUNDS: usize = 15;
-const PER_ROUND: usize = 2_000;
-/// Event kinds of the generated scenario, which the replay rules query.
+use corpus::{Corpus, Manifest, NScenario};
+
+/// Event kinds of the one-rule benchmark scenario.
 const KINDS: [&str; 5] = [
     "talks",
     "strike",
@@ -43,87 +63,27 @@ fn scenario_text() -> String {
     s
 }
 
+fn die<E: std::fmt::Debug>(e: E) -> ! {
+    panic!("{e:?}")
+}
+
 fn rule_set(dir: &Path, body: &str) -> Arc<RuleSet> {
-    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| die(e));
     std::fs::write(
         dir.join("responses.toml"),
         "[r]\ntitle = \"r\"\ncategory = \"sanctions\"\nseverity = 1\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("rule.rhai"), body).unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| die(e));
+    std::fs::write(dir.join("rule.rhai"), body).unwrap_or_else(|e| die(e));
     let set = RuleSet::load(dir, Limits::default());
     assert!(!set.has_errors(), "{:?}", set.diagnostics);
     Arc::new(set)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn time_rounds(mut f: impl FnMut()) -> f64 {
-    let rounds = (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..PER_ROUND {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / PER_ROUND as f64
-        })
-        .collect();
-    median(rounds)
-}
-
-fn main() {
-    let text = scenario_text();
-    let parse_ns = time_rounds(|| {
-        let sc = parse_str(Path::new("bench.toml"), &text, "bench");
-        assert!(sc.is_ok());
-    });
-    println!(
-        "parse 50-event scenario ({} bytes): {:>9.0} ns",
-        text.len(),
-        parse_ns
-    );
-
-    let sc = Arc::new(
-        parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| panic!("{e:?}")),
-    );
-    let tmp = std::env::temp_dir().join(format!("sanctions-trigger-bench-{}", std::process::id()));
-    let cases = [
-        (
-            "empty rule (call overhead)",
-            "const RESPONSE = \"r\";\nfn fires(s) { true }\n",
-        ),
-        (
-            "helper-style rule (latest + count)",
-            "const RESPONSE = \"r\";\nconst MIN = 3;\nfn fires(s) {\n  let t = s.latest(\"talks\");\n  if t == () { return false; }\n  !t.outcome.ceasefire && s.count(\"strike\") > MIN\n}\n",
-        ),
-        (
-            "loop over ~10 strikes",
-            "const RESPONSE = \"r\";\nfn fires(s) {\n  let since = date(\"2025-05-01\");\n  for e in s.events(\"strike\") {\n    if e.date > since && e.drones > 100 { return true; }\n  }\n  false\n}\n",
-        ),
-    ];
-    for (i, (name, body)) in cases.iter().enumerate() {
-        let set = rule_set(&tmp.join(i.to_string()), body);
-        let worker = Worker::new(set);
-        let o = worker.evaluate(&sc, sc.as_of);
-        assert!(o.errors.is_empty(), "{:?}", o.errors);
-        let ns = time_rounds(|| {
-            std::hint::black_box(worker.evaluate(&sc, sc.as_of));
-        });
-        println!(
-            "{name:<36} {ns:>9.0} ns per evaluation (median of {ROUNDS} rounds × {PER_ROUND})"
-        );
-    }
-    replay_365(&tmp.join("replay"), &sc);
-    let _ = std::fs::remove_dir_all(&tmp);
-}
-
-/// A 365-day `timeline` replay of the 50-event scenario against 200 rules
-/// (a mix of helper-style queries, loops and date windows over 20 responses).
-fn replay_365(dir: &Path, sc: &Arc<sanctions_trigger::scenario::Scenario>) {
-    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+/// The 200 rules of the replay benchmark (a mix of helper-style queries,
+/// loops and date windows over 20 responses).
+fn replay_rules(dir: &Path) -> Arc<RuleSet> {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| die(e));
     let mut cat = String::new();
     for r in 0..20 {
         let _ = writeln!(
@@ -131,7 +91,7 @@ fn replay_365(dir: &Path, sc: &Arc<sanctions_trigger::scenario::Scenario>) {
             "[r{r}]\ntitle = \"r{r}\"\ncategory = \"sanctions\"\nseverity = {r}"
         );
     }
-    std::fs::write(dir.join("responses.toml"), cat).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("responses.toml"), cat).unwrap_or_else(|e| die(e));
     for i in 0..200 {
         let kind = KINDS[i % KINDS.len()];
         let body = match i % 4 {
@@ -150,27 +110,310 @@ fn replay_365(dir: &Path, sc: &Arc<sanctions_trigger::scenario::Scenario>) {
             ),
         };
         let text = format!("const RESPONSE = \"r{}\";\n{body}\n", i % 20);
-        std::fs::write(dir.join(format!("rule{i:03}.rhai")), text)
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join(format!("rule{i:03}.rhai")), text).unwrap_or_else(|e| die(e));
     }
     let set = RuleSet::load(dir, Limits::default());
     assert!(!set.has_errors(), "{:?}", set.diagnostics);
-    let worker = Worker::new(Arc::new(set));
+    Arc::new(set)
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    /// The generated corpus (`root/corpus`).
+    dir: PathBuf,
+    corpus: Corpus,
+    files: Vec<(String, PathBuf)>,
+}
+
+fn fixture(scenarios: usize) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| die(e));
+    let root = tmp.path().to_path_buf();
+    let dir = root.join("corpus");
+    let m = Manifest {
+        seed: 1,
+        rules: 200,
+        scenarios,
+        events: 50,
+    };
+    let summary = corpus::write_corpus(&dir, m).unwrap_or_else(|e| die(e));
+    eprintln!("{summary}");
+    let files = corpus::scenario_files(&dir).unwrap_or_else(|e| die(e));
+    Fixture {
+        _tmp: tmp,
+        root,
+        corpus: Corpus::generate(m.seed, m.rules),
+        dir,
+        files,
+    }
+}
+
+fn bench_parse(c: &mut Criterion, fx: &Fixture) {
+    let text = scenario_text();
+    let ctext = std::fs::read_to_string(&fx.files[0].1).unwrap_or_else(|e| die(e));
+    let mut g = c.benchmark_group("parse");
+    g.bench_function(format!("engine, bench scenario ({} B)", text.len()), |b| {
+        b.iter(|| parse_str(Path::new("bench.toml"), black_box(&text), "bench").is_ok())
+    });
+    g.bench_function(
+        format!("engine, corpus scenario ({} B)", ctext.len()),
+        |b| b.iter(|| parse_str(Path::new("s.toml"), black_box(&ctext), "s").is_ok()),
+    );
+    g.bench_function("native serde, corpus scenario", |b| {
+        b.iter(|| NScenario::parse("s", black_box(&ctext)).is_ok())
+    });
+    g.finish();
+}
+
+fn bench_compile(c: &mut Criterion, fx: &Fixture) {
+    let rules = fx.dir.join("rules");
+    let set = Arc::new(RuleSet::load(&rules, Limits::default()));
+    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    let mut g = c.benchmark_group("compile");
+    g.sample_size(10);
+    g.bench_function("RuleSet::load, 200 corpus rules", |b| {
+        b.iter(|| RuleSet::load(black_box(&rules), Limits::default()))
+    });
+    g.bench_function("Worker::new, 200 corpus rules", |b| {
+        b.iter(|| Worker::new(set.clone()))
+    });
+    g.bench_function("regorus add_policy, 200 corpus rules", |b| {
+        let policy = corpus::rego(&fx.corpus);
+        b.iter(|| corpus::rego_engine(black_box(&policy)).is_ok())
+    });
+    g.finish();
+}
+
+fn bench_eval(c: &mut Criterion, fx: &Fixture) {
+    let text = scenario_text();
+    let sc =
+        Arc::new(parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| die(e)));
+    let cases = [
+        (
+            "empty rule (call overhead)",
+            "const RESPONSE = \"r\";\nfn fires(s) { true }\n",
+        ),
+        (
+            "helper-style rule (latest + count)",
+            "const RESPONSE = \"r\";\nconst MIN = 3;\nfn fires(s) {\n  let t = s.latest(\"talks\");\n  if t == () { return false; }\n  !t.outcome.ceasefire && s.count(\"strike\") > MIN\n}\n",
+        ),
+        (
+            "loop over ~10 strikes",
+            "const RESPONSE = \"r\";\nfn fires(s) {\n  let since = date(\"2025-05-01\");\n  for e in s.events(\"strike\") {\n    if e.date > since && e.drones > 100 { return true; }\n  }\n  false\n}\n",
+        ),
+    ];
+    let mut g = c.benchmark_group("eval");
+    for (i, (name, body)) in cases.iter().enumerate() {
+        let set = rule_set(&fx.root.join(format!("one-{i}")), body);
+        let worker = Worker::new(set);
+        let o = worker.evaluate(&sc, sc.as_of);
+        assert!(o.errors.is_empty(), "{:?}", o.errors);
+        g.bench_function(*name, |b| {
+            b.iter(|| worker.evaluate(black_box(&sc), sc.as_of))
+        });
+    }
+
+    // One corpus scenario against all 200 corpus rules.
+    let (id, path) = &fx.files[0];
+    let ctext = std::fs::read_to_string(path).unwrap_or_else(|e| die(e));
+    let esc = Arc::new(parse_str(path, &ctext, id).unwrap_or_else(|e| die(e)));
+    let set = Arc::new(RuleSet::load(&fx.dir.join("rules"), Limits::default()));
+    let worker = Worker::new(set);
+    g.bench_function("corpus scenario × 200 rules: engine", |b| {
+        b.iter(|| worker.evaluate(black_box(&esc), esc.as_of))
+    });
+    let nsc = NScenario::parse(id, &ctext).unwrap_or_else(|e| die(e));
+    g.bench_function("corpus scenario × 200 rules: native", |b| {
+        b.iter(|| corpus::native_eval(&fx.corpus, &black_box(&nsc).view(nsc.as_of)))
+    });
+    let policy = corpus::rego(&fx.corpus);
+    let mut engine = corpus::rego_engine(&policy).unwrap_or_else(|e| die(e));
+    g.bench_function(
+        "corpus scenario × 200 rules: regorus (input built + eval)",
+        |b| {
+            b.iter(|| {
+                engine.set_input(corpus::rego_input(&nsc.view(nsc.as_of)));
+                engine.eval_rule(corpus::REGO_ENTRY.into()).is_ok()
+            })
+        },
+    );
+    let program = corpus::rvm_program(&policy).unwrap_or_else(|e| die(e));
+    let mut vm = regorus::rvm::RegoVM::new();
+    vm.load_program(program);
+    g.bench_function(
+        "corpus scenario × 200 rules: rvm (input built + eval)",
+        |b| {
+            b.iter(|| {
+                vm.set_input(corpus::rego_input(&nsc.view(nsc.as_of)));
+                vm.execute().is_ok()
+            })
+        },
+    );
+    g.finish();
+}
+
+fn bench_replay(c: &mut Criterion, fx: &Fixture) {
+    let text = scenario_text();
+    let sc: Arc<Scenario> =
+        Arc::new(parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| die(e)));
+    let worker = Worker::new(replay_rules(&fx.root.join("replay")));
     let from = sc.first_date().unwrap_or(sc.as_of);
     let window = timeline::Window {
         from,
         to: from + chrono::Days::new(364),
     };
-    let runs: Vec<f64> = (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            let tl = timeline::replay(&worker, sc, window);
+    let mut g = c.benchmark_group("replay");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("365 days, 50 events × 200 rules", |b| {
+        b.iter(|| {
+            let tl = timeline::replay(&worker, &sc, window);
             assert!(tl.errors.is_empty());
-            t.elapsed().as_secs_f64() * 1e3
+        })
+    });
+    g.finish();
+}
+
+/// Whole-corpus runs, each peer as `run` would do it: load the rules (or
+/// policy), then on 2 threads read, parse and evaluate every file.
+fn corpus_runs(fx: &Fixture) {
+    const JOBS: usize = 2;
+    const RUNS: usize = 3;
+    let c = &fx.corpus;
+    let files = &fx.files;
+    let sfiles: Vec<ScenarioFile> = files
+        .iter()
+        .map(|(id, path)| ScenarioFile {
+            path: path.clone(),
+            id: id.clone(),
         })
         .collect();
+    let rules_dir = fx.dir.join("rules");
+    let read = |p: &Path, id: &str| {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| die(e));
+        NScenario::parse(id, &text).unwrap_or_else(|e| die(e))
+    };
+    let policy = corpus::rego(c);
+
+    let engine = || {
+        let set = Arc::new(RuleSet::load(&rules_dir, Limits::default()));
+        let mut fired = 0usize;
+        runner::for_each(
+            &set,
+            &sfiles,
+            JOBS,
+            |w, _, loaded| {
+                let sc = loaded.unwrap_or_else(|e| die(e));
+                w.evaluate(&sc, sc.as_of).fired.len()
+            },
+            |n| fired += n,
+        );
+        fired
+    };
+    let native = || {
+        corpus::parallel(files, JOBS, || {
+            |(id, p): &(String, PathBuf)| {
+                let sc = read(p, id);
+                let o = corpus::native_eval(c, &sc.view(sc.as_of));
+                o.fired(c).len()
+            }
+        })
+        .iter()
+        .sum::<usize>()
+    };
+    let regorus_interp = || {
+        corpus::parallel(files, JOBS, || {
+            let mut e = corpus::rego_engine(&policy).unwrap_or_else(|e| die(e));
+            move |(id, p): &(String, PathBuf)| {
+                let sc = read(p, id);
+                e.set_input(corpus::rego_input(&sc.view(sc.as_of)));
+                let out = e
+                    .eval_rule(corpus::REGO_ENTRY.into())
+                    .unwrap_or_else(|e| die(e));
+                corpus::rego_result(&out).unwrap_or_else(|e| die(e)).0.len()
+            }
+        })
+        .iter()
+        .sum::<usize>()
+    };
+    let rvm = || {
+        let program = corpus::rvm_program(&policy).unwrap_or_else(|e| die(e));
+        corpus::parallel(files, JOBS, || {
+            let mut vm = regorus::rvm::RegoVM::new();
+            vm.load_program(program.clone());
+            move |(id, p): &(String, PathBuf)| {
+                let sc = read(p, id);
+                vm.set_input(corpus::rego_input(&sc.view(sc.as_of)));
+                let out = vm.execute().unwrap_or_else(|e| die(e));
+                corpus::rego_result(&out).unwrap_or_else(|e| die(e)).0.len()
+            }
+        })
+        .iter()
+        .sum::<usize>()
+    };
+    let peers: [(&str, &dyn Fn() -> usize); 4] = [
+        ("engine (library, as `run`)", &engine),
+        ("native floor (serde + Rust)", &native),
+        ("regorus interpreter", &regorus_interp),
+        ("regorus rvm", &rvm),
+    ];
     println!(
-        "365-day replay, 50 events × 200 rules: {:>7.0} ms (median of 5)",
-        median(runs)
+        "\ncorpus: {} scenarios × {} rules, {JOBS} threads, median of {RUNS} runs",
+        files.len(),
+        c.rules.len()
     );
+    let mut results = Vec::new();
+    for (name, f) in peers {
+        let mut times = Vec::new();
+        let mut fired = 0;
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            fired = black_box(f());
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let med = times[RUNS / 2];
+        println!(
+            "  {name:<30} {med:>8.3} s  ({:>7.1} µs per scenario per thread; {fired} responses fire)",
+            med * 1e6 * JOBS as f64 / files.len() as f64
+        );
+        results.push((name, med, fired));
+    }
+    let (_, engine_s, engine_fired) = results[0];
+    for (name, s, fired) in &results[1..] {
+        println!(
+            "  engine / {name}: {:.2}×{}",
+            engine_s / s,
+            if *fired == engine_fired {
+                ""
+            } else {
+                " (DIFFERENT fired count)"
+            }
+        );
+    }
+}
+
+fn main() {
+    let scenarios: usize = std::env::var("CORPUS_SCENARIOS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000);
+    // A criterion filter (a positional argument) that does not match
+    // "corpus" skips the corpus runs.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let corpus_wanted = scenarios > 0 && filter.as_deref().is_none_or(|f| "corpus".contains(f));
+    let fx = fixture(scenarios.max(10));
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    bench_parse(&mut c, &fx);
+    bench_compile(&mut c, &fx);
+    bench_eval(&mut c, &fx);
+    bench_replay(&mut c, &fx);
+    c.final_summary();
+    if corpus_wanted {
+        corpus_runs(&fx);
+    }
 }
