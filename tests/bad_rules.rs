@@ -269,3 +269,44 @@ fn a_catalogue_entry_with_a_string_severity_is_a_type_error() {
         .stderr_has("`talks.severity` must be integer, found string")
         .stderr_has(&format!("rules/responses.toml:{line}:12"));
 }
+
+#[test]
+fn a_rule_that_does_not_parse_makes_its_response_an_error_not_quiet() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n\nfn fires(s) {\n    let x = ;\n    true\n}\n",
+    );
+    f.rule(
+        "after",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) { !fired(\"leaders-summit\") }\n",
+    );
+    let doc = f.run(&["run", "scenarios/talks.toml", "--format", "json"]).json();
+    let sc = scenario(&doc, "talks");
+    assert_eq!(response(sc, "leaders-summit")["status"], "error", "{sc:#}");
+    let e = rule_error(sc, "bad");
+    assert_eq!(e["kind"], "compile");
+    assert_eq!(e["line"], 4);
+    // A rule reading the broken response's verdict errors too.
+    assert_eq!(response(sc, "sanctions-relief")["status"], "error", "{sc:#}");
+    // An expectation on it is an error, never a pass.
+    f.scenario(
+        "expects",
+        &(TALKS.to_string() + "\n[expect]\nnot_fires = [\"leaders-summit\"]\n"),
+    );
+    f.run(&["test", "scenarios/expects.toml"])
+        .code(2)
+        .stdout_has("test expects ... ERROR");
+}
+
+#[test]
+fn a_reserved_word_as_a_field_name_gets_a_way_out() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.events(\"sanctions\").some(|e| e.package > 17)\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("rules/bad.rhai:3:")
+        .stderr_has("reserved")
+        .stderr_has("e[\"package\"]");
+}

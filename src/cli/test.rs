@@ -194,6 +194,12 @@ pub(super) fn suite(
                 line.push_str(&format!(", {} without expectations", sum.no_expectations));
             }
             writeln!(out, "\n{line}")?;
+            if set.has_errors() {
+                writeln!(
+                    out,
+                    "error: some rules did not load (see above), so passing scenarios may be wrong"
+                )?;
+            }
             if let Some(c) = &cov {
                 coverage_text(&mut out, c, a.coverage_threshold)?;
             }

@@ -190,7 +190,33 @@ impl RuleSet {
                 Ok(ast) => ast,
                 Err(e) => {
                     let (line, col) = (e.1.line().unwrap_or(1), e.1.position().unwrap_or(1));
-                    diags.push(source.error_at(line, col, e.0.to_string()));
+                    let d = source
+                        .error_at(line, col, e.0.to_string())
+                        .with_help_opt(parse_help(&e.0));
+                    // Its response must not look quiet: keep the rule, broken,
+                    // when the declaration can still be found in the text.
+                    if let Some(response) = declared_response(&source.text) {
+                        let broken = Some(RuleError {
+                            rule: id.clone(),
+                            file: path.clone(),
+                            line: d.line,
+                            column: d.column,
+                            message: format!("rule did not load: {}", d.message),
+                            kind: ErrorKind::Compile,
+                        });
+                        rules.push(Rule {
+                            id,
+                            source,
+                            response,
+                            cite: None,
+                            description: String::new(),
+                            imports: Vec::new(),
+                            depends_on: BTreeSet::new(),
+                            kinds: Vec::new(),
+                            broken,
+                        });
+                    }
+                    diags.push(d);
                     continue;
                 }
             };
@@ -308,6 +334,28 @@ impl RuleSet {
             limits,
             line_coverage: false,
         }
+    }
+}
+
+/// The response a rule declares, read from a `const RESPONSE = "…";` line
+/// of a script that does not parse (so there is no AST to read it from).
+fn declared_response(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("const")?.trim_start();
+        let rest = rest.strip_prefix("RESPONSE")?.trim_start().strip_prefix('=')?;
+        let rest = rest.trim_start().strip_prefix('"')?;
+        let id = &rest[..rest.find('"')?];
+        (!id.is_empty()).then(|| id.to_string())
+    })
+}
+
+/// Help for parse errors whose message alone does not say what to do.
+fn parse_help(e: &rhai::ParseErrorType) -> Option<String> {
+    match e {
+        rhai::ParseErrorType::Reserved(word) => Some(format!(
+            "`{word}` is reserved in Rhai; to read a field with that name, write `e[\"{word}\"]`"
+        )),
+        _ => None,
     }
 }
 
