@@ -80,22 +80,18 @@ impl TestArgs {
     }
 }
 
-#[derive(Serialize)]
-struct JsonDoc<'a> {
-    format_version: u32,
-    diagnostics: &'a [Diagnostic],
-    results: &'a [TestResult],
-    summary: Summary,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    coverage: Option<&'a coverage::Report>,
-}
-
 #[derive(Serialize, Default, Clone, Copy)]
 struct Summary {
     passed: usize,
     failed: usize,
     errors: usize,
     no_expectations: usize,
+}
+
+impl Summary {
+    fn total(&self) -> usize {
+        self.passed + self.failed + self.errors + self.no_expectations
+    }
 }
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
@@ -117,7 +113,9 @@ pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
     Arc::new(set)
 }
 
-/// Runs and reports the tests of `files`.
+/// Runs and reports the tests of `files`. Results are written as they
+/// arrive (in input order) and only failures are kept for the closing
+/// details, so memory does not grow with the number of scenarios.
 pub(super) fn suite(
     g: &Global,
     a: &TestArgs,
@@ -127,9 +125,20 @@ pub(super) fn suite(
 ) -> io::Result<Exit> {
     let mut diags = set.diagnostics.clone();
     diags.extend(load_diags);
-    let mut results: Vec<TestResult> = Vec::new();
+    let mut out = BufWriter::new(io::stdout().lock());
+    match a.format {
+        TestFormat::Text => print_diagnostics(&diags),
+        TestFormat::Json => write!(out, "{{\n\"format_version\": {FORMAT_VERSION},\n\"results\": [")?,
+        TestFormat::Junit => {}
+    }
+    let known = diags.len();
+    // Kept: failures and errors for the text details; for JUnit, every
+    // result with the outcomes of passing ones dropped.
+    let mut kept: Vec<TestResult> = Vec::new();
+    let mut sum = Summary::default();
     let mut ids = SeenIds::default();
     let mut cov = a.coverage().then(|| coverage::Collector::new(set));
+    let mut written: io::Result<()> = Ok(());
     let bar = progress(Some(files.len()));
     runner::for_each(
         set,
@@ -145,47 +154,67 @@ pub(super) fn suite(
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
                 c.hits(h);
             }
-            if let Some(r) = r {
-                if let Some(c) = cov.as_mut() {
-                    r.outcome
-                        .iter()
-                        .chain(&r.other_outcomes)
-                        .for_each(|o| c.outcome(o));
+            let Some(mut r) = r else { return };
+            if let Some(c) = cov.as_mut() {
+                r.outcome
+                    .iter()
+                    .chain(&r.other_outcomes)
+                    .for_each(|o| c.outcome(o));
+            }
+            diags.extend(ids.check(&r.id, &r.file));
+            let first = sum.total() == 0;
+            match r.status {
+                TestStatus::Passed => sum.passed += 1,
+                TestStatus::Failed => sum.failed += 1,
+                TestStatus::Error => sum.errors += 1,
+                TestStatus::NoExpectations => sum.no_expectations += 1,
+            }
+            if written.is_err() {
+                return;
+            }
+            written = match a.format {
+                TestFormat::Text => line(&mut out, &r, a),
+                TestFormat::Json => (|| {
+                    out.write_all(if first { b"\n" } else { b",\n" })?;
+                    serde_json::to_writer_pretty(&mut out, &r)?;
+                    Ok(())
+                })(),
+                TestFormat::Junit => Ok(()),
+            };
+            let failed = matches!(r.status, TestStatus::Failed | TestStatus::Error);
+            if failed || a.format == TestFormat::Junit {
+                if !failed {
+                    r.outcome = None;
+                    r.other_outcomes = Vec::new();
                 }
-                diags.extend(ids.check(&r.id, &r.file));
-                results.push(r);
+                kept.push(r);
             }
         },
     );
     bar.finish_and_clear();
+    written?;
     let cov = cov.map(|c| c.report(set));
-    let mut sum = Summary::default();
-    for r in &results {
-        match r.status {
-            TestStatus::Passed => sum.passed += 1,
-            TestStatus::Failed => sum.failed += 1,
-            TestStatus::Error => sum.errors += 1,
-            TestStatus::NoExpectations => sum.no_expectations += 1,
-        }
-    }
-    let mut out = BufWriter::new(io::stdout().lock());
     match a.format {
         TestFormat::Json => {
-            let doc = JsonDoc {
-                format_version: FORMAT_VERSION,
-                diagnostics: &diags,
-                results: &results,
-                summary: sum,
-                coverage: cov.as_ref(),
-            };
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
+            write!(out, "\n],\n\"diagnostics\": ")?;
+            serde_json::to_writer_pretty(&mut out, &diags)?;
+            write!(out, ",\n\"summary\": ")?;
+            serde_json::to_writer_pretty(&mut out, &sum)?;
+            if let Some(c) = &cov {
+                write!(out, ",\n\"coverage\": ")?;
+                serde_json::to_writer_pretty(&mut out, c)?;
+            }
+            writeln!(out, "\n}}")?;
         }
-        TestFormat::Junit => report::junit::write(&mut out, set, &results, &diags)?,
+        TestFormat::Junit => report::junit::write(&mut out, set, &kept, &diags)?,
         TestFormat::Text => {
             out.flush()?;
-            print_diagnostics(&diags);
-            text(&mut out, set, &results, a)?;
+            // Problems found during the run (a duplicate id).
+            print_diagnostics(&diags[known..]);
+            for r in &kept {
+                writeln!(out, "\n---- {} ({}) ----", r.id, r.file.display())?;
+                out.write_all(report::details(set, r).as_bytes())?;
+            }
             let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
             if sum.errors > 0 {
                 line.push_str(&format!(", {} errors", sum.errors));
@@ -305,34 +334,21 @@ fn coverage_text(
     Ok(())
 }
 
-fn text(
-    out: &mut dyn Write,
-    set: &RuleSet,
-    results: &[TestResult],
-    a: &TestArgs,
-) -> io::Result<()> {
-    for r in results {
-        let word = match r.status {
-            TestStatus::Passed => "ok",
-            TestStatus::Failed => "FAILED",
-            TestStatus::Error => "ERROR",
-            TestStatus::NoExpectations => "no expectations",
-        };
-        if !a.quiet || !matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations) {
-            writeln!(out, "test {} ... {word}", r.id)?;
-        }
-        if a.verbose
-            && let Some(o) = &r.outcome
-        {
-            writeln!(out, "    fires: [{}]", o.fired.join(", "))?;
-        }
+/// One scenario's line: `test ID ... ok`, and with `-v` what fires.
+fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<()> {
+    let word = match r.status {
+        TestStatus::Passed => "ok",
+        TestStatus::Failed => "FAILED",
+        TestStatus::Error => "ERROR",
+        TestStatus::NoExpectations => "no expectations",
+    };
+    if !a.quiet || !matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations) {
+        writeln!(out, "test {} ... {word}", r.id)?;
     }
-    for r in results
-        .iter()
-        .filter(|r| matches!(r.status, TestStatus::Failed | TestStatus::Error))
+    if a.verbose
+        && let Some(o) = &r.outcome
     {
-        writeln!(out, "\n---- {} ({}) ----", r.id, r.file.display())?;
-        out.write_all(report::details(set, r).as_bytes())?;
+        writeln!(out, "    fires: [{}]", o.fired.join(", "))?;
     }
     Ok(())
 }
