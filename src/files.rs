@@ -18,7 +18,15 @@ pub fn walk(
 ) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    visit(root, root, ext, skip, &mut out, &mut diags, 0);
+    let mut walk = Walk {
+        root,
+        ext,
+        skip,
+        out: &mut out,
+        diags: &mut diags,
+        ancestors: Vec::new(),
+    };
+    walk.visit(root, 0);
     (out, diags)
 }
 
@@ -36,48 +44,80 @@ fn rel(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn visit(
-    root: &Path,
-    dir: &Path,
-    ext: &str,
-    skip: &dyn Fn(&str) -> bool,
-    out: &mut Vec<(PathBuf, String)>,
-    diags: &mut Vec<Diagnostic>,
-    depth: usize,
-) {
-    if depth > MAX_DEPTH {
-        diags.push(Diagnostic::error(
-            Some(dir),
-            "folders nested too deep (a symlink loop?)",
-        ));
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            diags.push(Diagnostic::error(
+/// One walk: where it started, what it found, and the folders (by their
+/// canonical path) it is inside of, so that a symlink loop is reported
+/// instead of followed until the OS gives up (with two links back to a
+/// parent, that is 2^40 folders).
+struct Walk<'a> {
+    root: &'a Path,
+    ext: &'a str,
+    skip: &'a dyn Fn(&str) -> bool,
+    out: &'a mut Vec<(PathBuf, String)>,
+    diags: &'a mut Vec<Diagnostic>,
+    /// Canonical path and path as walked of each folder being searched.
+    ancestors: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Walk<'_> {
+    fn visit(&mut self, dir: &Path, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.diags.push(Diagnostic::error(
                 Some(dir),
-                format!("cannot read folder: {e}"),
+                "folders nested too deep (a symlink loop?)",
             ));
             return;
         }
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for path in entries {
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            if !skip(&rel(root, &path)) {
-                visit(root, &path, ext, skip, out, diags, depth + 1);
+        let canonical = dir.canonicalize().ok();
+        if let Some(canonical) = &canonical {
+            if let Some((_, outer)) = self.ancestors.iter().find(|(c, _)| c == canonical) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Some(dir),
+                        format!(
+                            "symlink loop: this folder leads back to {}",
+                            outer.display()
+                        ),
+                    )
+                    .with_help("remove the link, or point it outside the folder tree"),
+                );
+                return;
             }
-        } else if path.extension().is_some_and(|e| e == ext) {
-            let id = id_of(root, &path);
-            out.push((path, id));
+            self.ancestors.push((canonical.clone(), dir.to_path_buf()));
+        }
+        self.visit_entries(dir, depth);
+        if canonical.is_some() {
+            self.ancestors.pop();
+        }
+    }
+
+    fn visit_entries(&mut self, dir: &Path, depth: usize) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(
+                    Some(dir),
+                    format!("cannot read folder: {e}"),
+                ));
+                return;
+            }
+        };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for path in entries {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                if !(self.skip)(&rel(self.root, &path)) {
+                    self.visit(&path, depth + 1);
+                }
+            } else if path.extension().is_some_and(|e| e == self.ext) {
+                let id = id_of(self.root, &path);
+                self.out.push((path, id));
+            }
         }
     }
 }

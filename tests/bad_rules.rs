@@ -280,14 +280,20 @@ fn a_rule_that_does_not_parse_makes_its_response_an_error_not_quiet() {
         "after",
         "const RESPONSE = \"sanctions-relief\";\nfn fires(s) { !fired(\"leaders-summit\") }\n",
     );
-    let doc = f.run(&["run", "scenarios/talks.toml", "--format", "json"]).json();
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
     let sc = scenario(&doc, "talks");
     assert_eq!(response(sc, "leaders-summit")["status"], "error", "{sc:#}");
     let e = rule_error(sc, "bad");
     assert_eq!(e["kind"], "compile");
     assert_eq!(e["line"], 4);
     // A rule reading the broken response's verdict errors too.
-    assert_eq!(response(sc, "sanctions-relief")["status"], "error", "{sc:#}");
+    assert_eq!(
+        response(sc, "sanctions-relief")["status"],
+        "error",
+        "{sc:#}"
+    );
     // An expectation on it is an error, never a pass.
     f.scenario(
         "expects",

@@ -1,6 +1,7 @@
 //! Integration tests: every test runs the `sanctions-trigger` binary in a
 //! temporary folder with its own `rules/` and `scenarios/`.
 
+mod adversarial;
 mod bad_rules;
 mod bad_scenarios;
 mod cli_batch;
@@ -9,6 +10,8 @@ mod cli_coverage;
 mod cli_diff;
 mod cli_run;
 mod cli_test;
+mod determinism;
+mod props;
 mod rule_api;
 mod sandbox;
 mod support;

@@ -128,7 +128,10 @@ pub(super) fn suite(
     let mut out = BufWriter::new(io::stdout().lock());
     match a.format {
         TestFormat::Text => print_diagnostics(&diags),
-        TestFormat::Json => write!(out, "{{\n\"format_version\": {FORMAT_VERSION},\n\"results\": [")?,
+        TestFormat::Json => write!(
+            out,
+            "{{\n\"format_version\": {FORMAT_VERSION},\n\"results\": ["
+        )?,
         TestFormat::Junit => {}
     }
     let known = diags.len();

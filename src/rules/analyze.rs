@@ -44,11 +44,15 @@ fn at(pos: Position, message: String, help: Option<String>) -> Problem {
 /// The position of `fn NAME` in the source, for functions (whose AST
 /// metadata carries no position).
 fn fn_position(text: &str, name: &str) -> (usize, usize) {
-    let needle = format!("fn {name}");
+    text_position(text, &format!("fn {name}"))
+}
+
+/// 1-based line and column of the first occurrence of `needle`, or 1:1.
+fn text_position(text: &str, needle: &str) -> (usize, usize) {
     text.lines()
         .enumerate()
         .find_map(|(i, line)| {
-            line.find(&needle)
+            line.find(needle)
                 .map(|c| (i + 1, line[..c].chars().count() + 1))
         })
         .unwrap_or((1, 1))
@@ -56,9 +60,27 @@ fn fn_position(text: &str, name: &str) -> (usize, usize) {
 
 pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
     let mut a = Analysis::default();
+    let mut response_seen = false;
     for (name, _, value) in ast.iter_literal_variables(true, false) {
         match name {
-            "RESPONSE" => a.response = value.into_immutable_string().ok().map(|s| s.to_string()),
+            "RESPONSE" => {
+                response_seen = true;
+                let found = crate::sandbox::type_name(&value);
+                match value.into_immutable_string() {
+                    Ok(s) => a.response = Some(s.to_string()),
+                    Err(_) => {
+                        let (line, column) = text_position(text, "RESPONSE");
+                        a.problems.push(Problem {
+                            line,
+                            column,
+                            message: format!(
+                                "`RESPONSE` must be a string naming a response, found {found}"
+                            ),
+                            help: Some("write `const RESPONSE = \"new-sanctions\";`".into()),
+                        });
+                    }
+                }
+            }
             "SOURCE" => a.cite = value.into_immutable_string().ok().map(|s| s.to_string()),
             _ => {}
         }
@@ -131,7 +153,7 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
         true
     });
     if is_rule {
-        if a.response.is_none() {
+        if a.response.is_none() && !response_seen {
             a.problems.push(Problem {
                 line: 1,
                 column: 1,

@@ -342,7 +342,10 @@ impl RuleSet {
 fn declared_response(text: &str) -> Option<String> {
     text.lines().find_map(|l| {
         let rest = l.trim_start().strip_prefix("const")?.trim_start();
-        let rest = rest.strip_prefix("RESPONSE")?.trim_start().strip_prefix('=')?;
+        let rest = rest
+            .strip_prefix("RESPONSE")?
+            .trim_start()
+            .strip_prefix('=')?;
         let rest = rest.trim_start().strip_prefix('"')?;
         let id = &rest[..rest.find('"')?];
         (!id.is_empty()).then(|| id.to_string())

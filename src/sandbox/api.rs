@@ -154,22 +154,53 @@ impl ScenarioView {
 }
 
 fn add_days(d: Date, n: Days) -> Fallible<Date> {
-    match d.0.checked_add_signed(chrono::Duration::days(n.0)) {
+    // `Duration::days` panics beyond ±i64::MAX / 86,400 days.
+    match chrono::Duration::try_days(n.0).and_then(|n| d.0.checked_add_signed(n)) {
         Some(x) => Ok(Date(x)),
         None => err(format!("{} + days({}) is outside the calendar", d.0, n.0)),
     }
 }
 
+fn sub_days(d: Date, n: Days) -> Fallible<Date> {
+    match chrono::Duration::try_days(n.0).and_then(|n| d.0.checked_sub_signed(n)) {
+        Some(x) => Ok(Date(x)),
+        None => err(format!("{} - days({}) is outside the calendar", d.0, n.0)),
+    }
+}
+
+/// `days(a) + days(b)` and the like, as an error rather than a wrap or a
+/// panic when the count leaves the 64-bit range.
+fn days_op(a: i64, op: &str, b: i64, r: Option<i64>) -> Fallible<Days> {
+    match r {
+        Some(n) => Ok(Days(n)),
+        None => err(format!("days({a}) {op} {b} overflows")),
+    }
+}
+
 fn add_months(d: Date, n: Months) -> Fallible<Date> {
-    let m = chrono::Months::new(n.0.unsigned_abs().min(u64::from(u32::MAX)) as u32);
-    let r = if n.0 >= 0 {
+    shift_months(
+        d,
+        n.0 >= 0,
+        n.0.unsigned_abs(),
+        format!("+ months({})", n.0),
+    )
+}
+
+fn sub_months(d: Date, n: Months) -> Fallible<Date> {
+    // Negating `months(i64::MIN)` would overflow: pass the direction.
+    shift_months(d, n.0 < 0, n.0.unsigned_abs(), format!("- months({})", n.0))
+}
+
+fn shift_months(d: Date, forward: bool, abs: u64, shown: String) -> Fallible<Date> {
+    let m = chrono::Months::new(abs.min(u64::from(u32::MAX)) as u32);
+    let r = if forward {
         d.0.checked_add_months(m)
     } else {
         d.0.checked_sub_months(m)
     };
     match r {
         Some(x) => Ok(Date(x)),
-        None => err(format!("{} + months({}) is outside the calendar", d.0, n.0)),
+        None => err(format!("{} {shown} is outside the calendar", d.0)),
     }
 }
 
@@ -277,11 +308,17 @@ pub fn register(engine: &mut Engine) {
         .register_fn("days", |n: INT| Days(n))
         .register_fn("+", add_days)
         .register_fn("+", |n: Days, d: Date| add_days(d, n))
-        .register_fn("-", |d: Date, n: Days| add_days(d, Days(-n.0)))
+        .register_fn("-", sub_days)
         .register_fn("-", |a: Date, b: Date| (a.0 - b.0).num_days() as INT)
-        .register_fn("+", |a: Days, b: Days| Days(a.0 + b.0))
-        .register_fn("-", |a: Days, b: Days| Days(a.0 - b.0))
-        .register_fn("*", |a: Days, n: INT| Days(a.0 * n))
+        .register_fn("+", |a: Days, b: Days| {
+            days_op(a.0, "+", b.0, a.0.checked_add(b.0))
+        })
+        .register_fn("-", |a: Days, b: Days| {
+            days_op(a.0, "-", b.0, a.0.checked_sub(b.0))
+        })
+        .register_fn("*", |a: Days, n: INT| {
+            days_op(a.0, "*", n, a.0.checked_mul(n))
+        })
         .register_fn("==", |a: Days, b: Days| a == b)
         .register_fn("!=", |a: Days, b: Days| a != b)
         .register_get("year", |d: &mut Date| d.0.year() as INT)
@@ -298,7 +335,7 @@ pub fn register(engine: &mut Engine) {
     engine
         .register_fn("months", |n: INT| Months(n))
         .register_fn("+", add_months)
-        .register_fn("-", |d: Date, n: Months| add_months(d, Months(-n.0)))
+        .register_fn("-", sub_months)
         .register_fn("to_string", |m: &mut Months| format!("months({})", m.0))
         .register_get("weekday", |d: &mut Date| {
             d.0.weekday().number_from_monday() as INT
@@ -471,5 +508,25 @@ mod tests {
     fn adding_days_past_the_calendar_is_an_error() {
         let d = Date(NaiveDate::MAX);
         assert!(add_days(d, Days(1)).is_err());
+    }
+
+    #[test]
+    fn extreme_day_and_month_counts_are_errors_not_panics() {
+        let d = Date(NaiveDate::MIN);
+        assert!(add_days(d, Days(i64::MAX)).is_err());
+        assert!(sub_days(d, Days(i64::MIN)).is_err());
+        assert!(add_months(d, Months(i64::MIN)).is_err());
+        assert!(sub_months(d, Months(i64::MIN)).is_err());
+        assert!(eval("days(9223372036854775807) * 2").starts_with("error"));
+        assert!(eval("days(9223372036854775807) + days(1)").starts_with("error"));
+        assert!(eval("days(-9223372036854775807) - days(2)").starts_with("error"));
+        assert!(
+            eval(r#"date("2025-01-01") - days(-9223372036854775807 - 1)"#).starts_with("error")
+        );
+        assert!(
+            eval(r#"date("2025-01-01") - months(-9223372036854775807 - 1)"#).starts_with("error")
+        );
+        check(r#"`${date("2025-03-31") - months(-1)}`"#, "2025-04-30");
+        check(r#"`${date("2025-03-01") - days(-1)}`"#, "2025-03-02");
     }
 }

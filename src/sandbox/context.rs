@@ -28,6 +28,35 @@ pub struct CallContext {
     pub responses: HashMap<String, ResponseState>,
     pub deadline: Option<Instant>,
     pub trace: Vec<String>,
+    /// Bytes in `trace`, counted by [`push_trace`]; reset with the trace.
+    pub trace_bytes: usize,
+}
+
+/// The most one rule call may print (`print`/`debug`), in bytes, counting
+/// each line as at least 32: a loop that prints a 1 MiB string would
+/// otherwise fill gigabytes within the time limit.
+pub const MAX_TRACE_BYTES: usize = 1 << 20;
+
+/// Adds a line to the trace of the call in progress, up to
+/// [`MAX_TRACE_BYTES`]; past that, one line says the rest was dropped.
+pub fn push_trace(c: &mut CallContext, line: &str) {
+    if c.trace.is_empty() {
+        // The evaluator clears or takes the trace before each call.
+        c.trace_bytes = 0;
+    }
+    if c.trace_bytes >= MAX_TRACE_BYTES {
+        return;
+    }
+    c.trace_bytes += line.len().max(32);
+    if c.trace_bytes >= MAX_TRACE_BYTES {
+        c.trace_bytes = MAX_TRACE_BYTES;
+        c.trace.push(format!(
+            "… trace truncated: the rule printed more than {} KiB",
+            MAX_TRACE_BYTES / 1024
+        ));
+        return;
+    }
+    c.trace.push(line.to_string());
 }
 
 thread_local! {

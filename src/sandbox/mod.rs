@@ -39,14 +39,14 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         .set_max_modules(64)
         .set_max_variables(10_000)
         .set_max_functions(10_000);
-    e.on_print(|s| context::with(|c| c.trace.push(s.to_string())));
+    e.on_print(|s| context::with(|c| context::push_trace(c, s)));
     e.on_debug(|s, _src, pos| {
         let at = if pos.is_none() {
             String::new()
         } else {
             format!(" (line {})", pos.line().unwrap_or(0))
         };
-        context::with(|c| c.trace.push(format!("debug{at}: {s}")))
+        context::with(|c| context::push_trace(c, &format!("debug{at}: {s}")))
     });
     e.on_progress(|ops| {
         if ops % CLOCK_EVERY == 0 {

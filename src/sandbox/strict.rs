@@ -30,10 +30,18 @@ fn pair<A: Variant + Clone, B: Variant + Clone>(e: &mut Engine, a: &'static str,
                 ""
             };
             err(format!(
-                "cannot compare a {a} with a {b} using `{op}`{help}"
+                "cannot compare {} with {} using `{op}`{help}",
+                article(a),
+                article(b)
             ))
         });
     }
+}
+
+/// `an integer`, `a date`.
+fn article(noun: &str) -> String {
+    let an = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {noun}", if an { "an" } else { "a" })
 }
 
 fn row<A: Variant + Clone>(e: &mut Engine, a: &'static str) {

@@ -576,6 +576,22 @@ impl<'a> Parser<'a> {
                 }
             },
             DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+                // `1e400` parses as infinity, out of range like a 65-bit
+                // integer; `inf` and `nan` compare false with everything in
+                // rules (even `x == x`), a silent `false`.
+                Ok(x) if !x.is_finite() => {
+                    let what = if f.as_str().contains("nan") || f.as_str().contains("inf") {
+                        "`inf` and `nan` are not allowed"
+                    } else {
+                        "float is out of range"
+                    };
+                    self.err(
+                        item.span(),
+                        format!("`{key}`: {what}"),
+                        Some("rules compare `inf` and `nan` as false with every number".into()),
+                    );
+                    return None;
+                }
                 Ok(x) => Value::Float(x),
                 Err(_) => {
                     self.err(item.span(), format!("`{key}`: invalid float"), None);
