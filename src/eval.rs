@@ -3,9 +3,11 @@
 //! `Send`, and a shared engine measured slower), and evaluates responses in
 //! dependency order so that `fired("x")` reads a finished verdict.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::NaiveDate;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
@@ -14,7 +16,7 @@ use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict
 use crate::rules::{self, CompiledRule, RuleSet};
 use crate::sandbox;
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
-use crate::sandbox::context::{self, ResponseState};
+use crate::sandbox::context::{self, PlanIndex, ResponseState};
 use crate::scenario::Scenario;
 
 /// One worker: an engine, the compiled rules, and the rule set they came from.
@@ -22,6 +24,14 @@ pub struct Worker {
     engine: Engine,
     compiled: Vec<Option<CompiledRule>>,
     set: Arc<RuleSet>,
+    /// Response id → plan position, for `fired`.
+    plan_index: PlanIndex,
+    /// Plan positions in response-id order, the order of
+    /// `Outcome::responses`; `None` when the plan is in that order already.
+    sorted: Option<Vec<usize>>,
+    /// The scope every call runs in, emptied after each call: a fresh one
+    /// would allocate its storage on every call.
+    scope: RefCell<Scope<'static>>,
 }
 
 /// A rule's verdict, or the error it raised.
@@ -31,13 +41,113 @@ enum Verdict {
     Error(RuleError),
 }
 
+/// Where an evaluation's results go: a full [`Outcome`], or only the
+/// statuses and errors a replay needs.
+trait Sink {
+    fn rule(&mut self, rule: usize, verdict: Verdict, trace: Vec<String>);
+    fn response(&mut self, position: usize, status: Status);
+}
+
+/// Each response's status in plan order, and the rules' errors: what a
+/// day of a replay needs, without the verdict texts of an [`Outcome`].
+#[derive(Debug, Clone, Default)]
+pub struct Statuses {
+    /// Index-aligned with `RuleSet::plan`.
+    pub statuses: Vec<Status>,
+    pub errors: Vec<RuleError>,
+}
+
+impl Sink for Statuses {
+    fn rule(&mut self, _: usize, verdict: Verdict, _: Vec<String>) {
+        if let Verdict::Error(e) = verdict {
+            self.errors.push(e);
+        }
+    }
+
+    fn response(&mut self, _: usize, status: Status) {
+        self.statuses.push(status);
+    }
+}
+
+/// Builds an [`Outcome`]'s responses in plan order.
+struct Full<'a> {
+    set: &'a RuleSet,
+    verdicts: Vec<RuleVerdict>,
+    responses: Vec<ResponseOutcome>,
+    errors: Vec<RuleError>,
+}
+
+impl Sink for Full<'_> {
+    fn rule(&mut self, i: usize, verdict: Verdict, trace: Vec<String>) {
+        let id = self.set.rules[i].id.clone();
+        let v = match verdict {
+            Verdict::Fires(reason, details) => RuleVerdict {
+                id,
+                status: Status::Fires,
+                fires: true,
+                reason,
+                details,
+                trace,
+            },
+            Verdict::Quiet(reason, details) => RuleVerdict {
+                id,
+                status: Status::Quiet,
+                fires: false,
+                reason,
+                details,
+                trace,
+            },
+            Verdict::Error(e) => {
+                let v = RuleVerdict {
+                    id,
+                    status: Status::Error,
+                    fires: false,
+                    reason: Some(e.message.clone()),
+                    details: serde_json::Value::Null,
+                    trace,
+                };
+                self.errors.push(e);
+                v
+            }
+        };
+        self.verdicts.push(v);
+    }
+
+    fn response(&mut self, position: usize, status: Status) {
+        let id = &self.set.plan[position].0;
+        let rules = std::mem::take(&mut self.verdicts);
+        self.responses.push(ResponseOutcome {
+            id: id.clone(),
+            status,
+            fires: status == Status::Fires,
+            rules,
+        });
+    }
+}
+
 impl Worker {
     pub fn new(set: Arc<RuleSet>) -> Worker {
         let (engine, compiled) = rules::compile(&set);
+        let plan_index: HashMap<String, usize> = set
+            .plan
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.clone(), i))
+            .collect();
+        let mut order: Vec<usize> = (0..set.plan.len()).collect();
+        order.sort_by(|&a, &b| set.plan[a].0.cmp(&set.plan[b].0));
+        let sorted = order
+            .iter()
+            .enumerate()
+            .any(|(i, &p)| i != p)
+            .then_some(order);
         Worker {
             engine,
             compiled,
             set,
+            plan_index: Rc::new(plan_index),
+            sorted,
+            scope: RefCell::new(Scope::new()),
         }
     }
 
@@ -47,71 +157,23 @@ impl Worker {
 
     /// Evaluates every rule on a scenario, as of a date.
     pub fn evaluate(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) -> Outcome {
-        let view = ScenarioView {
-            scenario: scenario.clone(),
-            as_of,
+        let mut full = Full {
+            set: &self.set,
+            verdicts: Vec::new(),
+            responses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
         };
-        context::with(|c| c.responses.clear());
-        let mut responses = Vec::with_capacity(self.set.plan.len());
-        let mut errors = Vec::new();
-        for (response, rule_ix) in &self.set.plan {
-            let mut verdicts = Vec::with_capacity(rule_ix.len());
-            let (mut any_fires, mut any_error) = (false, false);
-            for &i in rule_ix {
-                let rule = &self.set.rules[i];
-                let (verdict, trace) = self.call(i, &view);
-                let v = match verdict {
-                    Verdict::Fires(reason, details) => {
-                        any_fires = true;
-                        RuleVerdict {
-                            id: rule.id.clone(),
-                            status: Status::Fires,
-                            fires: true,
-                            reason,
-                            details,
-                            trace,
-                        }
-                    }
-                    Verdict::Quiet(reason, details) => RuleVerdict {
-                        id: rule.id.clone(),
-                        status: Status::Quiet,
-                        fires: false,
-                        reason,
-                        details,
-                        trace,
-                    },
-                    Verdict::Error(e) => {
-                        any_error = true;
-                        let v = RuleVerdict {
-                            id: rule.id.clone(),
-                            status: Status::Error,
-                            fires: false,
-                            reason: Some(e.message.clone()),
-                            details: serde_json::Value::Null,
-                            trace,
-                        };
-                        errors.push(e);
-                        v
-                    }
-                };
-                verdicts.push(v);
-            }
-            let (status, state) = if any_fires {
-                (Status::Fires, ResponseState::Fires)
-            } else if any_error {
-                (Status::Error, ResponseState::Error)
-            } else {
-                (Status::Quiet, ResponseState::Quiet)
-            };
-            context::with(|c| c.responses.insert(response.clone(), state));
-            responses.push(ResponseOutcome {
-                id: response.clone(),
-                status,
-                fires: any_fires,
-                rules: verdicts,
-            });
+        self.run(scenario, as_of, &mut full);
+        let Full {
+            mut responses,
+            errors,
+            ..
+        } = full;
+        if let Some(order) = &self.sorted {
+            let mut by_plan: Vec<Option<ResponseOutcome>> =
+                responses.into_iter().map(Some).collect();
+            responses = order.iter().filter_map(|&p| by_plan[p].take()).collect();
         }
-        responses.sort_by(|a, b| a.id.cmp(&b.id));
         let fired = responses
             .iter()
             .filter(|r| r.fires)
@@ -125,6 +187,52 @@ impl Worker {
             fired,
             responses,
             errors,
+        }
+    }
+
+    /// Evaluates every rule on a scenario, as of a date, keeping only each
+    /// response's status and the errors: what a day-by-day replay needs.
+    pub fn statuses(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) -> Statuses {
+        let mut out = Statuses {
+            statuses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
+        };
+        self.run(scenario, as_of, &mut out);
+        out
+    }
+
+    /// Evaluates the responses in plan order, so that `fired("x")` reads a
+    /// finished verdict.
+    fn run(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, sink: &mut impl Sink) {
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of,
+        };
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+        for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let (verdict, trace) = self.call(i, &view);
+                match verdict {
+                    Verdict::Fires(..) => any_fires = true,
+                    Verdict::Quiet(..) => {}
+                    Verdict::Error(_) => any_error = true,
+                }
+                sink.rule(i, verdict, trace);
+            }
+            let (status, state) = if any_fires {
+                (Status::Fires, ResponseState::Fires)
+            } else if any_error {
+                (Status::Error, ResponseState::Error)
+            } else {
+                (Status::Quiet, ResponseState::Quiet)
+            };
+            context::with(|c| c.states[position] = Some(state));
+            sink.response(position, status);
         }
     }
 
@@ -144,25 +252,30 @@ impl Worker {
             };
             return (Verdict::Error(e), Vec::new());
         };
-        let deadline = Instant::now() + self.set.limits.timeout;
         context::with(|ctx| {
             ctx.consts = Some(c.consts.clone());
-            ctx.deadline = Some(deadline);
+            ctx.timeout = Some(self.set.limits.timeout);
+            ctx.deadline = None;
             ctx.trace.clear();
         });
-        let mut scope = Scope::new();
         let options = CallFnOptions::new()
             .eval_ast(c.has_imports)
             .rewind_scope(true);
-        let result = self.engine.call_fn_with_options::<Dynamic>(
-            options,
-            &mut scope,
-            &c.ast,
-            "fires",
-            (Dynamic::from(view.clone()),),
-        );
+        let result = {
+            let mut scope = self.scope.borrow_mut();
+            let result = self.engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut scope,
+                &c.ast,
+                "fires",
+                (Dynamic::from(view.clone()),),
+            );
+            scope.clear();
+            result
+        };
         let trace = context::with(|ctx| {
             ctx.consts = None;
+            ctx.timeout = None;
             ctx.deadline = None;
             std::mem::take(&mut ctx.trace)
         });

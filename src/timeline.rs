@@ -118,9 +118,8 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let ids: Vec<&str> = set.plan.iter().map(|(id, _)| id.as_str()).collect();
     let mut day = window.from;
     while day <= window.to {
-        let o = worker.evaluate(sc, day);
-        for (i, id) in ids.iter().enumerate() {
-            let status = o.response(id).map_or(Status::Quiet, |r| r.status);
+        let o = worker.statuses(sc, day);
+        for (i, &status) in o.statuses.iter().enumerate() {
             match (status, open[i].is_some()) {
                 (Status::Fires, false) => {
                     open[i] = Some(Period {

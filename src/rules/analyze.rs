@@ -4,6 +4,8 @@
 //! literal ids given to `fired(…)` (the dependency graph), and no function
 //! that would shadow the rule API.
 
+use std::collections::BTreeSet;
+
 use rhai::{AST, ASTNode, Expr, Position, Stmt};
 
 use crate::sandbox::api::API_NAMES;
@@ -29,6 +31,8 @@ pub struct Analysis {
     pub fired: Vec<String>,
     /// Literal event kinds passed to `events`/`latest`/`count`, with positions.
     pub kinds: Vec<(String, usize, usize)>,
+    /// Names read as properties (`e.drones`), for the engine's field getters.
+    pub properties: BTreeSet<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -58,8 +62,23 @@ fn text_position(text: &str, needle: &str) -> (usize, usize) {
         .unwrap_or((1, 1))
 }
 
+/// Every name a script reads as a property (`e.drones`, `t.outcome`).
+pub fn properties(ast: &AST) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::Property(x, _))) = path.last() {
+            names.insert(x.2.to_string());
+        }
+        true
+    });
+    names
+}
+
 pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
-    let mut a = Analysis::default();
+    let mut a = Analysis {
+        properties: properties(ast),
+        ..Analysis::default()
+    };
     let mut response_seen = false;
     for (name, _, value) in ast.iter_literal_variables(true, false) {
         match name {

@@ -555,13 +555,15 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
         crate::coverage::instrument(&mut engine);
     }
     let mut resolver = StaticModuleResolver::new();
+    let mut properties = BTreeSet::new();
     for h in &set.helpers {
-        if let Ok((m, _)) = compile_helper(&engine, &h.name, &h.source) {
+        if let Ok((m, a)) = compile_helper(&engine, &h.name, &h.source) {
             resolver.insert(h.name.clone(), m);
+            properties.extend(a.properties);
         }
     }
     engine.set_module_resolver(resolver);
-    let rules = set
+    let rules: Vec<Option<CompiledRule>> = set
         .rules
         .iter()
         .map(|r| {
@@ -571,5 +573,11 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
             compile_rule(&engine, &r.id, &r.source).ok()
         })
         .collect();
+    for c in rules.iter().flatten() {
+        properties.extend(analyze::properties(&c.ast));
+    }
+    // Getters resolve by name at run time, so adding them after compiling
+    // changes no compiled script.
+    sandbox::api::register_fields(&mut engine, properties.iter().map(String::as_str));
     (engine, rules)
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Timelike};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString, Position};
 
 use super::context::{self, ResponseState};
 use crate::diagnostic::did_you_mean;
@@ -153,6 +153,24 @@ impl ScenarioView {
     }
 }
 
+/// Registers a `Record` getter for each name the rules read as a property.
+/// Without one, Rhai looks for a getter, fails, formats an error and only
+/// then falls back to the indexer — on every read. A getter that finds no
+/// field returns the "no such property" error Rhai itself raises, so the
+/// indexer still runs on that path and reports the field at the same
+/// position, with the same message, as before.
+pub fn register_fields<'a>(engine: &mut Engine, names: impl IntoIterator<Item = &'a str>) {
+    for name in names {
+        let field: Arc<str> = name.into();
+        engine.register_get(name, move |r: &mut Record| -> Fallible<Dynamic> {
+            match r.0.get(&field) {
+                Some(v) => Ok(to_dynamic(v)),
+                None => Err(EvalAltResult::ErrorDotExpr(String::new(), Position::NONE).into()),
+            }
+        });
+    }
+}
+
 fn add_days(d: Date, n: Days) -> Fallible<Date> {
     // `Duration::days` panics beyond ±i64::MAX / 86,400 days.
     match chrono::Duration::try_days(n.0).and_then(|n| d.0.checked_add_signed(n)) {
@@ -204,7 +222,28 @@ fn shift_months(d: Date, forward: bool, abs: u64, shown: String) -> Fallible<Dat
     }
 }
 
+/// `YYYY-MM-DD` read directly: chrono's format-string parser costs more
+/// than the rest of a typical rule call.
+fn canonical_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
+}
+
 fn parse_date(s: &str) -> Fallible<Date> {
+    // Anything else (or an invalid day) takes chrono's parser, whose
+    // verdict stays the reference.
+    if let Some(d) = canonical_date(s) {
+        return Ok(Date(d));
+    }
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         Ok(d) => Ok(Date(d)),
         Err(_) => err(format!(
@@ -367,7 +406,7 @@ pub fn register(engine: &mut Engine) {
         .register_fn("quiet", || Quiet(String::new()))
         .register_fn("to_string", |q: &mut Quiet| format!("quiet({:?})", q.0))
         .register_fn("fired", |id: &str| -> Fallible<bool> {
-            match context::with(|c| c.responses.get(id).copied()) {
+            match context::with(|c| c.response(id)) {
                 Some(ResponseState::Fires) => Ok(true),
                 Some(ResponseState::Quiet) => Ok(false),
                 Some(ResponseState::Error) => err(format!(

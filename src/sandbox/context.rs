@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rhai::Dynamic;
 
@@ -22,10 +22,22 @@ pub enum ResponseState {
 /// A rule's top-level constants, visible by name inside its functions.
 pub type Consts = Rc<HashMap<String, Dynamic>>;
 
+/// Response id → its position in the evaluation plan. Built once per
+/// worker, so an evaluation records verdicts by position and never hashes
+/// or copies an id unless a rule calls `fired`.
+pub type PlanIndex = Rc<HashMap<String, usize>>;
+
 #[derive(Default)]
 pub struct CallContext {
     pub consts: Option<Consts>,
-    pub responses: HashMap<String, ResponseState>,
+    pub plan: Option<PlanIndex>,
+    /// Per plan position: the verdict of a response already evaluated.
+    pub states: Vec<Option<ResponseState>>,
+    /// The wall-clock allowance of the call in progress (`None` outside
+    /// calls: loading a rule is not timed).
+    pub timeout: Option<Duration>,
+    /// Set at the first clock check of a call, `timeout` later, so a call
+    /// too short to reach a check never reads the clock.
     pub deadline: Option<Instant>,
     pub trace: Vec<String>,
     /// Bytes in `trace`, counted by [`push_trace`]; reset with the trace.
@@ -57,6 +69,30 @@ pub fn push_trace(c: &mut CallContext, line: &str) {
         return;
     }
     c.trace.push(line.to_string());
+}
+
+impl CallContext {
+    /// The verdict of response `id`, if it was evaluated already.
+    pub fn response(&self, id: &str) -> Option<ResponseState> {
+        let i = *self.plan.as_ref()?.get(id)?;
+        self.states.get(i).copied().flatten()
+    }
+
+    /// Whether the call in progress is past its deadline; the first check
+    /// of a call starts its clock.
+    pub fn late(&mut self) -> bool {
+        let Some(timeout) = self.timeout else {
+            return false;
+        };
+        let now = Instant::now();
+        match self.deadline {
+            Some(d) => now > d,
+            None => {
+                self.deadline = Some(now + timeout);
+                false
+            }
+        }
+    }
 }
 
 thread_local! {

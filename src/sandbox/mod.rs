@@ -8,8 +8,6 @@ pub mod context;
 mod limits;
 mod strict;
 
-use std::time::Instant;
-
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Dynamic, Engine};
@@ -49,11 +47,8 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         context::with(|c| context::push_trace(c, &format!("debug{at}: {s}")))
     });
     e.on_progress(|ops| {
-        if ops % CLOCK_EVERY == 0 {
-            let late = context::with(|c| c.deadline.is_some_and(|d| Instant::now() > d));
-            if late {
-                return Some(Dynamic::from("timeout"));
-            }
+        if ops % CLOCK_EVERY == 0 && context::with(|c| c.late()) {
+            return Some(Dynamic::from("timeout"));
         }
         None
     });

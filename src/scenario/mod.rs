@@ -7,7 +7,6 @@ mod discover;
 mod json;
 mod parse;
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,7 +114,9 @@ pub struct Scenario {
     pub actors: Arc<Table>,
     /// Sorted by date; events of one day keep their order in the file.
     pub events: Vec<Event>,
-    by_kind: HashMap<Arc<str>, Vec<u32>>,
+    /// Per kind, the indices of its events. A scenario has a handful of
+    /// kinds, so a scan comparing lengths first beats hashing the name.
+    by_kind: Vec<(Arc<str>, Vec<u32>)>,
     pub expect: Expectations,
     /// The files this scenario `extends`, nearest first (`test --watch`
     /// re-runs a variant when its base changes).
@@ -126,10 +127,10 @@ impl Scenario {
     fn index(&mut self) {
         self.by_kind.clear();
         for (i, e) in self.events.iter().enumerate() {
-            self.by_kind
-                .entry(e.kind.clone())
-                .or_default()
-                .push(i as u32);
+            match self.by_kind.iter_mut().find(|(k, _)| *k == e.kind) {
+                Some((_, ix)) => ix.push(i as u32),
+                None => self.by_kind.push((e.kind.clone(), vec![i as u32])),
+            }
         }
     }
 
@@ -140,15 +141,15 @@ impl Scenario {
 
     /// Indices into `events` of the visible events of one kind, in date order.
     pub fn of_kind(&self, kind: &str, as_of: NaiveDate) -> &[u32] {
-        match self.by_kind.get(kind) {
-            Some(ix) => &ix[..ix.partition_point(|&i| self.events[i as usize].date <= as_of)],
+        match self.by_kind.iter().find(|(k, _)| **k == *kind) {
+            Some((_, ix)) => &ix[..ix.partition_point(|&i| self.events[i as usize].date <= as_of)],
             None => &[],
         }
     }
 
     /// Every event kind in the scenario.
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
-        self.by_kind.keys().map(|k| &**k)
+        self.by_kind.iter().map(|(k, _)| &**k)
     }
 
     /// The first event's date, if any.
