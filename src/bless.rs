@@ -207,6 +207,11 @@ fn first_fire(
 ) -> Result<(), String> {
     let names: Vec<String> = ff.iter().map(|(k, _)| k.to_string()).collect();
     let start = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
+    let window = crate::timeline::Window {
+        from: start,
+        to: sc.as_of,
+    };
+    window.check(sc).map_err(|d| d.message)?;
     let mut first: BTreeMap<&str, NaiveDate> = BTreeMap::new();
     let mut day = start;
     while first.len() < names.len() && day <= sc.as_of {

@@ -8,13 +8,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sanctions_trigger::cli::{self, Cli, Exit};
+use sanctions_trigger::runner;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error in sanctions-trigger, please report it: {info}");
     }));
     let cli = Cli::parse();
-    match std::panic::catch_unwind(|| cli::main(cli)) {
+    // Rules run on this thread too (their top level, while loading), so it
+    // gets the workers' deep stack rather than the main thread's.
+    let run = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(runner::STACK_SIZE)
+        .spawn(move || cli::main(cli));
+    let result = match run {
+        Ok(handle) => handle.join(),
+        Err(_) => Ok(Err(std::io::Error::other("cannot start the main thread"))),
+    };
+    match result {
         Ok(Ok(exit)) => exit.into(),
         Ok(Err(e)) if e.kind() == ErrorKind::BrokenPipe => Exit::Ok.into(),
         Ok(Err(e)) => {

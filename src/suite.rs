@@ -233,6 +233,24 @@ fn first_fire(
     outcomes: &mut Vec<Outcome>,
 ) {
     let start = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
+    let window = crate::timeline::Window {
+        from: start,
+        to: sc.as_of,
+    };
+    if let Err(d) = window.check(sc) {
+        for (n, want) in &sc.expect.first_fire {
+            out.push(Failure {
+                expectation: "first_fire".into(),
+                date: sc.as_of,
+                line: sc.source.line_col(n.span.start).0,
+                expected: format!("`{}` first fires on {want}", n.name),
+                actual: format!("not judged: {}", d.message),
+                subjects: vec![n.name.clone()],
+                error: true,
+            });
+        }
+        return;
+    }
     let mut pending: Vec<&(Named, NaiveDate)> = sc.expect.first_fire.iter().collect();
     let mut found: Vec<(&(Named, NaiveDate), Option<NaiveDate>, bool)> = Vec::new();
     let mut day = start;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::{RuleError, Status, iso};
 use crate::scenario::Scenario;
@@ -85,6 +86,35 @@ pub struct Timeline {
 }
 
 /// The default window: first event (or `as_of`) to `as_of`.
+/// The longest replay, in days (ten years): every day is a full
+/// evaluation of every rule, so a scenario spanning millennia would run for
+/// hours. Longer windows are refused with a diagnostic.
+pub const MAX_REPLAY_DAYS: i64 = 3_653;
+
+impl Window {
+    /// Days replayed, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// Refuses a window longer than [`MAX_REPLAY_DAYS`].
+    pub fn check(&self, sc: &Scenario) -> Result<(), Diagnostic> {
+        if self.days() <= MAX_REPLAY_DAYS {
+            return Ok(());
+        }
+        Err(Diagnostic::error(
+            Some(&sc.file),
+            format!(
+                "replaying {} to {} is {} days, more than the limit of {MAX_REPLAY_DAYS} (ten years)",
+                self.from,
+                self.to,
+                self.days()
+            ),
+        )
+        .with_help("replay part of it with --from and --to, or check the scenario's dates"))
+    }
+}
+
 pub fn default_window(sc: &Scenario, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Window {
     let to = to.unwrap_or(sc.as_of);
     let from = from.unwrap_or_else(|| sc.first_date().unwrap_or(to).min(to));

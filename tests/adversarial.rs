@@ -936,13 +936,9 @@ fn ru_in_rus_is_a_substring_test_on_strings_but_exact_on_arrays() {
     );
 }
 
-// --- Known problems, not yet fixed (see the hardening report) ----------------------
-// These are #[ignore]d: they fail (or hang) today and are not counted as
-// passing. Run them with `cargo test -- --ignored`.
+// --- Deep recursion and long replays --------------------------------------------
 
 #[test]
-#[ignore = "stack overflow: worker threads have 2 MiB stacks and 48 call levels of a \
-            rule with nested expressions need more (SIGABRT, exit 134)"]
 fn recursion_with_nested_expressions_is_stopped_not_a_stack_overflow() {
     let inner = (0..15).fold("d(k - 1)".to_string(), |acc, _| format!("(1 + {acc})"));
     let text = format!(
@@ -960,8 +956,6 @@ fn recursion_with_nested_expressions_is_stopped_not_a_stack_overflow() {
 }
 
 #[test]
-#[ignore = "unbounded: timeline replays every day between the first event and as_of \
-            (3.65 million days here) with no cap"]
 fn a_scenario_spanning_ten_thousand_years_is_refused_by_timeline_in_bounded_time() {
     let f = Fixture::new();
     f.rule("good", GOOD_RULE).scenario(
@@ -970,5 +964,28 @@ fn a_scenario_spanning_ten_thousand_years_is_refused_by_timeline_in_bounded_time
     );
     let out = f.run(&["timeline", "scenarios/long.toml"]);
     assert!(out.elapsed < BOUND, "took {:?}", out.elapsed);
-    out.code(2);
+    out.code(2)
+        .stderr_has("scenarios/long.toml")
+        .stderr_has("more than the limit of 3653 (ten years)")
+        .stderr_has("--from and --to");
+    // A window within the limit replays.
+    f.run(&["timeline", "scenarios/long.toml", "--from", "9999-01-01"])
+        .code(0);
+}
+
+#[test]
+fn a_first_fire_expectation_over_ten_thousand_years_is_an_error_in_bounded_time() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario(
+        "long",
+        "[scenario]\ntitle = \"t\"\nas_of = 9999-12-31\n[[events]]\nkind = \"x\"\ndate = 0001-01-01\n\n[expect.first_fire]\nnew-sanctions = 0001-01-01\n",
+    );
+    let out = f.run(&["test", "scenarios/long.toml"]);
+    assert!(out.elapsed < BOUND, "took {:?}", out.elapsed);
+    out.code(2)
+        .stdout_has("test long ... ERROR")
+        .stdout_has("not judged: replaying 0001-01-01 to 9999-12-31");
+    let out = f.run(&["test", "--bless", "scenarios/long.toml"]);
+    assert!(out.elapsed < BOUND, "took {:?}", out.elapsed);
+    out.code(2).stderr_has("more than the limit");
 }

@@ -58,7 +58,12 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
         &set,
         &files,
         g.jobs(),
-        |worker, _, loaded| loaded.map(|sc| replay(worker, &sc, default_window(&sc, a.from, a.to))),
+        |worker, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {
+            let sc = loaded?;
+            let window = default_window(&sc, a.from, a.to);
+            window.check(&sc).map_err(|d| vec![d])?;
+            Ok(replay(worker, &sc, window))
+        },
         |r| match r {
             Ok(t) => {
                 diags.extend(ids.check(&t.id, &t.file));
