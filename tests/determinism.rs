@@ -156,3 +156,27 @@ fn errors_and_diagnostics_are_byte_identical_too() {
     same_bytes(&f, &["test"]).code(2);
     same_bytes(&f, &["check"]).code(2);
 }
+
+#[test]
+fn diff_junit_and_coverage_are_byte_identical() {
+    let f = shipped();
+    // A base with one threshold changed, so there is something to report.
+    copy_dir(&f.path().join("rules"), &f.path().join("base"));
+    let rule = f.path().join("base/talks/ceasefire-violated.rhai");
+    let text = std::fs::read_to_string(&rule).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &rule,
+        text.replace("const MIN_DRONES = 100;", "const MIN_DRONES = 5000;"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for format in ["text", "json", "markdown"] {
+        same_bytes(&f, &["diff", "--base", "base", "--format", format])
+            .code(0)
+            .stdout_has("ceasefire-violated");
+    }
+    same_bytes(&f, &["test", "--format", "junit"]).code(0);
+    same_bytes(&f, &["test", "--coverage"])
+        .code(0)
+        .stdout_has("lines:");
+    same_bytes(&f, &["test", "--coverage", "--format", "json"]).code(0);
+}
