@@ -69,6 +69,24 @@ impl Sink for Statuses {
     }
 }
 
+/// Text a rule produced, safe for a terminal: control characters other
+/// than tab and newline (an escape sequence in a reason could recolour or
+/// erase the user's screen) are written as `\u{1b}`.
+fn printable(s: String) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s;
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Builds an [`Outcome`]'s responses in plan order.
 struct Full<'a> {
     set: &'a RuleSet,
@@ -80,6 +98,15 @@ struct Full<'a> {
 impl Sink for Full<'_> {
     fn rule(&mut self, i: usize, verdict: Verdict, trace: Vec<String>) {
         let id = self.set.rules[i].id.clone();
+        let trace = trace.into_iter().map(printable).collect();
+        let verdict = match verdict {
+            Verdict::Fires(r, d) => Verdict::Fires(r.map(printable), d),
+            Verdict::Quiet(r, d) => Verdict::Quiet(r.map(printable), d),
+            Verdict::Error(mut e) => {
+                e.message = printable(e.message);
+                Verdict::Error(e)
+            }
+        };
         let v = match verdict {
             Verdict::Fires(reason, details) => RuleVerdict {
                 id,

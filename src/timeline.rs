@@ -29,6 +29,10 @@ pub struct Tip {
     pub kind: String,
     pub id: Option<String>,
     pub line: usize,
+    /// The file the event is written in, when it is a base the scenario
+    /// `extends` rather than the scenario's own file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// What tipped a period: the events of its first day, or a deadline.
@@ -129,7 +133,8 @@ fn tipped_by(sc: &Scenario, day: NaiveDate) -> TippedBy {
         .map(|e| Tip {
             kind: e.kind.to_string(),
             id: e.id.clone(),
-            line: sc.source.line_col(e.span.start).0,
+            line: e.line,
+            file: (e.file != sc.file).then(|| e.file.clone()),
         })
         .collect();
     if tips.is_empty() {

@@ -989,3 +989,31 @@ fn a_first_fire_expectation_over_ten_thousand_years_is_an_error_in_bounded_time(
     assert!(out.elapsed < BOUND, "took {:?}", out.elapsed);
     out.code(2).stderr_has("more than the limit");
 }
+
+#[test]
+fn terminal_control_codes_in_a_scenario_are_refused_at_their_position() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario(
+        "esc",
+        "[scenario]\ntitle = \"T \\u001b]0;pwned\\u0007\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-02\nlocation = \"X\\u001b[2K\"\n",
+    );
+    let out = f.run(&["run", "scenarios/esc.toml"]);
+    out.code(2)
+        .stderr_has("scenarios/esc.toml:2:9")
+        .stderr_has("control character U+001B")
+        .stderr_has("scenarios/esc.toml:8:12");
+    assert!(!out.stdout.contains('\u{1b}') && !out.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn terminal_control_codes_from_a_rule_are_escaped_in_its_reason_and_trace() {
+    let f = Fixture::new();
+    f.rule(
+        "esc",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    print(\"\\x1b[2J\");\n    \"red \\x1b[31m text\"\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let out = f.run(&["run", "scenarios/talks.toml", "--explain"]);
+    out.code(0).stdout_has("red \\u{1b}[31m text");
+    assert!(!out.stdout.contains('\u{1b}'), "{}", out.dump());
+}

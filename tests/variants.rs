@@ -189,3 +189,27 @@ fn drop_outside_a_variant_is_an_error() {
         .stderr_has("`[[drop]]` only makes sense in a variant")
         .stderr_has("scenarios/lonely.toml:6:6");
 }
+
+#[test]
+fn extends_reads_only_toml_files_and_never_prints_a_bases_lines() {
+    let f = fixture();
+    f.write("secret.env", "AWS_SECRET=abcdef\n")
+        .write("cred.toml", "[registry]\ntoken = \"s3cr3t\"\n")
+        .scenario(
+            "env",
+            "[scenario]\ntitle = \"E\"\nextends = \"../secret.env\"\n",
+        )
+        .scenario(
+            "cred",
+            "[scenario]\ntitle = \"C\"\nextends = \"../cred.toml\"\n",
+        );
+    let out = f.run(&["check", "scenarios/env.toml", "scenarios/cred.toml"]);
+    out.code(2)
+        .stderr_has("scenarios/env.toml:3:11")
+        .stderr_has("which is not a `.toml` scenario file")
+        .stderr_has("base scenario `../cred.toml` does not load")
+        .stderr_has("cred.toml:1:2");
+    assert!(!out.stderr.contains("abcdef"), "{}", out.dump());
+    assert!(!out.stderr.contains("s3cr3t"), "{}", out.dump());
+    assert!(!out.stderr.contains("[registry]"), "{}", out.dump());
+}

@@ -139,8 +139,8 @@ fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
                     let names: Vec<String> = ev
                         .iter()
                         .map(|e| match &e.id {
-                            Some(id) => format!("`{}` ({}, line {})", id, e.kind, e.line),
-                            None => format!("`{}` (line {})", e.kind, e.line),
+                            Some(id) => format!("`{}` ({}, {})", id, e.kind, at(e)),
+                            None => format!("`{}` ({})", e.kind, at(e)),
                         })
                         .collect();
                     format!("tipped by {}", names.join(", "))
@@ -162,4 +162,12 @@ fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
         writeln!(out, "  error on {}: {}", e.date, e.error)?;
     }
     Ok(())
+}
+
+/// `line 12`, or `base.toml:12` for an event inherited from a base file.
+fn at(t: &crate::timeline::Tip) -> String {
+    match &t.file {
+        Some(f) => format!("{}:{}", f.display(), t.line),
+        None => format!("line {}", t.line),
+    }
 }

@@ -31,6 +31,10 @@ pub struct Event {
     pub fields: Arc<Table>,
     /// Byte span of the event's table in its file.
     pub span: Range<usize>,
+    /// The file the event is written in (a base file for inherited events)
+    /// and its 1-based line there.
+    pub file: PathBuf,
+    pub line: usize,
 }
 
 /// A name in an expectation list, with where it was written.

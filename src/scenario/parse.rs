@@ -222,8 +222,21 @@ fn merge_variant(
     chain: &mut Vec<PathBuf>,
 ) -> Result<Raw, Vec<Diagnostic>> {
     let src = raw.source.clone();
+    // Scenario files only: `extends` must not become a way to read (and,
+    // through error snippets, print) other files.
+    if !base_name.ends_with(".toml") {
+        return Err(vec![
+            src.error(
+                span,
+                format!("`extends` names `{base_name}`, which is not a `.toml` scenario file"),
+            )
+            .with_help(
+                "a variant extends another scenario file, such as `extends = \"../base.toml\"`",
+            ),
+        ]);
+    }
     let dir = src.path.parent().unwrap_or(Path::new(""));
-    let base_path = dir.join(&base_name);
+    let base_path = lexical(&dir.join(&base_name));
     let key = base_path.canonicalize().map_err(|e| {
         vec![src.error(
             span.clone(),
@@ -245,8 +258,32 @@ fn merge_variant(
         return Err(vec![src.error(span, "`extends` chain is too deep")]);
     }
     chain.push(key);
-    let mut base = load_raw(&base_path, chain)?;
+    let base = load_raw(&base_path, chain);
     chain.pop();
+    // The base's problems keep their file, position and message but lose
+    // their source lines: a file that is not a scenario (a credentials file
+    // named `*.toml`) must not have its contents printed through `extends`.
+    let mut base = base.map_err(|ds| {
+        let mut out: Vec<Diagnostic> = ds
+            .into_iter()
+            .map(|mut d| {
+                d.source = None;
+                d.span = None;
+                d
+            })
+            .collect();
+        out.push(
+            src.error(
+                span.clone(),
+                format!("base scenario `{base_name}` does not load"),
+            )
+            .with_help(format!(
+                "run `sanctions-trigger check {}` to see its problems",
+                base_path.display()
+            )),
+        );
+        out
+    })?;
 
     let mut diags = Vec::new();
     for d in &drops {
@@ -421,10 +458,30 @@ impl<'a> Parser<'a> {
 
     fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
         let s = item.get_ref().as_str().map(str::to_string);
-        if s.is_none() {
-            self.mismatch(item, key, "a string");
+        match &s {
+            None => self.mismatch(item, key, "a string"),
+            Some(text) => self.printable(text, item.span(), key),
         }
         s
+    }
+
+    /// Refuses control characters (other than tab and line breaks) in a
+    /// string: ids, titles and fields end up on terminals, where an escape
+    /// sequence could recolour, retitle or erase what the user reads.
+    fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
+        if let Some(c) = text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            self.err(
+                span,
+                format!(
+                    "`{key}` contains the control character U+{:04X}; scenario text may not hold terminal control codes",
+                    c as u32
+                ),
+                None,
+            );
+        }
     }
 
     fn strings(&mut self, item: &Item<'_>, key: &str) -> Option<Vec<String>> {
@@ -541,6 +598,8 @@ impl<'a> Parser<'a> {
             date,
             id,
             fields: Arc::new(fields),
+            line: self.src.line_col(span.start).0,
+            file: self.src.path.clone(),
             span,
         })
     }
@@ -549,6 +608,7 @@ impl<'a> Parser<'a> {
         let mut table = Table::new(label);
         for (k, v) in t.iter() {
             let name = k.get_ref().as_ref();
+            self.printable(name, k.span(), name);
             if let Some(value) = self.convert(v, name, &table.label) {
                 if let DeValue::Datetime(dt) = v.get_ref()
                     && let Some(instant) = to_instant(dt)
@@ -563,7 +623,10 @@ impl<'a> Parser<'a> {
 
     fn convert(&mut self, item: &Item<'_>, key: &str, parent: &str) -> Option<Value> {
         Some(match item.get_ref() {
-            DeValue::String(s) => Value::Str(s.as_ref().into()),
+            DeValue::String(s) => {
+                self.printable(s, item.span(), key);
+                Value::Str(s.as_ref().into())
+            }
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Value::Int(n),
                 Err(_) => {
@@ -820,4 +883,23 @@ mod tests {
         );
         assert!(errs[0].contains("both to fire and not to fire"), "{errs:?}");
     }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system, so paths in
+/// messages read as the user would write them.
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
