@@ -142,6 +142,16 @@ pub fn base_rules(
 ) -> Result<(PathBuf, Option<tempfile::TempDir>), String> {
     let as_dir = Path::new(spec);
     if as_dir.is_dir() {
+        if !as_dir.join("responses.toml").is_file() {
+            let hint = if as_dir.join("rules/responses.toml").is_file() {
+                format!("; did you mean `{}`?", as_dir.join("rules").display())
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "`{spec}` is not a rules folder: it has no responses.toml{hint}"
+            ));
+        }
         return Ok((as_dir.to_path_buf(), None));
     }
     let tmp = tempfile::Builder::new()

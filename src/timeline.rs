@@ -101,8 +101,18 @@ impl Window {
         (self.to - self.from).num_days() + 1
     }
 
-    /// Refuses a window longer than [`MAX_REPLAY_DAYS`].
+    /// Refuses a reversed window, or one longer than [`MAX_REPLAY_DAYS`].
     pub fn check(&self, sc: &Scenario) -> Result<(), Diagnostic> {
+        if self.from > self.to {
+            return Err(Diagnostic::error(
+                Some(&sc.file),
+                format!(
+                    "the replay would start on {} after it ends on {}",
+                    self.from, self.to
+                ),
+            )
+            .with_help("give `--from` a date on or before `--to` (and the scenario's `as_of`)"));
+        }
         if self.days() <= MAX_REPLAY_DAYS {
             return Ok(());
         }
@@ -277,7 +287,8 @@ fn fires(s) {
             TippedBy::Events(vec![Tip {
                 kind: "talks".into(),
                 id: Some("r1".into()),
-                line: 3
+                line: 3,
+                file: None,
             }])
         );
         let later = replay(&w, &sc, default_window(&sc, Some(day("2025-05-01")), None));

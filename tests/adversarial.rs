@@ -1017,3 +1017,19 @@ fn terminal_control_codes_from_a_rule_are_escaped_in_its_reason_and_trace() {
     out.code(0).stdout_has("red \\u{1b}[31m text");
     assert!(!out.stdout.contains('\u{1b}'), "{}", out.dump());
 }
+
+#[test]
+fn a_reversed_timeline_window_is_an_error() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    f.run(&[
+        "timeline",
+        "scenarios/talks.toml",
+        "--from",
+        "2025-06-02",
+        "--to",
+        "2025-05-01",
+    ])
+    .code(2)
+    .stderr_has("the replay would start on 2025-06-02 after it ends on 2025-05-01");
+}

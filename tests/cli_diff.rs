@@ -198,3 +198,29 @@ fn a_git_revision_is_read_without_touching_the_work_tree() {
         .code(2)
         .stderr_has("does not exist at revision `HEAD~1`");
 }
+
+#[test]
+fn a_base_folder_that_is_not_a_rules_folder_is_refused_with_a_hint() {
+    let f = fixture();
+    f.mkdir("empty");
+    f.run(&["diff", "--base", "empty"])
+        .code(2)
+        .stderr_has("`empty` is not a rules folder: it has no responses.toml");
+    f.write("checkout/rules/responses.toml", RESPONSES);
+    f.run(&["diff", "--base", "checkout"])
+        .code(2)
+        .stderr_has("did you mean `checkout/rules`?");
+}
+
+#[test]
+fn html_in_a_reason_is_escaped_in_markdown() {
+    let f = fixture();
+    f.write(
+        "base/summit.rhai",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) { quiet(\"<!-- x --> </details> a & b\") }\n",
+    );
+    let out = f.run(&["diff", "--base", "base", "--format", "markdown"]);
+    out.code(0)
+        .stdout_has("&lt;!-- x --&gt; &lt;/details&gt; a &amp; b");
+    assert!(!out.stdout.contains("<!--"), "{}", out.dump());
+}

@@ -13,6 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change, RuleSide};
 use crate::eval::Worker;
 use crate::outcome::{FORMAT_VERSION, Outcome, Status};
+use crate::report::markdown::cell;
 use crate::rules::RuleSet;
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
@@ -248,11 +249,6 @@ fn text(out: &mut dyn Write, changes: &[Change], sum: Summary) -> io::Result<()>
         write!(out, "; {} more changed only reasons", sum.reasons_only)?;
     }
     writeln!(out)
-}
-
-/// Escapes text for a markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn markdown(out: &mut dyn Write, base: &str, changes: &[Change], sum: Summary) -> io::Result<()> {

@@ -53,7 +53,7 @@ impl From<Exit> for ExitCode {
         sanctions-trigger run scenarios/istanbul-2025-06-02.toml\n  \
         sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
         sanctions-trigger test\n  \
-        sanctions-trigger check rules/ scenarios/\n  \
+        sanctions-trigger check\n  \
         sanctions-trigger diff --base main\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]

@@ -23,8 +23,14 @@ impl MarkdownReporter {
 }
 
 /// Escapes table-breaking characters.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+pub fn cell(s: &str) -> String {
+    // Reasons come from rules: HTML in them must not open a comment or
+    // close a `<details>` of the page the table is pasted into.
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 impl Reporter for MarkdownReporter {

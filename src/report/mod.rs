@@ -6,7 +6,7 @@
 mod failure;
 mod json;
 pub mod junit;
-mod markdown;
+pub mod markdown;
 mod text;
 
 use std::io::{self, Write};
