@@ -61,8 +61,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
             )),
         }
     }
+    // One file named twice (`t.toml ./t.toml`, or a file and its folder)
+    // is one scenario.
     let mut seen = BTreeSet::new();
-    found.retain(|f| seen.insert(f.path.clone()));
+    found.retain(|f| seen.insert(f.path.canonicalize().unwrap_or_else(|_| f.path.clone())));
     (found, diags)
 }
 
@@ -82,6 +84,17 @@ mod tests {
         assert!(diags.is_empty());
         let ids: Vec<_> = files.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["a", "us/ultimatum"]);
+    }
+
+    #[test]
+    fn one_file_named_twice_is_found_once() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = dir.path().join("a.toml");
+        std::fs::write(&a, "").unwrap_or_else(|e| panic!("{e}"));
+        let dotted = dir.path().join(".").join("a.toml");
+        let (files, _) = discover(&[a.clone(), dotted, dir.path().to_path_buf()]);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, a);
     }
 
     #[test]

@@ -88,11 +88,21 @@ fn to_toml(v: &Json, path: &str, key: &str) -> Result<Toml, String> {
                 .collect::<Result<_, _>>()?,
         ),
         Json::Object(map) => {
-            if let (1, Some(Json::String(d))) = (map.len(), map.get("$date")) {
-                return d
-                    .parse()
-                    .map(Toml::Datetime)
-                    .map_err(|_| format!("`{path}` is not an ISO date: {d:?}"));
+            if let Some(d) = map.get("$date") {
+                return match (map.len(), d) {
+                    (1, Json::String(d)) => d
+                        .parse()
+                        .map(Toml::Datetime)
+                        .map_err(|_| format!("`{path}` is not an ISO date: {d:?}")),
+                    _ => Err(format!(
+                        "`{path}`: a date is written {{\"$date\": \"YYYY-MM-DD\"}}, with nothing else in the object"
+                    )),
+                };
+            }
+            if let Some(k) = map.keys().find(|k| k.starts_with('$')) {
+                return Err(format!(
+                    "`{path}` has the key `{k}`; the only `$` key is `$date`"
+                ));
             }
             let mut t = toml::Table::new();
             for (k, x) in map {
@@ -155,6 +165,18 @@ mod tests {
             (
                 r#"{"scenario": {"title": "t"}, "n": 18446744073709551615}"#,
                 "out of range",
+            ),
+            (
+                r#"{"scenario": {"title": "t"}, "facts": {"d": {"$date": 5}}}"#,
+                "a date is written",
+            ),
+            (
+                r#"{"scenario": {"title": "t"}, "facts": {"d": {"$date": "2025-01-01", "x": 1}}}"#,
+                "nothing else",
+            ),
+            (
+                r#"{"scenario": {"title": "t"}, "facts": {"d": {"$dat": "2025-01-01"}}}"#,
+                "the only `$` key is `$date`",
             ),
         ];
         for (line, want) in cases {
