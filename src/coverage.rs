@@ -102,6 +102,11 @@ pub struct Report {
     pub rules: BTreeMap<String, RuleTally>,
     pub responses: BTreeMap<String, usize>,
     pub lines: LineReport,
+    /// `--coverage-threshold`, if given.
+    pub threshold: Option<f64>,
+    /// Whether line coverage meets the threshold (true without one),
+    /// judged on the exact ratio, not the rounded-down percent.
+    pub threshold_met: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,7 +160,8 @@ impl Collector {
         self.hits.extend(hits);
     }
 
-    pub fn report(self, set: &RuleSet) -> Report {
+    /// The report, with line coverage judged against `threshold` (a percent).
+    pub fn report(self, set: &RuleSet, threshold: Option<f64>) -> Report {
         let mut files = Vec::new();
         let (mut covered, mut total) = (0, 0);
         for (name, file, lines) in executable_lines(set) {
@@ -184,6 +190,8 @@ impl Collector {
                 percent: percent(covered, total),
                 files,
             },
+            threshold,
+            threshold_met: threshold.is_none_or(|t| meets(covered, total, t)),
         }
     }
 }
@@ -194,6 +202,20 @@ pub fn percent(covered: usize, total: usize) -> f64 {
         return 100.0;
     }
     (covered as f64 * 1000.0 / total as f64).floor() / 10.0
+}
+
+/// Whether `covered` of `total` is at least `threshold` percent, judged on
+/// the exact ratio (185 of 196 is 94.387…%, so it meets 94.38 though it
+/// shows as 94.3%). The threshold is taken to a millionth of a percent, so
+/// a decimal like 57.7 compares exactly (57.7 × 1000 in floating point is
+/// not 57700); nothing to cover meets every threshold.
+pub fn meets(covered: usize, total: usize, threshold: f64) -> bool {
+    if total == 0 {
+        return true;
+    }
+    // 0..=100 by the argument parser; clamped anyway, so the cast is exact.
+    let micro = (threshold.clamp(0.0, 100.0) * 1e6).round() as u128;
+    covered as u128 * 100 * 1_000_000 >= micro * total as u128
 }
 
 /// `3, 5-7, 9`: line numbers with runs folded into ranges.
@@ -238,6 +260,26 @@ mod tests {
     }
 
     #[test]
+    fn a_threshold_is_judged_on_the_exact_ratio_not_the_rounded_percent() {
+        // 185 of 196 is 94.387…%, shown as 94.3%.
+        assert_eq!(percent(185, 196), 94.3);
+        assert!(meets(185, 196, 94.38));
+        assert!(meets(185, 196, 94.3));
+        assert!(!meets(185, 196, 94.39));
+        // Exactly at the threshold meets it, float representation aside.
+        assert!(meets(577, 1000, 57.7));
+        assert!(meets(1, 10, 10.0));
+        assert!(meets(7, 100, 7.0));
+        assert!(!meets(576, 1000, 57.7));
+        assert!(meets(2, 3, 66.6666));
+        assert!(!meets(2, 3, 66.6667));
+        assert!(meets(0, 0, 100.0));
+        assert!(meets(0, 5, 0.0));
+        assert!(meets(5, 5, 100.0));
+        assert!(!meets(4, 5, 100.0));
+    }
+
+    #[test]
     fn only_the_branch_taken_is_covered() {
         let rule = "const RESPONSE = \"a\";\nfn fires(s) {\n    if s.count(\"strike\") > 0 {\n        return \"strike\";\n    }\n    quiet(\"none\")\n}\n";
         let mut r = testutil::rules(&[("x.rhai", rule)], Default::default());
@@ -250,7 +292,7 @@ mod tests {
         let mut c = Collector::new(&r.set);
         c.outcome(&w.evaluate(&sc, sc.as_of));
         c.hits(take_hits());
-        let rep = c.report(&r.set);
+        let rep = c.report(&r.set, None);
         let f = &rep.lines.files[0];
         // Lines 1 (const), 3 (if), 4 (return), 6 (quiet): 4 is not reached.
         assert_eq!(f.total, 4, "{f:?}");

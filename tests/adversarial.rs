@@ -563,7 +563,23 @@ fn a_fifo_named_like_a_scenario_is_refused_instead_of_blocking() {
 #[test]
 fn extending_a_device_is_refused_instead_of_reading_forever() {
     let doc = bad_scenario_bytes(b"[scenario]\ntitle = \"t\"\nextends = \"/dev/zero\"\n");
-    diagnostic(&doc, "/dev/zero", "not a regular file");
+    let d = diagnostic(&doc, BAD, "which is not a `.toml` scenario file");
+    assert_at(d, BAD, 3, 11);
+}
+
+#[cfg(unix)]
+#[test]
+fn extending_a_fifo_named_toml_is_refused_instead_of_blocking() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .scenario("v", "[scenario]\ntitle = \"t\"\nextends = \"pipe.toml\"\n");
+    let fifo = f.path().join("scenarios/pipe.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let out = f.run(&["run", "scenarios/v.toml", "--format", "json"]);
+    assert!(out.elapsed < BOUND, "took {:?}", out.elapsed);
+    out.code(2);
+    diagnostic(&out.json(), "scenarios/pipe.toml", "not a regular file");
 }
 
 #[test]

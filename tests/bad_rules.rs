@@ -41,7 +41,7 @@ fn rule_with_syntax_error_is_shown_by_check_with_a_caret() {
         .stderr_has("rules/bad.rhai:4:13")
         .stderr_has("let x = ;")
         .stderr_has("^")
-        .stdout_has("1 errors");
+        .stdout_has("1 error,");
 }
 
 #[test]

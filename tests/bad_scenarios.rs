@@ -37,7 +37,7 @@ fn invalid_toml_in_check_is_printed_with_file_line_and_column_on_stderr() {
         .code(2)
         .stderr_has("invalid TOML")
         .stderr_has("scenarios/bad.toml:3:")
-        .stdout_has("1 errors");
+        .stdout_has("1 error,");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::cli_test::junit;
 use crate::support::*;
 
 /// Two rules: `talks/no-result` always fires (never quiet); `summit` has
@@ -101,50 +102,150 @@ fn a_coverage_threshold_above_the_measure_exits_1() {
     f.run(&["test", "--coverage-threshold", "101"]).code(2);
 }
 
+#[test]
+fn a_coverage_threshold_is_judged_on_the_exact_ratio_not_the_rounded_percent() {
+    // 7 of 9 is 77.77…%, shown rounded down as 77.7%.
+    let f = fixture();
+    f.run(&["test", "--coverage-threshold", "77.75"])
+        .code(0)
+        .stdout_has("lines: 77.7% (7 of 9)")
+        .stdout_lacks("below the threshold");
+    f.run(&["test", "--coverage-threshold", "77.78"])
+        .code(1)
+        .stdout_has("line coverage 77.7% is below the threshold of 77.78%");
+}
+
+#[test]
+fn junit_shows_a_coverage_threshold_not_met_as_a_failing_testcase() {
+    let f = fixture();
+    let out = f.run(&["test", "--format", "junit", "--coverage-threshold", "99"]);
+    out.code(1);
+    let ((tests, failures, errors, _), cases) = junit(&out.stdout);
+    assert_eq!((tests, failures, errors), (2, 1, 0), "{}", out.dump());
+    let cov = cases
+        .iter()
+        .find(|c| c.0 == "coverage")
+        .unwrap_or_else(|| panic!("no coverage testcase\n{}", out.dump()));
+    assert_eq!(cov.1, "sanctions-trigger");
+    assert_eq!(cov.2.as_deref(), Some("failure"));
+    assert_eq!(
+        cov.3.as_deref(),
+        Some("line coverage 77.7% is below the threshold of 99%")
+    );
+    // The description names the uncovered lines.
+    out.stdout_has("uncovered: 5");
+    // Met: the testcase passes, and the run exits 0.
+    let ok = f.run(&["test", "--format", "junit", "--coverage-threshold", "50"]);
+    ok.code(0);
+    let ((tests, failures, errors, _), cases) = junit(&ok.stdout);
+    assert_eq!((tests, failures, errors), (2, 0, 0), "{}", ok.dump());
+    assert!(
+        cases.iter().any(|c| c.0 == "coverage" && c.2.is_none()),
+        "{}",
+        ok.dump()
+    );
+    // Without a threshold there is nothing to judge.
+    let plain = f.run(&["test", "--format", "junit", "--coverage"]);
+    plain.code(0).stdout_lacks("name=\"coverage\"");
+}
+
+#[test]
+fn coverage_json_says_whether_the_threshold_was_met() {
+    let f = fixture();
+    let out = f.run(&["test", "--format", "json", "--coverage-threshold", "99"]);
+    let doc = out.code(1).json();
+    assert_eq!(doc["coverage"]["threshold"], 99.0, "{}", out.dump());
+    assert_eq!(doc["coverage"]["threshold_met"], false, "{}", out.dump());
+    let doc = f
+        .run(&["test", "--format", "json", "--coverage-threshold", "77.75"])
+        .code(0)
+        .json();
+    assert_eq!(doc["coverage"]["threshold"], 77.75);
+    assert_eq!(doc["coverage"]["threshold_met"], true);
+    let doc = f
+        .run(&["test", "--format", "json", "--coverage"])
+        .code(0)
+        .json();
+    assert_eq!(doc["coverage"]["threshold"], serde_json::Value::Null);
+    assert_eq!(doc["coverage"]["threshold_met"], true);
+}
+
 /// A `--watch` run whose output is read as it comes.
 struct Watching {
     child: std::process::Child,
     out: Arc<Mutex<String>>,
+    err: Arc<Mutex<String>>,
+}
+
+/// Reads `from` into `into` on a thread, as it comes.
+fn drain(mut from: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let into = Arc::new(Mutex::new(String::new()));
+    let sink = into.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_str(&text);
+        }
+    });
+    into
 }
 
 impl Watching {
     fn start(f: &Fixture) -> Watching {
+        Watching::start_with(f, &[])
+    }
+
+    /// `test --watch` with more arguments.
+    fn start_with(f: &Fixture, args: &[&str]) -> Watching {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
             .args(["test", "--watch"])
+            .args(args)
             .current_dir(f.path())
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start: {e}"));
-        let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let out = Arc::new(Mutex::new(String::new()));
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_str(&text);
-            }
-        });
-        Watching { child, out }
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        Watching {
+            child,
+            out: drain(stdout),
+            err: drain(stderr),
+        }
     }
 
     fn text(&self) -> String {
         self.out.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    fn err_text(&self) -> String {
+        self.err.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Waits until `needle` occurs `n` times in the output.
     #[track_caller]
     fn wait_for(&self, needle: &str, n: usize) -> String {
+        self.wait_in(Watching::text, needle, n)
+    }
+
+    /// Waits until `needle` occurs `n` times in the error output.
+    #[track_caller]
+    fn wait_for_err(&self, needle: &str, n: usize) -> String {
+        self.wait_in(Watching::err_text, needle, n)
+    }
+
+    #[track_caller]
+    fn wait_in(&self, read: fn(&Watching) -> String, needle: &str, n: usize) -> String {
         let start = Instant::now();
         loop {
-            let t = self.text();
+            let t = read(self);
             if t.matches(needle).count() >= n {
                 return t;
             }
@@ -204,4 +305,39 @@ fn watch_reruns_everything_after_a_rule_change_and_only_affected_scenarios_after
     assert!(third.contains("test variant ... FAILED"), "{t}");
     assert!(!third.contains("test other"), "{t}");
     assert!(third.contains("1 passed, 1 failed"), "{t}");
+}
+
+#[test]
+fn watch_with_json_keeps_its_own_lines_off_stdout() {
+    let f = fixture();
+    let w = Watching::start_with(&f, &["--format", "json"]);
+    w.wait_for_err("watching rules and scenarios for changes", 1);
+    std::thread::sleep(Duration::from_millis(300));
+    f.scenario(
+        "talks",
+        &(TALKS.to_string() + "\n[expect]\nnot_fires = [\"new-sanctions\"]\n"),
+    );
+    let err = w.wait_for_err("watching rules and scenarios for changes", 2);
+    assert!(err.contains("==== re-running ===="), "{err}");
+    assert!(err.contains("changed: scenarios/talks.toml"), "{err}");
+    // stdout: two JSON documents and nothing else.
+    let out = w.text();
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("stdout is not a stream of JSON documents: {e}\n{out}"));
+    assert_eq!(docs.len(), 2, "{out}");
+    assert_eq!(docs[0]["summary"]["passed"], 1, "{out}");
+    assert_eq!(docs[1]["summary"]["failed"], 1, "{out}");
+}
+
+#[test]
+fn watch_with_junit_keeps_its_own_lines_off_stdout() {
+    let f = fixture();
+    let w = Watching::start_with(&f, &["--format", "junit"]);
+    w.wait_for_err("watching rules and scenarios for changes", 1);
+    let out = w.wait_for("</testsuites>", 1);
+    let (counts, _) = junit(&out);
+    assert_eq!(counts, (1, 0, 0, 0), "{out}");
+    assert!(!out.contains("watching"), "{out}");
 }

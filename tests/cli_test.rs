@@ -200,7 +200,7 @@ fn test_json_has_a_summary() {
     assert_eq!(doc["format_version"], 1);
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"passed": 1, "failed": 1, "errors": 0, "no_expectations": 0})
+        serde_json::json!({"passed": 1, "failed": 1, "errors": 0, "no_expectations": 0, "filtered_out": 0})
     );
 }
 
@@ -217,12 +217,13 @@ fn test_takes_a_single_file() {
         .stdout_lacks("test b");
 }
 
-/// A JUnit testcase: name, classname, and its child element if any.
-type Case = (String, String, Option<String>);
+/// A JUnit testcase: name, classname, its child element if any, and that
+/// element's `message`.
+pub(crate) type Case = (String, String, Option<String>, Option<String>);
 
 /// The JUnit report parsed as XML: (tests, failures, errors, skipped) of the
 /// one testsuite, and its testcases.
-fn junit(xml: &str) -> ((usize, usize, usize, usize), Vec<Case>) {
+pub(crate) fn junit(xml: &str) -> ((usize, usize, usize, usize), Vec<Case>) {
     let doc = roxmltree::Document::parse(xml)
         .unwrap_or_else(|e| panic!("JUnit output is not XML: {e}\n{xml}"));
     let suites: Vec<_> = doc
@@ -240,14 +241,12 @@ fn junit(xml: &str) -> ((usize, usize, usize, usize), Vec<Case>) {
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .map(|c| {
-            let child = c
-                .children()
-                .find(|n| n.is_element())
-                .map(|n| n.tag_name().name().to_string());
+            let child = c.children().find(|n| n.is_element());
             (
                 c.attribute("name").unwrap_or_default().to_string(),
                 c.attribute("classname").unwrap_or_default().to_string(),
-                child,
+                child.map(|n| n.tag_name().name().to_string()),
+                child.and_then(|n| n.attribute("message").map(str::to_string)),
             )
         })
         .collect();
@@ -315,4 +314,149 @@ fn junit_output_is_identical_between_runs() {
     let b = f.run(&["test", "--format", "junit", "-j", "1"]);
     a.code(0);
     assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn junit_has_an_error_testcase_per_erroring_diagnostic_so_counts_match_exit_2() {
+    let f = fixture();
+    f.rule(
+        "broken",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    let = ;\n}\n",
+    );
+    let dup = "[scenario]\nid = \"same\"\ntitle = \"Dup\"\nas_of = 2025-06-02\n\n[expect]\nfires = [\"new-sanctions\"]\n";
+    f.scenario("a", dup).scenario("b", dup);
+    let out = f.run(&[
+        "test",
+        "--format",
+        "junit",
+        "scenarios",
+        "scenarios/missing.toml",
+    ]);
+    out.code(2);
+    let ((tests, failures, errors, _), cases) = junit(&out.stdout);
+    let tool: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.1 == "sanctions-trigger")
+        .collect();
+    let named = |n: &str| {
+        tool.iter()
+            .find(|c| c.0 == n)
+            .unwrap_or_else(|| panic!("no diagnostic testcase {n}\n{}", out.dump()))
+    };
+    let rule = named("rules/broken.rhai");
+    assert_eq!(rule.2.as_deref(), Some("error"), "{}", out.dump());
+    let missing = named("scenarios/missing.toml");
+    assert!(
+        missing
+            .3
+            .as_deref()
+            .is_some_and(|m| m.contains("cannot read scenario path")),
+        "{}",
+        out.dump()
+    );
+    let dup = named("scenarios/b.toml");
+    assert!(
+        dup.3
+            .as_deref()
+            .is_some_and(|m| m.contains("scenario id `same`")),
+        "{}",
+        out.dump()
+    );
+    assert_eq!(tool.len(), 3, "{}", out.dump());
+    // Both scenarios pass; the three diagnostics are the errors.
+    assert_eq!((tests, failures, errors), (5, 0, 3), "{}", out.dump());
+    // The description is the rendered diagnostic, with its source line.
+    out.stdout_has("let = ;");
+    // Deterministic, like the rest of the report.
+    let again = f.run(&[
+        "test",
+        "--format",
+        "junit",
+        "scenarios",
+        "scenarios/missing.toml",
+        "-j",
+        "1",
+    ]);
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn junit_ends_with_a_single_newline() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    let out = f.run(&["test", "--format", "junit"]);
+    out.code(0);
+    assert!(out.stdout.ends_with("</testsuites>\n"), "{:?}", out.stdout);
+}
+
+#[test]
+fn quiet_output_does_not_open_with_a_blank_line() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    let out = f.run(&["test", "-q"]);
+    out.code(0);
+    assert_eq!(out.stdout, "1 passed, 0 failed\n", "{}", out.dump());
+    // With a failure: its line, the details, then the summary.
+    f.scenario(
+        "wrong",
+        "[scenario]\ntitle = \"Wrong\"\nas_of = 2025-06-02\n\n[expect]\nfires = [\"leaders-summit\"]\n",
+    );
+    let out = f.run(&["test", "-q"]);
+    out.code(1);
+    assert!(
+        out.stdout
+            .starts_with("test wrong ... FAILED\n\n---- wrong"),
+        "{}",
+        out.dump()
+    );
+    assert!(
+        out.stdout.ends_with("\n\n1 passed, 1 failed\n"),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn filter_counts_the_scenarios_it_leaves_out() {
+    let f = fixture();
+    f.scenario("alpha", PASSING)
+        .scenario("beta", PASSING)
+        .scenario("gamma", PASSING);
+    let out = f.run(&["test", "--filter", "alpha"]);
+    out.code(0)
+        .stdout_has("test alpha ... ok")
+        .stdout_lacks("test beta");
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, "1 passed, 0 failed, 2 filtered out", "{}", out.dump());
+    assert!(!out.stderr.contains("matched none"), "{}", out.dump());
+    // Nothing filtered: the closing line is as before.
+    let all = f.run(&["test"]);
+    assert_eq!(
+        all.stdout.lines().last().unwrap_or_default(),
+        "3 passed, 0 failed",
+        "{}",
+        all.dump()
+    );
+    let doc = f
+        .run(&["test", "--filter", "alpha", "--format", "json"])
+        .json();
+    assert_eq!(doc["summary"]["filtered_out"], 2, "{doc:#}");
+    assert_eq!(doc["summary"]["passed"], 1, "{doc:#}");
+}
+
+#[test]
+fn a_filter_that_matches_nothing_warns_but_exits_0() {
+    let f = fixture();
+    f.scenario("alpha", PASSING).scenario("beta", PASSING);
+    let out = f.run(&["test", "--filter", "zzz"]);
+    out.code(0)
+        .stderr_has("warning: --filter `zzz` matched none of 2 scenarios");
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, "0 passed, 0 failed, 2 filtered out", "{}", out.dump());
+    // Also with a machine-readable format, on stderr only.
+    let json = f.run(&["test", "--filter", "zzz", "--format", "json"]);
+    json.code(0)
+        .stderr_has("matched none of 2 scenarios")
+        .stdout_lacks("matched none");
+    assert_eq!(json.json()["summary"]["filtered_out"], 2);
 }

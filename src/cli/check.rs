@@ -61,11 +61,22 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "checked {} rules, {} helpers, {} responses, {} scenarios: {errors} errors, {warnings} warnings",
-        set.rules.len(),
-        set.helpers.len(),
-        set.catalogue.responses.len(),
-        files.len(),
+        "checked {}, {}, {}, {}: {}, {}",
+        count(set.rules.len(), "rule"),
+        count(set.helpers.len(), "helper"),
+        count(set.catalogue.responses.len(), "response"),
+        count(files.len(), "scenario"),
+        count(errors, "error"),
+        count(warnings, "warning"),
     )?;
     Ok(if errors > 0 { Exit::Error } else { Exit::Ok })
+}
+
+/// `1 rule`, `2 rules`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

@@ -86,9 +86,12 @@ struct Summary {
     failed: usize,
     errors: usize,
     no_expectations: usize,
+    /// Scenarios left out by `--filter`; not counted in [`Summary::total`].
+    filtered_out: usize,
 }
 
 impl Summary {
+    /// The scenarios that ran (or failed to load).
     fn total(&self) -> usize {
         self.passed + self.failed + self.errors + self.no_expectations
     }
@@ -142,22 +145,32 @@ pub(super) fn suite(
     let mut ids = SeenIds::default();
     let mut cov = a.coverage().then(|| coverage::Collector::new(set));
     let mut written: io::Result<()> = Ok(());
+    // Whether anything is on stdout yet (text), so that no blank line
+    // separator opens the output.
+    let mut printed = false;
+    // Scenarios that loaded and passed `--filter`.
+    let mut matched = 0;
     let bar = progress(Some(files.len()));
     runner::for_each(
         set,
         files,
         g.jobs(),
         |worker, file, loaded| {
+            let ok = loaded.is_ok();
             let r = test_one(a, worker, file, loaded);
             let hits = a.coverage().then(coverage::take_hits);
-            (r, hits)
+            (r, ok, hits)
         },
-        |(r, hits)| {
+        |(r, ok, hits)| {
             bar.inc(1);
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
                 c.hits(h);
             }
-            let Some(mut r) = r else { return };
+            let Some(mut r) = r else {
+                sum.filtered_out += 1;
+                return;
+            };
+            matched += usize::from(ok);
             if let Some(c) = cov.as_mut() {
                 r.outcome
                     .iter()
@@ -176,7 +189,7 @@ pub(super) fn suite(
                 return;
             }
             written = match a.format {
-                TestFormat::Text => line(&mut out, &r, a),
+                TestFormat::Text => line(&mut out, &r, a).map(|w| printed |= w),
                 TestFormat::Json => (|| {
                     out.write_all(if first { b"\n" } else { b",\n" })?;
                     serde_json::to_writer_pretty(&mut out, &r)?;
@@ -196,7 +209,7 @@ pub(super) fn suite(
     );
     bar.finish_and_clear();
     written?;
-    let cov = cov.map(|c| c.report(set));
+    let cov = cov.map(|c| c.report(set, a.coverage_threshold));
     match a.format {
         TestFormat::Json => {
             write!(out, "\n],\n\"diagnostics\": ")?;
@@ -209,14 +222,30 @@ pub(super) fn suite(
             }
             writeln!(out, "\n}}")?;
         }
-        TestFormat::Junit => report::junit::write(&mut out, set, &kept, &diags)?,
+        TestFormat::Junit => {
+            let check = cov.as_ref().filter(|c| c.threshold.is_some()).map(|c| {
+                let mut details = Vec::new();
+                // Into memory: cannot fail.
+                let _ = coverage_text(&mut details, c);
+                report::junit::CoverageCheck {
+                    met: c.threshold_met,
+                    message: below_message(c),
+                    details: String::from_utf8_lossy(&details).trim().to_string(),
+                }
+            });
+            report::junit::write(&mut out, set, &kept, &diags, check.as_ref())?;
+        }
         TestFormat::Text => {
             out.flush()?;
             // Problems found during the run (a duplicate id).
             print_diagnostics(&diags[known..]);
             for r in &kept {
-                writeln!(out, "\n---- {} ({}) ----", r.id, r.file.display())?;
+                if printed {
+                    writeln!(out)?;
+                }
+                writeln!(out, "---- {} ({}) ----", r.id, r.file.display())?;
                 out.write_all(report::details(set, r).as_bytes())?;
+                printed = true;
             }
             let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
             if sum.errors > 0 {
@@ -225,7 +254,13 @@ pub(super) fn suite(
             if sum.no_expectations > 0 {
                 line.push_str(&format!(", {} without expectations", sum.no_expectations));
             }
-            writeln!(out, "\n{line}")?;
+            if sum.filtered_out > 0 {
+                line.push_str(&format!(", {} filtered out", sum.filtered_out));
+            }
+            if printed {
+                writeln!(out)?;
+            }
+            writeln!(out, "{line}")?;
             if set.has_errors() {
                 writeln!(
                     out,
@@ -233,16 +268,25 @@ pub(super) fn suite(
                 )?;
             }
             if let Some(c) = &cov {
-                coverage_text(&mut out, c, a.coverage_threshold)?;
+                coverage_text(&mut out, c)?;
+                if !c.threshold_met {
+                    writeln!(out, "\n{}", below_message(c))?;
+                }
             }
         }
     }
     out.flush()?;
+    if let Some(p) = &a.filter
+        && matched == 0
+        && sum.filtered_out > 0
+    {
+        eprintln!(
+            "warning: --filter `{p}` matched none of {} scenarios",
+            sum.filtered_out
+        );
+    }
     let errored = sum.errors > 0 || diags.iter().any(Diagnostic::is_error);
-    let below = match (&cov, a.coverage_threshold) {
-        (Some(c), Some(t)) => c.lines.percent < t,
-        _ => false,
-    };
+    let below = cov.as_ref().is_some_and(|c| !c.threshold_met);
     Ok(if errored {
         Exit::Error
     } else if sum.failed > 0 || below {
@@ -252,11 +296,18 @@ pub(super) fn suite(
     })
 }
 
-fn coverage_text(
-    out: &mut dyn Write,
-    c: &coverage::Report,
-    threshold: Option<f64>,
-) -> io::Result<()> {
+/// `line coverage 94.3% is below the threshold of 99%` (the percent shown
+/// rounded down, as everywhere).
+fn below_message(c: &coverage::Report) -> String {
+    format!(
+        "line coverage {:.1}% is below the threshold of {}%",
+        c.lines.percent,
+        c.threshold.unwrap_or(0.0)
+    )
+}
+
+/// The coverage report, from its `coverage` heading on.
+fn coverage_text(out: &mut dyn Write, c: &coverage::Report) -> io::Result<()> {
     let count = |f: fn(&coverage::RuleTally) -> bool| c.rules.values().filter(|t| f(t)).count();
     writeln!(out, "\ncoverage")?;
     writeln!(
@@ -325,35 +376,30 @@ fn coverage_text(
         }
         writeln!(out)?;
     }
-    if let Some(t) = threshold
-        && l.percent < t
-    {
-        writeln!(
-            out,
-            "\nline coverage {:.1}% is below the threshold of {t}%",
-            l.percent
-        )?;
-    }
     Ok(())
 }
 
-/// One scenario's line: `test ID ... ok`, and with `-v` what fires.
-fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<()> {
+/// One scenario's line: `test ID ... ok`, and with `-v` what fires; true
+/// when anything was written (`-q` leaves out passing scenarios).
+fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
     let word = match r.status {
         TestStatus::Passed => "ok",
         TestStatus::Failed => "FAILED",
         TestStatus::Error => "ERROR",
         TestStatus::NoExpectations => "no expectations",
     };
+    let mut wrote = false;
     if !a.quiet || !matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations) {
         writeln!(out, "test {} ... {word}", r.id)?;
+        wrote = true;
     }
     if a.verbose
         && let Some(o) = &r.outcome
     {
         writeln!(out, "    fires: [{}]", o.fired.join(", "))?;
+        wrote = true;
     }
-    Ok(())
+    Ok(wrote)
 }
 
 /// Blesses the named files, printing what changed; false when a path is a

@@ -103,7 +103,8 @@ fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
     let (from, to) = (t.window.from, t.window.to);
     let days = (to - from).num_days() + 1;
     writeln!(out, "{} — {} ({})", t.id, t.title, t.file.display())?;
-    writeln!(out, "  replayed {from} to {to} ({days} days)")?;
+    let unit = if days == 1 { "day" } else { "days" };
+    writeln!(out, "  replayed {from} to {to} ({days} {unit})")?;
     let width = t
         .responses
         .iter()

@@ -3,7 +3,9 @@
 //! the rules and re-runs every scenario; a change to scenarios re-runs only
 //! the changed files and the variants that `extends` them. Editors save in
 //! several steps (temporary file, rename, touch), so events are gathered
-//! for a short quiet period before running.
+//! for a short quiet period before running. Its own lines (what changed,
+//! the separator, `watching …`) go to stdout with the text format and to
+//! stderr with JSON or JUnit, so stdout holds only the documents.
 
 use std::collections::BTreeSet;
 use std::io::{self, IsTerminal, Write};
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, load_rules, suite};
+use super::test::{TestArgs, TestFormat, load_rules, suite};
 use super::{Exit, Global, paths_or_default};
 use crate::scenario::{ScenarioFile, discover, load_file};
 
@@ -34,7 +36,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     let mut set = load_rules(g, a);
     let (files, d) = discover(&scenario_paths);
     suite(g, a, &set, &files, d)?;
-    footer(g, &scenario_paths)?;
+    footer(g, a, &scenario_paths)?;
     loop {
         // The watcher lives as long as this loop, so the channel only
         // closes if it fails; then there is nothing left to wait for.
@@ -59,11 +61,10 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         } else {
             affected(files, &changed)
         };
-        clear()?;
         let names: Vec<String> = changed.iter().map(|p| shown(p)).collect();
-        println!("changed: {}\n", names.join(", "));
+        clear(a, &names)?;
         suite(g, a, &set, &files, d)?;
-        footer(g, &scenario_paths)?;
+        footer(g, a, &scenario_paths)?;
     }
 }
 
@@ -120,19 +121,34 @@ fn shown(p: &Path) -> String {
     }
 }
 
-/// Clears a terminal; elsewhere (a log, a test) separates runs with a rule.
-fn clear() -> io::Result<()> {
-    let mut out = io::stdout().lock();
+/// Where the watcher's own lines go: stdout with the text format, stderr
+/// with a machine-readable one, whose documents stdout keeps to itself.
+fn notices(a: &TestArgs) -> Box<dyn Notices> {
+    if a.format == TestFormat::Text {
+        Box::new(io::stdout().lock())
+    } else {
+        Box::new(io::stderr().lock())
+    }
+}
+
+trait Notices: Write + IsTerminal {}
+impl<T: Write + IsTerminal> Notices for T {}
+
+/// Clears a terminal, elsewhere (a log, a test) separates runs with a
+/// rule, then names the changed files.
+fn clear(a: &TestArgs, changed: &[String]) -> io::Result<()> {
+    let mut out = notices(a);
     if out.is_terminal() {
         write!(out, "\x1b[2J\x1b[H")?;
     } else {
         writeln!(out, "\n==== re-running ====\n")?;
     }
+    writeln!(out, "changed: {}\n", changed.join(", "))?;
     out.flush()
 }
 
-fn footer(g: &Global, scenarios: &[PathBuf]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+fn footer(g: &Global, a: &TestArgs, scenarios: &[PathBuf]) -> io::Result<()> {
+    let mut out = notices(a);
     let shown: Vec<String> = scenarios.iter().map(|p| p.display().to_string()).collect();
     writeln!(
         out,

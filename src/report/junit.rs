@@ -1,6 +1,11 @@
 //! `test --format junit`: JUnit XML through quick-junit, for CI systems
 //! that render test reports. One testsuite, one testcase per scenario; no
 //! timestamps or durations, so the report is byte-identical between runs.
+//! Whatever else makes the run fail gets a testcase of its own (classname
+//! `sanctions-trigger`), so the suite's counts agree with the exit code:
+//! an `error` per erroring diagnostic (a rule that does not compile, a
+//! missing scenario path, a duplicate id) and, under
+//! `--coverage-threshold`, a `coverage` case that fails below it.
 
 use std::io::{self, Write};
 
@@ -10,15 +15,41 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::RuleSet;
 use crate::suite::{TestResult, TestStatus};
 
+/// The classname of the testcases that stand for no scenario.
+const TOOL: &str = "sanctions-trigger";
+
+/// The `--coverage-threshold` check, as the `coverage` testcase shows it.
+pub struct CoverageCheck {
+    pub met: bool,
+    /// One line: `line coverage 94.3% is below the threshold of 99%`.
+    pub message: String,
+    /// The coverage report as the terminal shows it.
+    pub details: String,
+}
+
 /// Writes the JUnit report. Diagnostics that belong to no scenario (a rule
-/// that does not compile, a bad catalogue) go to the suite's `system-err`.
+/// that does not compile, a bad catalogue) go to the suite's `system-err`;
+/// each that is an error is also an erroring testcase named after its file.
 pub fn write(
     out: &mut dyn Write,
     set: &RuleSet,
     results: &[TestResult],
     diagnostics: &[Diagnostic],
+    coverage: Option<&CoverageCheck>,
 ) -> io::Result<()> {
     let mut suite = TestSuite::new("sanctions-trigger");
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_message(d.message.as_str());
+        s.set_description(d.render(false));
+        let name = d
+            .file
+            .as_ref()
+            .map_or_else(|| "diagnostics".to_string(), |f| f.display().to_string());
+        let mut case = TestCase::new(name, s);
+        case.set_classname(TOOL);
+        suite.add_test_case(case);
+    }
     for r in results {
         let status = match r.status {
             TestStatus::Passed => TestCaseStatus::success(),
@@ -43,14 +74,27 @@ pub fn write(
         case.set_classname(r.file.display().to_string());
         suite.add_test_case(case);
     }
+    if let Some(c) = coverage {
+        let status = if c.met {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(c.message.as_str());
+            s.set_description(c.details.as_str());
+            s
+        };
+        let mut case = TestCase::new("coverage", status);
+        case.set_classname(TOOL);
+        suite.add_test_case(case);
+    }
     if !diagnostics.is_empty() {
         let text: Vec<String> = diagnostics.iter().map(|d| d.render(false)).collect();
         suite.set_system_err(text.join("\n\n"));
     }
     let mut report = Report::new("sanctions-trigger test");
     report.add_test_suite(suite);
-    report.serialize(&mut *out).map_err(io::Error::other)?;
-    writeln!(out)
+    // quick-junit ends the document with a newline of its own.
+    report.serialize(&mut *out).map_err(io::Error::other)
 }
 
 /// A one-line message: the first failed expectation, or the first problem.

@@ -805,6 +805,25 @@ fn to_date(dt: &Datetime) -> Result<NaiveDate, String> {
     }
 }
 
+/// `a/b/../c` → `a/c`, without touching the file system, so paths in
+/// messages read as the user would write them.
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -883,23 +902,4 @@ mod tests {
         );
         assert!(errs[0].contains("both to fire and not to fire"), "{errs:?}");
     }
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system, so paths in
-/// messages read as the user would write them.
-fn lexical(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
