@@ -264,3 +264,16 @@ fn an_invalid_as_of_flag_is_a_usage_error() {
         .code(2)
         .stderr_has("--as-of");
 }
+
+#[test]
+fn an_expect_at_entry_with_only_a_date_is_an_error_not_a_silent_pass() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario(
+        "at",
+        &(TALKS.to_string() + "\n[[expect.at]]\ndate = 2025-06-01\n"),
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("this `[[expect.at]]` entry checks nothing")
+        .stderr_has("scenarios/at.toml:");
+}

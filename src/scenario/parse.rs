@@ -750,6 +750,13 @@ impl<'a> Parser<'a> {
                     }
                 };
                 let set = self.expect_set(at);
+                if set.is_empty() && date.is_some() {
+                    self.err(
+                        item.span(),
+                        "this `[[expect.at]]` entry checks nothing",
+                        Some("add `fires`, `not_fires` or `exactly` under it".into()),
+                    );
+                }
                 if let Some(date) = date {
                     ex.at.push(ExpectAt {
                         date,
