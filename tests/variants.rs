@@ -213,3 +213,23 @@ fn extends_reads_only_toml_files_and_never_prints_a_bases_lines() {
     assert!(!out.stderr.contains("s3cr3t"), "{}", out.dump());
     assert!(!out.stderr.contains("[registry]"), "{}", out.dump());
 }
+
+#[test]
+fn a_base_outside_the_scenario_tree_and_the_working_folder_is_refused() {
+    let f = fixture();
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let base = elsewhere.path().join("base.toml");
+    std::fs::write(&base, "[scenario]\ntitle = \"B\"\nas_of = 2025-06-02\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    f.scenario(
+        "v",
+        &format!(
+            "[scenario]\ntitle = \"V\"\nextends = \"{}\"\n",
+            base.display()
+        ),
+    );
+    f.run(&["check", "scenarios/v.toml"])
+        .code(2)
+        .stderr_has("scenarios/v.toml:3:11")
+        .stderr_has("is outside this scenario's folder and the working folder");
+}

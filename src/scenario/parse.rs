@@ -243,6 +243,26 @@ fn merge_variant(
             format!("cannot read base scenario `{base_name}`: {e}"),
         )]
     })?;
+    // A base lives beside the variant (in its folder or below) or in the
+    // working folder's tree: never elsewhere on the machine.
+    let within = |root: &Path| {
+        let root = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        root.canonicalize().is_ok_and(|r| key.starts_with(r))
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if !within(dir) && !within(&cwd) {
+        return Err(vec![
+            src.error(
+                span,
+                format!("base scenario `{base_name}` is outside this scenario's folder and the working folder"),
+            )
+            .with_help("keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`"),
+        ]);
+    }
     if chain.is_empty()
         && let Ok(me) = src.path.canonicalize()
     {
