@@ -156,8 +156,21 @@ fn move_between(
     for n in &to_yes {
         edits.push(format!("{label}`{n}`: {no} → {yes}"));
     }
+    let changed = !to_no.is_empty() || !to_yes.is_empty();
     put(t, no, to_no);
     put(t, yes, to_yes);
+    if changed {
+        for key in [yes, no] {
+            // Removing items leaves their separators behind (`["a",\n]`);
+            // re-lay the list out unless it holds comments, which a
+            // re-layout would drop.
+            if let Some(arr) = t.get_mut(key).and_then(Item::as_array_mut)
+                && !arr.to_string().contains('#')
+            {
+                arr.fmt();
+            }
+        }
+    }
 }
 
 /// Removes the names matching `pred` from the array at `key`.

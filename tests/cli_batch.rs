@@ -159,3 +159,25 @@ fn a_bad_shard_is_a_usage_error() {
             .stderr_has("write I/N with I from 1 to N");
     }
 }
+
+#[test]
+fn a_byte_order_mark_before_the_first_line_is_allowed() {
+    let f = fixture();
+    let out = f.run_stdin(
+        &["run", "-", "--format", "jsonl"],
+        &format!("\u{feff}{}\n", json_scenario("bom", 100)),
+    );
+    out.code(0);
+    assert_eq!(lines(&out.stdout)[0]["id"], "bom");
+}
+
+#[test]
+fn test_refuses_standard_input_and_a_bad_date_is_named() {
+    let f = fixture();
+    f.run_stdin(&["test", "-"], "")
+        .code(2)
+        .stderr_has("standard input (`-`) is for `run`");
+    f.run(&["run", "scenarios", "--as-of", "2025-02-30"])
+        .code(2)
+        .stderr_has("`2025-02-30` is not a calendar date written YYYY-MM-DD");
+}

@@ -197,3 +197,15 @@ fn a_bless_that_crashes_mid_write_leaves_the_original_intact() {
     assert!(temp.contains("exactly = [\"new-sanctions\"]"), "{temp}");
     f.run(&["test", "scenarios"]).code(1).stdout_has("1 failed");
 }
+
+#[test]
+fn a_multi_line_list_is_laid_out_again_after_an_item_moves() {
+    let f = fixture();
+    let text = TALKS.to_string()
+        + "\n[expect]\nfires = [\n    \"new-sanctions\",\n    \"leaders-summit\",\n]\n";
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"]).code(0);
+    let got = read(&f, "scenarios/a.toml");
+    assert!(got.contains("fires = [\"new-sanctions\"]\n"), "{got}");
+    assert!(got.contains("not_fires = [\"leaders-summit\"]"), "{got}");
+}

@@ -199,10 +199,12 @@ fn sign(base: Option<Status>, current: Option<Status>) -> (&'static str, String)
 fn side_reason(s: &Option<RuleSide>) -> String {
     match s {
         None => "(no such rule)".into(),
+        // Later lines of a multi-line reason line up under the first.
         Some(s) => s
             .reason
             .clone()
-            .unwrap_or_else(|| "(no reason given)".into()),
+            .unwrap_or_else(|| "(no reason given)".into())
+            .replace('\n', "\n               "),
     }
 }
 

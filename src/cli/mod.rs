@@ -237,3 +237,9 @@ mod tests {
         }
     }
 }
+
+/// A `YYYY-MM-DD` argument, with an error that says which date is wrong.
+pub fn date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("`{s}` is not a calendar date written YYYY-MM-DD ({e})"))
+}

@@ -28,7 +28,7 @@ pub struct RunArgs {
     #[arg(required = true, value_name = "SCENARIO")]
     pub scenarios: Vec<PathBuf>,
     /// Judge every scenario at this date instead of its own `as_of`
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::date_arg)]
     pub as_of: Option<NaiveDate>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]

@@ -98,6 +98,10 @@ impl Summary {
 }
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
+    if a.paths.iter().any(|p| p.as_os_str() == "-") {
+        eprintln!("error: `test` reads scenario files; standard input (`-`) is for `run`");
+        return Ok(Exit::Error);
+    }
     if a.watch {
         return watch::run(g, a);
     }

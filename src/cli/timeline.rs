@@ -27,10 +27,10 @@ pub struct TimelineArgs {
     #[arg(required = true, value_name = "SCENARIO")]
     pub scenarios: Vec<PathBuf>,
     /// First day replayed [default: the scenario's first event]
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::date_arg)]
     pub from: Option<NaiveDate>,
     /// Last day replayed [default: the scenario's as_of]
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::date_arg)]
     pub to: Option<NaiveDate>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]

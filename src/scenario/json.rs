@@ -25,6 +25,8 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
         d.column = Some(1);
         d
     };
+    // A byte-order mark is allowed at the start, as in files.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let json: Json = serde_json::from_str(text).map_err(|e| {
         let mut d = at(format!("not a JSON object: {e}"));
         d.column = Some(e.column().max(1));
