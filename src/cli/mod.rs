@@ -213,6 +213,12 @@ pub fn progress(len: Option<usize>) -> indicatif::ProgressBar {
     bar
 }
 
+/// A `YYYY-MM-DD` argument, with an error that says which date is wrong.
+pub fn date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("`{s}` is not a calendar date written YYYY-MM-DD ({e})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Shard;
@@ -236,10 +242,4 @@ mod tests {
             assert!(e.contains("write I/N"), "{bad}: {e}");
         }
     }
-}
-
-/// A `YYYY-MM-DD` argument, with an error that says which date is wrong.
-pub fn date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| format!("`{s}` is not a calendar date written YYYY-MM-DD ({e})"))
 }
