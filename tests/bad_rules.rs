@@ -316,3 +316,44 @@ fn a_reserved_word_as_a_field_name_gets_a_way_out() {
         .stderr_has("reserved")
         .stderr_has("e[\"package\"]");
 }
+
+#[test]
+fn a_bare_carriage_return_is_refused_at_its_position_and_the_rule_stays_broken() {
+    let f = with_rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\n// old Mac line end\rfn x() {}\nfn fires(s) { true }\n",
+    );
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "bare carriage return");
+    assert_at(d, "rules/bad.rhai", 2, 20);
+    assert_eq!(
+        response(scenario(&doc, "talks"), "leaders-summit")["status"],
+        "error"
+    );
+}
+
+/// Found by `cargo fuzz run rule_eval`: a rule with bare carriage returns
+/// had its compile error placed on a line past the end of the file.
+#[test]
+fn fuzz_regression_rule_error_positions_stay_inside_the_file() {
+    let f = Fixture::new();
+    f.write_bytes(
+        "rules/fuzz.rhai",
+        include_bytes!("fuzz_regressions/rule_eval_bare_cr.rhai"),
+    )
+    .rule("good", GOOD_RULE)
+    .scenario("talks", TALKS);
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let lines = include_bytes!("fuzz_regressions/rule_eval_bare_cr.rhai")
+        .split(|b| *b == b'\n')
+        .count();
+    for d in doc["diagnostics"].as_array().into_iter().flatten() {
+        if let Some(l) = d["line"].as_u64() {
+            assert!((1..=lines as u64).contains(&l), "{d} of {lines} lines");
+        }
+    }
+}

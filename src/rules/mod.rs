@@ -186,13 +186,9 @@ impl RuleSet {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
-            let ast = match engine.compile(&*source.text) {
+            let ast = match parse(&engine, &source) {
                 Ok(ast) => ast,
-                Err(e) => {
-                    let (line, col) = (e.1.line().unwrap_or(1), e.1.position().unwrap_or(1));
-                    let d = source
-                        .error_at(line, col, e.0.to_string())
-                        .with_help_opt(parse_help(&e.0));
+                Err(d) => {
                     // Its response must not look quiet: keep the rule, broken,
                     // when the declaration can still be found in the text.
                     if let Some(response) = declared_response(&source.text) {
@@ -492,18 +488,39 @@ fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic 
     )
 }
 
+/// Compiles a script, with its parse error as a positioned diagnostic.
+/// A bare carriage return (an old Mac line end) is refused first: Rhai
+/// counts it as a line break inside comments only, so positions after it
+/// would point at the wrong line.
+fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> {
+    let bytes = source.text.as_bytes();
+    if let Some(i) =
+        (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        return Err(source
+            .error(
+                i..i + 1,
+                "bare carriage return: a line ending Rhai does not count consistently",
+            )
+            .with_help("save the file with `\\n` or `\\r\\n` line endings"));
+    }
+    engine.compile(&*source.text).map_err(|e| {
+        source
+            .error_at(
+                e.1.line().unwrap_or(1),
+                e.1.position().unwrap_or(1),
+                e.0.to_string(),
+            )
+            .with_help_opt(parse_help(&e.0))
+    })
+}
+
 fn compile_helper(
     engine: &Engine,
     name: &str,
     source: &SourceText,
 ) -> Result<(Module, analyze::Analysis), Diagnostic> {
-    let mut ast = engine.compile(&*source.text).map_err(|e| {
-        source.error_at(
-            e.1.line().unwrap_or(1),
-            e.1.position().unwrap_or(1),
-            e.0.to_string(),
-        )
-    })?;
+    let mut ast = parse(engine, source)?;
     ast.set_source(name);
     let a = analyze::analyze(&ast, &source.text, false);
     let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
