@@ -258,3 +258,17 @@ fn check_warns_about_an_event_kind_no_scenario_has() {
         .stderr_has("rules/typo.rhai:3:")
         .stderr_has("did you mean `strike`?");
 }
+
+#[test]
+fn markdown_says_nothing_fires_instead_of_an_empty_table() {
+    let f = Fixture::new();
+    f.rule(
+        "never",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { quiet(\"never\") }\n",
+    )
+    .scenario("talks", TALKS);
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "markdown"]);
+    out.code(0)
+        .stdout_has("Nothing fires.")
+        .stdout_lacks("| response | status | rule | reason |");
+}

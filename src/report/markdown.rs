@@ -47,8 +47,13 @@ impl Reporter for MarkdownReporter {
             cell(&o.title),
             o.as_of
         )?;
-        writeln!(out, "| response | status | rule | reason |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        let shown = |status: Status| self.explain || status != Status::Quiet;
+        if o.responses.iter().any(|r| shown(r.status)) {
+            writeln!(out, "| response | status | rule | reason |")?;
+            writeln!(out, "|---|---|---|---|")?;
+        } else {
+            writeln!(out, "Nothing fires.")?;
+        }
         for r in &o.responses {
             if r.status == Status::Quiet && !self.explain {
                 continue;
