@@ -297,7 +297,7 @@ fn junit_has_one_testcase_per_scenario_with_failures_errors_and_skips() {
             .unwrap_or_else(|| panic!("no testcase {n}\n{}", out.stdout))
     };
     assert_eq!(by_name("passing").2, None);
-    assert_eq!(by_name("passing").1, "scenarios/passing.toml");
+    assert_eq!(by_name("passing").1, "scenarios/passing");
     assert_eq!(by_name("wrong").2.as_deref(), Some("failure"));
     assert_eq!(by_name("errored").2.as_deref(), Some("error"));
     assert_eq!(by_name("silent").2.as_deref(), Some("skipped"));

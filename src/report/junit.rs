@@ -71,7 +71,9 @@ pub fn write(
             }
         };
         let mut case = TestCase::new(r.id.as_str(), status);
-        case.set_classname(r.file.display().to_string());
+        // Without the extension: CI dashboards split class names on dots,
+        // and every class would be called `toml`.
+        case.set_classname(r.file.with_extension("").display().to_string());
         suite.add_test_case(case);
     }
     if let Some(c) = coverage {
