@@ -5,7 +5,6 @@
 //! whose rules error, or whose expectations name unknown responses, is
 //! refused: blessing an error would turn a bug into an expectation.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -14,7 +13,7 @@ use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 use crate::eval::Worker;
 use crate::outcome::{Outcome, Status};
 use crate::scenario::Scenario;
-use crate::suite::validate;
+use crate::suite::{first_days, validate};
 
 /// A scenario's new text and a line per change, for the user.
 #[derive(Debug)]
@@ -219,30 +218,20 @@ fn first_fire(
     edits: &mut Vec<String>,
 ) -> Result<(), String> {
     let names: Vec<String> = ff.iter().map(|(k, _)| k.to_string()).collect();
-    let start = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
-    let window = crate::timeline::Window {
-        from: start,
-        to: sc.as_of,
-    };
-    window.check(sc).map_err(|d| d.message)?;
-    let mut first: BTreeMap<&str, NaiveDate> = BTreeMap::new();
-    let mut day = start;
-    while first.len() < names.len() && day <= sc.as_of {
-        let o = evaluated(worker, sc, day)?;
-        for n in &names {
-            if !first.contains_key(n.as_str()) && o.fired.iter().any(|f| f == n) {
-                first.insert(n, day);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let replay = first_days(worker, sc, &refs).map_err(|d| d.message)?;
+    for (n, got) in names.iter().zip(replay.days) {
+        let day = match got {
+            Some((day, Status::Fires)) => day,
+            Some((day, _)) => {
+                return Err(format!("`{n}` errored on {day}, so nothing was blessed"));
             }
-        }
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-    }
-    for n in &names {
-        let Some(day) = first.get(n.as_str()) else {
-            return Err(format!(
-                "`{n}` in first_fire does not fire from {start} to {}; remove it or move it to not_fires by hand",
-                sc.as_of
-            ));
+            None => {
+                return Err(format!(
+                    "`{n}` in first_fire does not fire from {} to {}; remove it or move it to not_fires by hand",
+                    replay.from, sc.as_of
+                ));
+            }
         };
         let Some(item) = ff.get_mut(n) else { continue };
         let old = item.as_datetime().map(|d| d.to_string());

@@ -224,72 +224,87 @@ pub fn run_test(worker: &Worker, sc: &Arc<Scenario>) -> TestResult {
     result
 }
 
-/// Replays the scenario day by day from its first event to its `as_of` and
-/// compares the first firing day of each response named in `first_fire`.
+/// A day-by-day replay from a scenario's first event to its `as_of`: the
+/// first day each named response fired or errored (`None`: neither), and
+/// the last outcome computed, for failure reports.
+pub struct FirstDays {
+    pub from: NaiveDate,
+    pub days: Vec<Option<(NaiveDate, Status)>>,
+    pub last: Option<Outcome>,
+}
+
+/// Replays until every name in `names` has fired or errored, or `as_of`;
+/// a window longer than the replay limit is the error.
+pub fn first_days(
+    worker: &Worker,
+    sc: &Arc<Scenario>,
+    names: &[&str],
+) -> Result<FirstDays, Diagnostic> {
+    let from = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
+    crate::timeline::Window { from, to: sc.as_of }.check(sc)?;
+    let mut days = vec![None; names.len()];
+    let mut last = None;
+    let mut day = from;
+    while days.iter().any(Option::is_none) && day <= sc.as_of {
+        let o = worker.evaluate(sc, day);
+        for (slot, name) in days.iter_mut().zip(names) {
+            let st = o.response(name).map_or(Status::Quiet, |r| r.status);
+            if slot.is_none() && st != Status::Quiet {
+                *slot = Some((day, st));
+            }
+        }
+        last = Some(o);
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    Ok(FirstDays { from, days, last })
+}
+
+/// Judges `[expect.first_fire]` by replay.
 fn first_fire(
     worker: &Worker,
     sc: &Arc<Scenario>,
     out: &mut Vec<Failure>,
     outcomes: &mut Vec<Outcome>,
 ) {
-    let start = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
-    let window = crate::timeline::Window {
-        from: start,
-        to: sc.as_of,
-    };
-    if let Err(d) = window.check(sc) {
-        for (n, want) in &sc.expect.first_fire {
-            out.push(Failure {
-                expectation: "first_fire".into(),
-                date: sc.as_of,
-                line: sc.source.line_col(n.span.start).0,
-                expected: format!("`{}` first fires on {want}", n.name),
-                actual: format!("not judged: {}", d.message),
-                subjects: vec![n.name.clone()],
-                error: true,
-            });
-        }
-        return;
-    }
-    let mut pending: Vec<&(Named, NaiveDate)> = sc.expect.first_fire.iter().collect();
-    let mut found: Vec<(&(Named, NaiveDate), Option<NaiveDate>, bool)> = Vec::new();
-    let mut day = start;
-    while !pending.is_empty() && day <= sc.as_of {
-        let o = worker.evaluate(sc, day);
-        pending.retain(|p| {
-            let st = o.response(&p.0.name).map_or(Status::Quiet, |r| r.status);
-            match st {
-                Status::Fires => {
-                    found.push((p, Some(day), false));
-                    false
-                }
-                Status::Error => {
-                    found.push((p, Some(day), true));
-                    false
-                }
-                Status::Quiet => true,
+    let expected = &sc.expect.first_fire;
+    let names: Vec<&str> = expected.iter().map(|(n, _)| n.name.as_str()).collect();
+    let line = |n: &Named| sc.source.line_col(n.span.start).0;
+    let replay = match first_days(worker, sc, &names) {
+        Ok(r) => r,
+        Err(d) => {
+            for (n, want) in expected {
+                out.push(Failure {
+                    expectation: "first_fire".into(),
+                    date: sc.as_of,
+                    line: line(n),
+                    expected: format!("`{}` first fires on {want}", n.name),
+                    actual: format!("not judged: {}", d.message),
+                    subjects: vec![n.name.clone()],
+                    error: true,
+                });
             }
-        });
-        if pending.is_empty() || day == sc.as_of {
-            outcomes.push(o);
+            return;
         }
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-    }
-    found.extend(pending.into_iter().map(|p| (p, None, false)));
-    for ((n, want), got, error) in found {
-        if got == Some(*want) && !error {
+    };
+    outcomes.extend(replay.last);
+    for ((n, want), got) in expected.iter().zip(replay.days) {
+        let error = matches!(got, Some((_, Status::Error)));
+        if got == Some((*want, Status::Fires)) {
             continue;
         }
         out.push(Failure {
             expectation: "first_fire".into(),
-            date: got.unwrap_or(sc.as_of),
-            line: sc.source.line_col(n.span.start).0,
+            date: got.map_or(sc.as_of, |(d, _)| d),
+            line: line(n),
             expected: format!("`{}` first fires on {want}", n.name),
-            actual: match (got, error) {
-                (Some(d), true) => format!("`{}` errored on {d}", n.name),
-                (Some(d), false) => format!("`{}` first fires on {d}", n.name),
-                (None, _) => format!("`{}` does not fire from {start} to {}", n.name, sc.as_of),
+            actual: match got {
+                Some((d, Status::Error)) => format!("`{}` errored on {d}", n.name),
+                Some((d, _)) => format!("`{}` first fires on {d}", n.name),
+                None => format!(
+                    "`{}` does not fire from {} to {}",
+                    n.name, replay.from, sc.as_of
+                ),
             },
             subjects: vec![n.name.clone()],
             error,
