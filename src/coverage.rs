@@ -8,7 +8,7 @@
 //! workers of a coverage run are instrumented.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use rhai::{ASTNode, Engine, Stmt};
@@ -17,8 +17,11 @@ use serde::Serialize;
 use crate::outcome::{Outcome, Status};
 use crate::rules::RuleSet;
 
+/// Lines run, per script source name.
+pub type Hits = HashMap<String, HashSet<usize>>;
+
 thread_local! {
-    static HITS: RefCell<HashSet<(String, usize)>> = RefCell::new(HashSet::new());
+    static HITS: RefCell<Hits> = RefCell::new(Hits::new());
 }
 
 /// Makes `engine` record every line it runs, by script source name.
@@ -33,9 +36,15 @@ pub fn instrument(engine: &mut Engine) {
             if let (Some(src), Some(line)) = (source, pos.line()) {
                 HITS.with(|h| {
                     let mut h = h.borrow_mut();
-                    // Look up before inserting: most steps repeat a line.
-                    if !h.contains(&(src.to_string(), line)) {
-                        h.insert((src.to_string(), line));
+                    // Found by `&str`: the source name is allocated once per
+                    // script, not once per step.
+                    match h.get_mut(src) {
+                        Some(lines) => {
+                            lines.insert(line);
+                        }
+                        None => {
+                            h.insert(src.to_string(), HashSet::from([line]));
+                        }
                     }
                 });
             }
@@ -45,7 +54,7 @@ pub fn instrument(engine: &mut Engine) {
 }
 
 /// Takes the lines this thread's engine has run since the last call.
-pub fn take_hits() -> HashSet<(String, usize)> {
+pub fn take_hits() -> Hits {
     HITS.with(|h| std::mem::take(&mut *h.borrow_mut()))
 }
 
@@ -122,7 +131,7 @@ pub struct LineReport {
 pub struct Collector {
     rules: BTreeMap<String, RuleTally>,
     responses: BTreeMap<String, usize>,
-    hits: HashSet<(String, usize)>,
+    hits: Hits,
 }
 
 impl Collector {
@@ -136,7 +145,7 @@ impl Collector {
                 .map(|r| (r.id.clone(), RuleTally::default()))
                 .collect(),
             responses: set.catalogue.ids().map(|id| (id.to_string(), 0)).collect(),
-            hits: HashSet::new(),
+            hits: Hits::new(),
         }
     }
 
@@ -156,8 +165,10 @@ impl Collector {
         }
     }
 
-    pub fn hits(&mut self, hits: HashSet<(String, usize)>) {
-        self.hits.extend(hits);
+    pub fn hits(&mut self, hits: Hits) {
+        for (src, lines) in hits {
+            self.hits.entry(src).or_default().extend(lines);
+        }
     }
 
     /// The report, with line coverage judged against `threshold` (a percent).
@@ -168,7 +179,7 @@ impl Collector {
             let uncovered: Vec<usize> = lines
                 .iter()
                 .copied()
-                .filter(|l| !self.hits.contains(&(name.clone(), *l)))
+                .filter(|l| !self.hits.get(&name).is_some_and(|h| h.contains(l)))
                 .collect();
             let c = lines.len() - uncovered.len();
             covered += c;
