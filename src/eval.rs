@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
 
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
+use crate::native::{Bail, Decision};
 use crate::rules::{self, CompiledRule, RuleSet};
 use crate::sandbox;
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
@@ -279,6 +280,16 @@ impl Worker {
             };
             return (Verdict::Error(e), Vec::new());
         };
+        if let Ok(program) = &c.native {
+            let decided =
+                context::with(|ctx| program.eval(&view.scenario, view.as_of, &ctx.states));
+            // On `Bail`, Rhai runs the call and reports the error.
+            match decided {
+                Ok(Decision::Fires(r, d)) => return (Verdict::Fires(r, d), Vec::new()),
+                Ok(Decision::Quiet(r, d)) => return (Verdict::Quiet(r, d), Vec::new()),
+                Err(Bail) => {}
+            }
+        }
         context::with(|ctx| {
             ctx.consts = Some(c.consts.clone());
             ctx.timeout = Some(self.set.limits.timeout);

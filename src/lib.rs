@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod files;
+pub mod native;
 pub mod outcome;
 pub mod report;
 pub mod rules;

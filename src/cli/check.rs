@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{Exit, Global, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
+use crate::rules::{self, RuleSet};
 use crate::scenario::{SeenIds, discover, load_file};
 use crate::suite::validate;
 
@@ -16,6 +17,9 @@ use crate::suite::validate;
 pub struct CheckArgs {
     /// Scenario files or folders to validate [default: scenarios/]
     pub paths: Vec<PathBuf>,
+    /// Also list which rules run as native code, and why the others run in Rhai
+    #[arg(long)]
+    pub native: bool,
 }
 
 pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
@@ -69,7 +73,40 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
         count(errors, "error"),
         count(warnings, "warning"),
     )?;
+    if a.native {
+        native_report(&set, &mut out)?;
+    }
     Ok(if errors > 0 { Exit::Error } else { Exit::Ok })
+}
+
+/// Which rules native code runs; the others run in Rhai, with the first
+/// construct native code lacks.
+fn native_report(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
+    if !set.native {
+        return writeln!(out, "native code: off (`--engine rhai`)");
+    }
+    let (_, compiled) = rules::compile(set);
+    let mut native = 0;
+    let mut rhai = Vec::new();
+    for (r, c) in set.rules.iter().zip(&compiled) {
+        match c.as_ref().map(|c| &c.native) {
+            Some(Ok(_)) => native += 1,
+            Some(Err(why)) => rhai.push(format!("{}: {}", r.path().display(), why.0)),
+            None => rhai.push(format!("{}: does not compile", r.path().display())),
+        }
+    }
+    writeln!(
+        out,
+        "native code runs {native} of {}; in Rhai:",
+        count(set.rules.len(), "rule")
+    )?;
+    if rhai.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for line in rhai {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
 }
 
 /// `1 rule`, `2 rules`.

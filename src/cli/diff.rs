@@ -14,7 +14,6 @@ use crate::diff::{self, Change, RuleSide};
 use crate::eval::Worker;
 use crate::outcome::{FORMAT_VERSION, Outcome, Status};
 use crate::report::markdown::cell;
-use crate::rules::RuleSet;
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
 
@@ -83,7 +82,7 @@ pub fn run(g: &Global, a: &DiffArgs) -> io::Result<Exit> {
             return Ok(Exit::Error);
         }
     };
-    let base = Arc::new(RuleSet::load(&base_dir, g.limits()));
+    let base = Arc::new(g.rule_set(&base_dir));
     let current = g.load_rules();
     let (files, load_diags) = discover(&paths_or_default(&a.paths));
     let mut diags: Vec<(Option<&'static str>, Diagnostic)> = Vec::new();

@@ -79,6 +79,19 @@ pub struct Global {
     /// Wall-clock backstop per rule call, in milliseconds
     #[arg(long, global = true, value_name = "MS")]
     pub timeout_ms: Option<u64>,
+    /// How rules run: `auto` runs each rule natively when native code
+    /// covers everything it uses, else in Rhai; `rhai` runs all in Rhai
+    #[arg(long, global = true, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
+}
+
+/// `--engine`: the evaluation strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// Native code where it covers the rule, Rhai elsewhere (same results)
+    Auto,
+    /// Rhai for every rule: slower, for cross-checking
+    Rhai,
 }
 
 impl Global {
@@ -98,7 +111,14 @@ impl Global {
     }
 
     pub fn load_rules(&self) -> Arc<RuleSet> {
-        Arc::new(RuleSet::load(&self.rules, self.limits()))
+        Arc::new(self.rule_set(&self.rules))
+    }
+
+    /// The rule set in `dir`, with these options' limits and engine.
+    pub fn rule_set(&self, dir: &std::path::Path) -> RuleSet {
+        let mut set = RuleSet::load(dir, self.limits());
+        set.native = self.engine == Engine::Auto;
+        set
     }
 }
 

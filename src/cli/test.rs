@@ -116,7 +116,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
 
 /// The rule set, instrumented for line coverage when asked.
 pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
-    let mut set = RuleSet::load(&g.rules, g.limits());
+    let mut set = g.rule_set(&g.rules);
     set.line_coverage = a.coverage();
     Arc::new(set)
 }

@@ -18,6 +18,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, Scope};
 
 use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
 use crate::files;
+use crate::native;
 use crate::outcome::{ErrorKind, RuleError};
 use crate::sandbox::{self, Limits, context::Consts};
 use crate::scenario::read_text;
@@ -72,6 +73,9 @@ pub struct RuleSet {
     pub limits: Limits,
     /// Record which script lines run (`test --coverage`); slower.
     pub line_coverage: bool,
+    /// Run the rules native code can run natively (the default); `false`
+    /// runs every rule in Rhai (`--engine rhai`).
+    pub native: bool,
 }
 
 impl RuleSet {
@@ -149,7 +153,7 @@ impl RuleSet {
             };
             let name = format!("lib/{id}");
             match compile_helper(&engine, &name, &source) {
-                Ok((module, a)) => {
+                Ok((module, a, _)) => {
                     let mut bad = false;
                     for p in &a.problems {
                         bad = true;
@@ -329,6 +333,7 @@ impl RuleSet {
             diagnostics: diags,
             limits,
             line_coverage: false,
+            native: true,
         }
     }
 }
@@ -475,6 +480,8 @@ pub struct CompiledRule {
     /// Rules that import need their top level run on each call (Rhai keeps
     /// imports in the call's global state); others skip it.
     pub has_imports: bool,
+    /// The rule as native code, or why it runs in Rhai only.
+    pub native: Result<native::Program, native::Unsupported>,
 }
 
 fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic {
@@ -519,13 +526,13 @@ fn compile_helper(
     engine: &Engine,
     name: &str,
     source: &SourceText,
-) -> Result<(Module, analyze::Analysis), Diagnostic> {
+) -> Result<(Module, analyze::Analysis, AST), Diagnostic> {
     let mut ast = parse(engine, source)?;
     ast.set_source(name);
     let a = analyze::analyze(&ast, &source.text, false);
     let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
         .map_err(|e| rhai_error(source, &e, "helper failed while loading"))?;
-    Ok((module, a))
+    Ok((module, a, ast))
 }
 
 /// Compiles a rule and runs its top level once to collect its constants.
@@ -559,6 +566,7 @@ pub fn compile_rule(
         ast,
         consts: Rc::new(consts),
         has_imports,
+        native: Err(native::Unsupported("not lowered".into())),
     })
 }
 
@@ -573,14 +581,22 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
     }
     let mut resolver = StaticModuleResolver::new();
     let mut properties = BTreeSet::new();
+    let mut helpers = HashMap::new();
     for h in &set.helpers {
-        if let Ok((m, a)) = compile_helper(&engine, &h.name, &h.source) {
+        if let Ok((m, a, ast)) = compile_helper(&engine, &h.name, &h.source) {
             resolver.insert(h.name.clone(), m);
             properties.extend(a.properties);
+            helpers.insert(h.name.clone(), ast);
         }
     }
     engine.set_module_resolver(resolver);
-    let rules: Vec<Option<CompiledRule>> = set
+    let plan: HashMap<String, usize> = set
+        .plan
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.clone(), i))
+        .collect();
+    let mut rules: Vec<Option<CompiledRule>> = set
         .rules
         .iter()
         .map(|r| {
@@ -590,8 +606,18 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
             compile_rule(&engine, &r.id, &r.source).ok()
         })
         .collect();
-    for c in rules.iter().flatten() {
+    for c in rules.iter_mut().flatten() {
         properties.extend(analyze::properties(&c.ast));
+        // Line coverage needs every line to run in Rhai.
+        if set.native && !set.line_coverage {
+            let cx = native::Context {
+                consts: &c.consts,
+                helpers: &helpers,
+                plan: &plan,
+                limits: &set.limits,
+            };
+            c.native = native::compile(&c.ast, &cx);
+        }
     }
     // Getters resolve by name at run time, so adding them after compiling
     // changes no compiled script.

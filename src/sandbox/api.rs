@@ -171,7 +171,7 @@ pub fn register_fields<'a>(engine: &mut Engine, names: impl IntoIterator<Item = 
     }
 }
 
-fn add_days(d: Date, n: Days) -> Fallible<Date> {
+pub(crate) fn add_days(d: Date, n: Days) -> Fallible<Date> {
     // `Duration::days` panics beyond ±i64::MAX / 86,400 days.
     match chrono::Duration::try_days(n.0).and_then(|n| d.0.checked_add_signed(n)) {
         Some(x) => Ok(Date(x)),
@@ -179,7 +179,7 @@ fn add_days(d: Date, n: Days) -> Fallible<Date> {
     }
 }
 
-fn sub_days(d: Date, n: Days) -> Fallible<Date> {
+pub(crate) fn sub_days(d: Date, n: Days) -> Fallible<Date> {
     match chrono::Duration::try_days(n.0).and_then(|n| d.0.checked_sub_signed(n)) {
         Some(x) => Ok(Date(x)),
         None => err(format!("{} - days({}) is outside the calendar", d.0, n.0)),
@@ -195,7 +195,7 @@ fn days_op(a: i64, op: &str, b: i64, r: Option<i64>) -> Fallible<Days> {
     }
 }
 
-fn add_months(d: Date, n: Months) -> Fallible<Date> {
+pub(crate) fn add_months(d: Date, n: Months) -> Fallible<Date> {
     shift_months(
         d,
         n.0 >= 0,
@@ -204,7 +204,7 @@ fn add_months(d: Date, n: Months) -> Fallible<Date> {
     )
 }
 
-fn sub_months(d: Date, n: Months) -> Fallible<Date> {
+pub(crate) fn sub_months(d: Date, n: Months) -> Fallible<Date> {
     // Negating `months(i64::MIN)` would overflow: pass the direction.
     shift_months(d, n.0 < 0, n.0.unsigned_abs(), format!("- months({})", n.0))
 }
@@ -238,7 +238,7 @@ fn canonical_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
-fn parse_date(s: &str) -> Fallible<Date> {
+pub(crate) fn parse_date(s: &str) -> Fallible<Date> {
     // Anything else (or an invalid day) takes chrono's parser, whose
     // verdict stays the reference.
     if let Some(d) = canonical_date(s) {

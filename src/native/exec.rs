@@ -1,0 +1,493 @@
+//! Running lowered code: a tree walk over pre-resolved nodes, with one
+//! value stack for every frame, and a statement budget that stops well
+//! before Rhai's operation limit (a call that long is Rhai's to judge).
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+
+use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
+use super::{Builtin, Cmp, Decision, Method, Node, Program, Stmt};
+use crate::sandbox::api;
+use crate::sandbox::context::ResponseState;
+use crate::scenario::Scenario;
+use crate::value::{Table, Value};
+
+enum Flow<'a> {
+    Next(V<'a>),
+    Break,
+    Continue,
+    Return(V<'a>),
+}
+
+struct Exec<'a> {
+    p: &'a Program,
+    sc: &'a Scenario,
+    as_of: NaiveDate,
+    states: &'a [Option<ResponseState>],
+    stack: Vec<V<'a>>,
+    base: usize,
+    ops: u64,
+    depth: usize,
+}
+
+pub fn run(
+    p: &Program,
+    sc: &Scenario,
+    as_of: NaiveDate,
+    states: &[Option<ResponseState>],
+) -> Res<Decision> {
+    let mut x = Exec {
+        p,
+        sc,
+        as_of,
+        states,
+        stack: Vec::with_capacity(16),
+        base: 0,
+        ops: 0,
+        depth: 0,
+    };
+    x.stack.push(V::Scen);
+    let v = x.call(0, 1)?;
+    decide(sc, v)
+}
+
+/// What `fires` returned, as a decision; anything but a verdict is an
+/// error Rhai reports.
+fn decide(sc: &Scenario, v: V) -> Res<Decision> {
+    let none = serde_json::Value::Null;
+    Ok(match v {
+        V::Bool(true) => Decision::Fires(None, none),
+        V::Bool(false) => Decision::Quiet(None, none),
+        V::Str(s) => Decision::Fires(Some(s.to_string()), none),
+        V::Own(s) => Decision::Fires(Some(s.to_string()), none),
+        V::Quiet(q) => Decision::Quiet((!q.is_empty()).then(|| q.to_string()), none),
+        V::Map(m) => {
+            let mut fires = None;
+            let mut reason = None;
+            let mut details = none;
+            for (k, v) in m.iter() {
+                match &**k {
+                    "fires" => fires = Some(v.truth()?),
+                    "reason" => {
+                        reason = match v {
+                            V::Unit => None,
+                            v => Some(v.as_str().ok_or(Bail)?.to_string()),
+                        }
+                    }
+                    "details" => details = value::to_json(sc, v)?,
+                    _ => return Err(Bail),
+                }
+            }
+            match fires.ok_or(Bail)? {
+                true => Decision::Fires(reason, details),
+                false => Decision::Quiet(reason, details),
+            }
+        }
+        _ => return Err(Bail),
+    })
+}
+
+/// Whether Rhai could find a value read from the scenario too large: its
+/// size checks count array elements and string bytes, nested ones too.
+fn too_large(v: &Value, room: &mut (usize, usize)) -> bool {
+    match v {
+        Value::Str(s) => {
+            room.1 = room.1.saturating_sub(s.len());
+            room.1 == 0
+        }
+        Value::Array(a) => {
+            room.0 = room.0.saturating_sub(a.len());
+            room.0 == 0 || a.iter().any(|x| too_large(x, room))
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Exec<'a> {
+    fn tick(&mut self) -> Res<()> {
+        self.ops += 1;
+        if self.ops > self.p.budget {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// Calls a function whose `n` arguments are on top of the stack.
+    fn call(&mut self, id: FnId, n: usize) -> Res<V<'a>> {
+        let f = &self.p.funcs[id as usize];
+        if f.params != n || self.depth >= self.p.max_depth {
+            return Err(Bail);
+        }
+        self.tick()?;
+        let base = self.stack.len() - n;
+        self.stack.resize(base + f.slots, V::Unit);
+        let caller = std::mem::replace(&mut self.base, base);
+        self.depth += 1;
+        let r = self.block(&f.body);
+        self.depth -= 1;
+        self.base = caller;
+        self.stack.truncate(base);
+        match r? {
+            Flow::Next(v) | Flow::Return(v) => Ok(v),
+            Flow::Break | Flow::Continue => Err(Bail),
+        }
+    }
+
+    fn call_closure(&mut self, c: &V<'a>, item: V<'a>) -> Res<V<'a>> {
+        let V::Closure(c) = c else {
+            return Err(Bail);
+        };
+        let (id, captured) = &**c;
+        self.stack.extend(captured.iter().cloned());
+        self.stack.push(item);
+        self.call(*id, captured.len() + 1)
+    }
+
+    fn slot(&mut self, s: usize) -> &mut V<'a> {
+        let i = self.base + s;
+        &mut self.stack[i]
+    }
+
+    fn block(&mut self, stmts: &'a [Stmt]) -> Res<Flow<'a>> {
+        let mut last = V::Unit;
+        for s in stmts {
+            self.tick()?;
+            match self.stmt(s)? {
+                Flow::Next(v) => last = v,
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Next(last))
+    }
+
+    fn stmt(&mut self, s: &'a Stmt) -> Res<Flow<'a>> {
+        Ok(match s {
+            Stmt::Let(slot, n) | Stmt::Assign(slot, n) => {
+                let v = self.eval(n)?;
+                *self.slot(*slot) = v;
+                Flow::Next(V::Unit)
+            }
+            Stmt::OpAssign(slot, op, n) => {
+                let r = self.eval(n)?;
+                let cur = std::mem::replace(self.slot(*slot), V::Unit);
+                let v = arith(*op, &cur, &r, self.p.max_string)?;
+                *self.slot(*slot) = v;
+                Flow::Next(V::Unit)
+            }
+            Stmt::Expr(n) => Flow::Next(self.eval(n)?),
+            Stmt::If(x) => {
+                if self.eval(&x.0)?.truth()? {
+                    self.block(&x.1)?
+                } else {
+                    self.block(&x.2)?
+                }
+            }
+            Stmt::For(l) => {
+                let it = self.eval(&l.iter)?;
+                let n = it.len().ok_or(Bail)?;
+                for i in 0..n {
+                    self.tick()?;
+                    *self.slot(l.var) = it.at(self.sc, i);
+                    if let Some(c) = l.counter {
+                        *self.slot(c) = V::Int(i as i64);
+                    }
+                    match self.block(&l.body)? {
+                        Flow::Next(_) | Flow::Continue => {}
+                        Flow::Break => break,
+                        r @ Flow::Return(_) => return Ok(r),
+                    }
+                }
+                Flow::Next(V::Unit)
+            }
+            Stmt::Block(b) => self.block(b)?,
+            Stmt::Break => Flow::Break,
+            Stmt::Continue => Flow::Continue,
+            Stmt::Return(n) => Flow::Return(self.eval(n)?),
+        })
+    }
+
+    /// An array value the sandbox's size limit allows.
+    fn array(&self, v: V<'a>) -> Res<V<'a>> {
+        match v.len() {
+            Some(n) if n > self.p.max_array => Err(Bail),
+            _ => Ok(v),
+        }
+    }
+
+    /// A value read from the scenario, as Rhai's size checks allow it.
+    fn read(&self, v: &'a Value) -> Res<V<'a>> {
+        let mut room = (self.p.max_array + 1, self.p.max_string + 1);
+        if too_large(v, &mut room) {
+            return Err(Bail);
+        }
+        Ok(V::of(v))
+    }
+
+    fn field(&self, t: &'a Table, name: &str) -> Res<V<'a>> {
+        match t.get(name) {
+            Some(v) => self.read(v),
+            None => Err(Bail),
+        }
+    }
+
+    fn eval(&mut self, n: &'a Node) -> Res<V<'a>> {
+        Ok(match n {
+            Node::Const(v) => v.clone(),
+            Node::Local(s) => self.stack[self.base + s].clone(),
+            Node::And(v) => {
+                for x in v.iter() {
+                    if !self.eval(x)?.truth()? {
+                        return Ok(V::Bool(false));
+                    }
+                }
+                V::Bool(true)
+            }
+            Node::Or(v) => {
+                for x in v.iter() {
+                    if self.eval(x)?.truth()? {
+                        return Ok(V::Bool(true));
+                    }
+                }
+                V::Bool(false)
+            }
+            Node::Coalesce(v) => {
+                let mut last = V::Unit;
+                for x in v.iter() {
+                    last = self.eval(x)?;
+                    if !matches!(last, V::Unit) {
+                        break;
+                    }
+                }
+                last
+            }
+            Node::Not(x) => V::Bool(!self.eval(x)?.truth()?),
+            Node::Neg(x) => match self.eval(x)? {
+                V::Int(i) => V::Int(i.checked_neg().ok_or(Bail)?),
+                V::Float(f) => V::Float(-f),
+                _ => return Err(Bail),
+            },
+            Node::Cmp(c, x) => {
+                let a = self.eval(&x.0)?;
+                let b = self.eval(&x.1)?;
+                V::Bool(match c {
+                    Cmp::Eq => equals(&a, &b)?,
+                    Cmp::Ne => !equals(&a, &b)?,
+                    Cmp::Lt => compare(&a, &b)?.is_lt(),
+                    Cmp::Le => compare(&a, &b)?.is_le(),
+                    Cmp::Gt => compare(&a, &b)?.is_gt(),
+                    Cmp::Ge => compare(&a, &b)?.is_ge(),
+                })
+            }
+            Node::Arith(op, x) => {
+                let a = self.eval(&x.0)?;
+                let b = self.eval(&x.1)?;
+                arith(*op, &a, &b, self.p.max_string)?
+            }
+            Node::Prop(x, name) => {
+                let base = self.eval(x)?;
+                self.prop(base, name)?
+            }
+            Node::Index(x) => {
+                let base = self.eval(&x.0)?;
+                let i = self.eval(&x.1)?;
+                self.index(base, i)?
+            }
+            Node::Call(b, args) => self.builtin(*b, args)?,
+            Node::Method(m, args) => self.method(*m, args)?,
+            Node::Fired(p) => match self.states.get(*p).copied().flatten() {
+                Some(ResponseState::Fires) => V::Bool(true),
+                Some(ResponseState::Quiet) => V::Bool(false),
+                _ => return Err(Bail),
+            },
+            Node::Script(id, args) => {
+                for a in args.iter() {
+                    let v = self.eval(a)?;
+                    self.stack.push(v);
+                }
+                self.call(*id, args.len())?
+            }
+            Node::Closure(id, captures) => {
+                let values = captures
+                    .iter()
+                    .map(|n| self.eval(n))
+                    .collect::<Res<_>>()?;
+                V::Closure(Rc::new((*id, values)))
+            }
+            Node::Interp(parts) => {
+                let mut out = String::new();
+                for p in parts.iter() {
+                    let v = self.eval(p)?;
+                    value::interpolate(&mut out, &v)?;
+                }
+                value::string(out, self.p.max_string)?
+            }
+            Node::Array(items) => {
+                let v = items
+                    .iter()
+                    .map(|x| self.eval(x))
+                    .collect::<Res<Vec<_>>>()?;
+                self.array(V::List(Rc::new(v)))?
+            }
+            Node::Map(entries) => {
+                let v = entries
+                    .iter()
+                    .map(|(k, x)| Ok((k.clone(), self.eval(x)?)))
+                    .collect::<Res<Vec<_>>>()?;
+                V::Map(Rc::new(v))
+            }
+            Node::Block(b) => match self.block(b)? {
+                Flow::Next(v) => v,
+                // A `return` or `break` out of an expression block.
+                _ => return Err(Bail),
+            },
+        })
+    }
+
+    fn prop(&self, base: V<'a>, name: &str) -> Res<V<'a>> {
+        Ok(match base {
+            V::Rec(t) => self.field(t, name)?,
+            V::Scen => match name {
+                "id" => V::Str(&self.sc.id),
+                "title" => V::Str(&self.sc.title),
+                "as_of" => V::Date(self.as_of),
+                "facts" => V::Rec(&self.sc.facts),
+                "actors" => V::Rec(&self.sc.actors),
+                _ => return Err(Bail),
+            },
+            V::Date(d) => value::date_property(d, name)?,
+            V::Map(m) => match m.iter().find(|(k, _)| &**k == name) {
+                Some((_, v)) => v.clone(),
+                None => return Err(Bail),
+            },
+            _ => return Err(Bail),
+        })
+    }
+
+    fn index(&self, base: V<'a>, i: V<'a>) -> Res<V<'a>> {
+        if let (V::Rec(t), Some(name)) = (&base, i.as_str()) {
+            return self.field(t, name);
+        }
+        let (Some(n), V::Int(i)) = (base.len(), i) else {
+            return Err(Bail);
+        };
+        // Rhai counts negative indices from the end.
+        let j = if i < 0 { n as i64 + i } else { i };
+        if j < 0 || j >= n as i64 {
+            return Err(Bail);
+        }
+        Ok(base.at(self.sc, j as usize))
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &'a [Node]) -> Res<V<'a>> {
+        let mut vals = [V::Unit, V::Unit];
+        for (slot, a) in vals.iter_mut().zip(args) {
+            *slot = self.eval(a)?;
+        }
+        let [a, b2] = vals;
+        Ok(match (b, args.len(), a, b2) {
+            (Builtin::Quiet, 0, ..) => V::Quiet("".into()),
+            (Builtin::Quiet, 1, a, _) => V::Quiet(a.as_str().ok_or(Bail)?.into()),
+            (Builtin::Date, _, a, _) => {
+                V::Date(api::parse_date(a.as_str().ok_or(Bail)?).map_err(|_| Bail)?.0)
+            }
+            (Builtin::Days, _, V::Int(n), _) => V::Days(n),
+            (Builtin::Months, _, V::Int(n), _) => V::Months(n),
+            (Builtin::DaysBetween, _, V::Date(a), V::Date(b)) => V::Int((b - a).num_days()),
+            _ => return Err(Bail),
+        })
+    }
+
+    fn kind(&self, v: &V<'a>) -> Res<&'a [u32]> {
+        let k = v.as_str().ok_or(Bail)?;
+        Ok(self.sc.of_kind(k, self.as_of))
+    }
+
+    fn method(&mut self, m: Method, args: &'a [Node]) -> Res<V<'a>> {
+        let recv = self.eval(&args[0])?;
+        let arg = match args.get(1) {
+            Some(a) => self.eval(a)?,
+            None => V::Unit,
+        };
+        let sc = self.sc;
+        Ok(match (m, &recv) {
+            (Method::Latest, V::Scen) => match self.kind(&arg)?.last() {
+                Some(&i) => V::Rec(&sc.events[i as usize].fields),
+                None => V::Unit,
+            },
+            (Method::Events, V::Scen) if args.len() == 1 => {
+                self.array(V::All(sc.visible(self.as_of)))?
+            }
+            (Method::Events, V::Scen) => self.array(V::Kind(self.kind(&arg)?))?,
+            (Method::Count, V::Scen) if args.len() == 1 => V::Int(sc.visible(self.as_of) as i64),
+            (Method::Count, V::Scen) => V::Int(self.kind(&arg)?.len() as i64),
+            (Method::Has, V::Rec(t)) => V::Bool(t.get(arg.as_str().ok_or(Bail)?).is_some()),
+            (Method::Get, V::Rec(t)) => {
+                // Rhai evaluates the default whether or not it is used.
+                let default = self.eval(&args[2])?;
+                match t.get(arg.as_str().ok_or(Bail)?) {
+                    Some(v) => self.read(v)?,
+                    None => default,
+                }
+            }
+            (Method::Len, r) => match (r.len(), r.as_str()) {
+                (Some(n), _) => V::Int(n as i64),
+                (None, Some(s)) => V::Int(s.chars().count() as i64),
+                _ => return Err(Bail),
+            },
+            (Method::IsEmpty, r) => match (r.len(), r.as_str()) {
+                (Some(n), _) => V::Bool(n == 0),
+                (None, Some(s)) => V::Bool(s.is_empty()),
+                _ => return Err(Bail),
+            },
+            (Method::Contains, r) => match (r.len(), r.as_str(), arg.as_str()) {
+                (Some(n), ..) => {
+                    for i in 0..n {
+                        if equals(&r.at(sc, i), &arg)? {
+                            return Ok(V::Bool(true));
+                        }
+                    }
+                    V::Bool(false)
+                }
+                (None, Some(s), Some(x)) => V::Bool(s.contains(x)),
+                _ => return Err(Bail),
+            },
+            (m, r) => {
+                let n = r.len().ok_or(Bail)?;
+                self.each(m, &recv, n, &arg)?
+            }
+        })
+    }
+
+    /// `filter`, `some`, `all`, `map`, `find` and `index_of` over an
+    /// array of `n` elements with a closure.
+    fn each(&mut self, m: Method, a: &V<'a>, n: usize, f: &V<'a>) -> Res<V<'a>> {
+        let mut kept = Vec::new();
+        for i in 0..n {
+            let item = a.at(self.sc, i);
+            let r = self.call_closure(f, item.clone())?;
+            match m {
+                Method::Map => kept.push(r),
+                _ => {
+                    let yes = r.truth()?;
+                    match m {
+                        Method::Filter if yes => kept.push(item),
+                        Method::Some if yes => return Ok(V::Bool(true)),
+                        Method::All if !yes => return Ok(V::Bool(false)),
+                        Method::Find if yes => return Ok(item),
+                        Method::IndexOf if yes => return Ok(V::Int(i as i64)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(match m {
+            Method::Filter | Method::Map => self.array(V::List(Rc::new(kept)))?,
+            Method::Some => V::Bool(false),
+            Method::All => V::Bool(true),
+            Method::Find => V::Unit,
+            Method::IndexOf => V::Int(-1),
+            _ => return Err(Bail),
+        })
+    }
+}

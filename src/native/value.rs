@@ -1,0 +1,283 @@
+//! The values native code computes with. Scenario data is borrowed, never
+//! copied: a field read yields a `&str` or `&Table` into the parsed
+//! scenario, and `s.events("strike")` is a slice of the scenario's index
+//! by kind. Each operation mirrors the rule API's Rhai semantics on the
+//! inputs where Rhai succeeds; anywhere Rhai would raise an error (a type
+//! mismatch, an overflow, a missing field) the operation returns
+//! [`Bail`], and the call is run again in Rhai for the exact message.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::sandbox::api::{self, Date, Days, Months};
+use crate::scenario::Scenario;
+use crate::value::{Table, Value};
+
+/// Native code cannot decide this call the way Rhai would; run it in Rhai.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bail;
+
+pub type Res<T> = Result<T, Bail>;
+
+/// A function of a [`super::Program`], by position.
+pub type FnId = u32;
+
+#[derive(Debug, Clone)]
+pub enum V<'a> {
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Text borrowed from the scenario or the program.
+    Str(&'a str),
+    /// Text the rule built.
+    Own(Rc<str>),
+    Date(NaiveDate),
+    Days(i64),
+    Months(i64),
+    /// An event, a nested table, the facts or the actors.
+    Rec(&'a Table),
+    /// The scenario argument of `fires`.
+    Scen,
+    /// Events of one kind visible at the judgement date, as positions in
+    /// `Scenario::events`.
+    Kind(&'a [u32]),
+    /// The first `n` events: all those visible at the judgement date.
+    All(usize),
+    /// An array from the scenario file.
+    Vals(&'a [Value]),
+    /// An array the rule built.
+    List(Rc<Vec<V<'a>>>),
+    /// An object map literal, keys in Rhai's (sorted) order.
+    Map(Rc<Vec<(Rc<str>, V<'a>)>>),
+    Quiet(Rc<str>),
+    /// A closure: its function and the values it captured.
+    Closure(Rc<(FnId, Vec<V<'a>>)>),
+}
+
+impl<'a> V<'a> {
+    /// A value from the scenario file, borrowed.
+    pub fn of(v: &'a Value) -> V<'a> {
+        match v {
+            Value::Str(s) => V::Str(s),
+            Value::Int(i) => V::Int(*i),
+            Value::Float(x) => V::Float(*x),
+            Value::Bool(b) => V::Bool(*b),
+            Value::Date(d) => V::Date(*d),
+            Value::Array(a) => V::Vals(a),
+            Value::Table(t) => V::Rec(t),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            V::Own(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn truth(&self) -> Res<bool> {
+        match self {
+            V::Bool(b) => Ok(*b),
+            _ => Err(Bail),
+        }
+    }
+
+    /// The number of elements of an array value.
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            V::Kind(ix) => Some(ix.len()),
+            V::All(n) => Some(*n),
+            V::Vals(v) => Some(v.len()),
+            V::List(l) => Some(l.len()),
+            _ => None,
+        }
+    }
+
+    /// Element `i` (in range) of an array value.
+    pub fn at(&self, sc: &'a Scenario, i: usize) -> V<'a> {
+        match self {
+            V::Kind(ix) => V::Rec(&sc.events[ix[i] as usize].fields),
+            V::All(_) => V::Rec(&sc.events[i].fields),
+            V::Vals(v) => V::of(&v[i]),
+            V::List(l) => l[i].clone(),
+            _ => V::Unit,
+        }
+    }
+}
+
+/// `a == b` as the sandbox defines it: same-type comparisons, integers
+/// and floats as numbers, and `== ()` on anything; other pairs are errors.
+pub fn equals(a: &V, b: &V) -> Res<bool> {
+    Ok(match (a, b) {
+        (V::Unit, V::Unit) => true,
+        (V::Unit, _) | (_, V::Unit) => false,
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Date(x), V::Date(y)) => x == y,
+        (V::Days(x), V::Days(y)) => x == y,
+        (V::Rec(x), V::Rec(y)) => std::ptr::eq(*x, *y) || x == y,
+        _ => compare(a, b)? == Ordering::Equal,
+    })
+}
+
+/// The order of two integers, floats, strings or dates.
+pub fn compare(a: &V, b: &V) -> Res<Ordering> {
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => Ok(x.cmp(y)),
+        (V::Float(x), V::Float(y)) => x.partial_cmp(y).ok_or(Bail),
+        (V::Int(x), V::Float(y)) => (*x as f64).partial_cmp(y).ok_or(Bail),
+        (V::Float(x), V::Int(y)) => x.partial_cmp(&(*y as f64)).ok_or(Bail),
+        (V::Date(x), V::Date(y)) => Ok(x.cmp(y)),
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => Ok(x.cmp(y)),
+            _ => Err(Bail),
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+fn date(r: Result<Date, Box<rhai::EvalAltResult>>) -> Res<V<'static>> {
+    r.map(|d| V::Date(d.0)).map_err(|_| Bail)
+}
+
+fn float(op: Arith, x: f64, y: f64) -> Res<f64> {
+    Ok(match op {
+        Arith::Add => x + y,
+        Arith::Sub => x - y,
+        Arith::Mul => x * y,
+        // Rhai raises an error on division by zero.
+        Arith::Div if y == 0.0 => return Err(Bail),
+        Arith::Div => x / y,
+        Arith::Rem if y == 0.0 => return Err(Bail),
+        Arith::Rem => x % y,
+    })
+}
+
+/// `a + b` and the other arithmetic operators; `max_string` is the
+/// sandbox's string size limit.
+pub fn arith<'a>(op: Arith, a: &V<'a>, b: &V<'a>, max_string: usize) -> Res<V<'a>> {
+    use Arith::*;
+    Ok(match (op, a, b) {
+        (_, V::Int(x), V::Int(y)) => V::Int(
+            match op {
+                Add => x.checked_add(*y),
+                Sub => x.checked_sub(*y),
+                Mul => x.checked_mul(*y),
+                Div => x.checked_div(*y),
+                Rem => x.checked_rem(*y),
+            }
+            .ok_or(Bail)?,
+        ),
+        (_, V::Float(x), V::Float(y)) => V::Float(float(op, *x, *y)?),
+        (_, V::Int(x), V::Float(y)) => V::Float(float(op, *x as f64, *y)?),
+        (_, V::Float(x), V::Int(y)) => V::Float(float(op, *x, *y as f64)?),
+        (Add, V::Date(d), V::Days(n)) | (Add, V::Days(n), V::Date(d)) => {
+            date(api::add_days(Date(*d), Days(*n)))?
+        }
+        (Sub, V::Date(d), V::Days(n)) => date(api::sub_days(Date(*d), Days(*n)))?,
+        (Sub, V::Date(x), V::Date(y)) => V::Int((*x - *y).num_days()),
+        (Add, V::Date(d), V::Months(n)) => date(api::add_months(Date(*d), Months(*n)))?,
+        (Sub, V::Date(d), V::Months(n)) => date(api::sub_months(Date(*d), Months(*n)))?,
+        (Add, V::Days(x), V::Days(y)) => V::Days(x.checked_add(*y).ok_or(Bail)?),
+        (Sub, V::Days(x), V::Days(y)) => V::Days(x.checked_sub(*y).ok_or(Bail)?),
+        (Mul, V::Days(x), V::Int(n)) => V::Days(x.checked_mul(*n).ok_or(Bail)?),
+        (Add, V::Date(d), s) if s.as_str().is_some() => {
+            string(format!("{d}{}", s.as_str().unwrap_or_default()), max_string)?
+        }
+        (Add, s, V::Date(d)) if s.as_str().is_some() => {
+            string(format!("{}{d}", s.as_str().unwrap_or_default()), max_string)?
+        }
+        (Add, x, y) => match (x.as_str(), y.as_str()) {
+            (Some(x), Some(y)) => string([x, y].concat(), max_string)?,
+            _ => return Err(Bail),
+        },
+        _ => return Err(Bail),
+    })
+}
+
+/// A string the rule built, within the size limit.
+pub fn string<'a>(s: String, max: usize) -> Res<V<'a>> {
+    if s.len() > max {
+        return Err(Bail);
+    }
+    Ok(V::Own(s.into()))
+}
+
+/// Appends a value as string interpolation (`${x}`) writes it.
+pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
+    match v {
+        V::Str(s) => out.push_str(s),
+        V::Own(s) => out.push_str(s),
+        V::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        V::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        V::Date(d) => {
+            let _ = write!(out, "{d}");
+        }
+        V::Days(n) => {
+            let _ = write!(out, "days({n})");
+        }
+        V::Months(n) => {
+            let _ = write!(out, "months({n})");
+        }
+        V::Rec(t) => out.push_str(&t.label),
+        _ => return Err(Bail),
+    }
+    Ok(())
+}
+
+/// A property of a date (`d.year`, `d.weekday`).
+pub fn date_property<'a>(d: NaiveDate, name: &str) -> Res<V<'a>> {
+    Ok(match name {
+        "year" => V::Int(i64::from(d.year())),
+        "month" => V::Int(i64::from(d.month())),
+        "day" => V::Int(i64::from(d.day())),
+        "weekday" => V::Int(i64::from(d.weekday().number_from_monday())),
+        "weekday_name" => V::Own(d.weekday().to_string().into()),
+        _ => return Err(Bail),
+    })
+}
+
+/// `details` of a verdict map as JSON, as the Rhai path writes it.
+pub fn to_json(sc: &Scenario, v: &V) -> Res<serde_json::Value> {
+    use serde_json::Value as J;
+    Ok(match v {
+        V::Unit => J::Null,
+        V::Bool(b) => J::Bool(*b),
+        V::Int(i) => J::from(*i),
+        V::Float(f) => J::from(*f),
+        V::Str(_) | V::Own(_) => J::String(v.as_str().unwrap_or_default().to_string()),
+        V::Date(d) => J::String(d.to_string()),
+        V::Rec(t) => serde_json::to_value(t).map_err(|_| Bail)?,
+        V::Map(m) => {
+            let mut obj = serde_json::Map::new();
+            for (k, v) in m.iter() {
+                obj.insert(k.to_string(), to_json(sc, v)?);
+            }
+            J::Object(obj)
+        }
+        a => match a.len() {
+            Some(n) => J::Array(
+                (0..n)
+                    .map(|i| to_json(sc, &a.at(sc, i)))
+                    .collect::<Res<_>>()?,
+            ),
+            None => return Err(Bail),
+        },
+    })
+}
