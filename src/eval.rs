@@ -3,7 +3,7 @@
 //! `Send`, and a shared engine measured slower), and evaluates responses in
 //! dependency order so that `fired("x")` reads a finished verdict.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -12,8 +12,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
 
-use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::native::{Bail, Decision};
+use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::rules::{self, CompiledRule, RuleSet};
 use crate::sandbox;
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
@@ -33,6 +33,8 @@ pub struct Worker {
     /// The scope every call runs in, emptied after each call: a fresh one
     /// would allocate its storage on every call.
     scope: RefCell<Scope<'static>>,
+    /// Calls native code decided, and calls it handed to Rhai.
+    native_calls: Cell<(u64, u64)>,
 }
 
 /// A rule's verdict, or the error it raised.
@@ -176,11 +178,18 @@ impl Worker {
             plan_index: Rc::new(plan_index),
             sorted,
             scope: RefCell::new(Scope::new()),
+            native_calls: Cell::new((0, 0)),
         }
     }
 
     pub fn rules(&self) -> &RuleSet {
         &self.set
+    }
+
+    /// How many rule calls native code decided, and how many it handed to
+    /// Rhai (rules it does not cover are not counted).
+    pub fn native_calls(&self) -> (u64, u64) {
+        self.native_calls.get()
     }
 
     /// Evaluates every rule on a scenario, as of a date.
@@ -283,11 +292,17 @@ impl Worker {
         if let Ok(program) = &c.native {
             let decided =
                 context::with(|ctx| program.eval(&view.scenario, view.as_of, &ctx.states));
+            let (yes, no) = self.native_calls.get();
             // On `Bail`, Rhai runs the call and reports the error.
             match decided {
-                Ok(Decision::Fires(r, d)) => return (Verdict::Fires(r, d), Vec::new()),
-                Ok(Decision::Quiet(r, d)) => return (Verdict::Quiet(r, d), Vec::new()),
-                Err(Bail) => {}
+                Ok(d) => {
+                    self.native_calls.set((yes + 1, no));
+                    return match d {
+                        Decision::Fires(r, d) => (Verdict::Fires(r, d), Vec::new()),
+                        Decision::Quiet(r, d) => (Verdict::Quiet(r, d), Vec::new()),
+                    };
+                }
+                Err(Bail) => self.native_calls.set((yes, no + 1)),
             }
         }
         context::with(|ctx| {

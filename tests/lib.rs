@@ -11,6 +11,7 @@ mod cli_diff;
 mod cli_run;
 mod cli_test;
 mod determinism;
+mod native;
 mod props;
 mod rule_api;
 mod sandbox;

@@ -308,10 +308,7 @@ impl<'a> Exec<'a> {
                 self.call(*id, args.len())?
             }
             Node::Closure(id, captures) => {
-                let values = captures
-                    .iter()
-                    .map(|n| self.eval(n))
-                    .collect::<Res<_>>()?;
+                let values = captures.iter().map(|n| self.eval(n)).collect::<Res<_>>()?;
                 V::Closure(Rc::new((*id, values)))
             }
             Node::Interp(parts) => {
@@ -388,9 +385,11 @@ impl<'a> Exec<'a> {
         Ok(match (b, args.len(), a, b2) {
             (Builtin::Quiet, 0, ..) => V::Quiet("".into()),
             (Builtin::Quiet, 1, a, _) => V::Quiet(a.as_str().ok_or(Bail)?.into()),
-            (Builtin::Date, _, a, _) => {
-                V::Date(api::parse_date(a.as_str().ok_or(Bail)?).map_err(|_| Bail)?.0)
-            }
+            (Builtin::Date, _, a, _) => V::Date(
+                api::parse_date(a.as_str().ok_or(Bail)?)
+                    .map_err(|_| Bail)?
+                    .0,
+            ),
             (Builtin::Days, _, V::Int(n), _) => V::Days(n),
             (Builtin::Months, _, V::Int(n), _) => V::Months(n),
             (Builtin::DaysBetween, _, V::Date(a), V::Date(b)) => V::Int((b - a).num_days()),

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use rhai::{AST, ASTFlags, ASTNode, BinaryExpr, Dynamic, Expr, FnCallExpr, FnPtr, Stmt, StmtBlock};
 
 use super::value::{Arith, FnId, V};
-use super::{Builtin, Cmp, Context, Func, ForLoop, Method, Node, Program};
+use super::{Builtin, Cmp, Context, ForLoop, Func, Method, Node, Program};
 use crate::sandbox::api::{Date, Days, Months};
 
 /// Why a rule runs in Rhai only: the first construct native code lacks.
@@ -112,7 +112,11 @@ pub fn compile(rule: &AST, cx: &Context) -> R<Program> {
         let f = c.lower_fn(script, &name, arity)?;
         c.funcs[id as usize] = Some(f);
     }
-    let funcs = c.funcs.into_iter().map(|f| f.ok_or_else(|| Unsupported("a function was not lowered".into()))).collect::<R<Vec<_>>>()?;
+    let funcs = c
+        .funcs
+        .into_iter()
+        .map(|f| f.ok_or_else(|| Unsupported("a function was not lowered".into())))
+        .collect::<R<Vec<_>>>()?;
     let limits = cx.limits;
     Ok(Program {
         funcs,
@@ -172,6 +176,7 @@ impl<'a> Compiler<'a> {
             captured: HashSet::new(),
             assigned: HashSet::new(),
             closure: name.starts_with("anon$"),
+            roots: Vec::new(),
         };
         for p in &params {
             f.declare(p, false);
@@ -200,6 +205,8 @@ struct FnLower<'c, 'a> {
     captured: HashSet<String>,
     assigned: HashSet<String>,
     closure: bool,
+    /// Variables that method chains being lowered start from.
+    roots: Vec<String>,
 }
 
 /// Expression nodes in a statement, not counting nested blocks (whose
@@ -213,9 +220,7 @@ fn width(n: &Node) -> usize {
         | Node::Script(_, v)
         | Node::Interp(v)
         | Node::Array(v)
-        | Node::Closure(_, v) => {
-            v.iter().map(width).sum()
-        }
+        | Node::Closure(_, v) => v.iter().map(width).sum(),
         Node::Not(x) | Node::Neg(x) | Node::Prop(x, _) => width(x),
         Node::Cmp(_, x) | Node::Arith(_, x) | Node::Index(x) => width(&x.0) + width(&x.1),
         Node::Map(v) => v.iter().map(|(_, n)| width(n)).sum(),
@@ -278,6 +283,18 @@ fn constant(d: &Dynamic) -> R<V<'static>> {
             .map(|a| a.iter().map(constant).collect::<R<Vec<_>>>())
             .unwrap_or_else(|| no("an unreadable array"))?;
         return Ok(V::List(Rc::new(items)));
+    }
+    if d.is_map() {
+        // Rhai's maps iterate in key order, as native maps are kept.
+        let entries = d
+            .read_lock::<rhai::Map>()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| Ok((Rc::from(k.as_str()), constant(v)?)))
+                    .collect::<R<Vec<_>>>()
+            })
+            .unwrap_or_else(|| no("an unreadable map"))?;
+        return Ok(V::Map(Rc::new(entries)));
     }
     no(format!("a constant of type {}", d.type_name()))
 }
@@ -472,14 +489,20 @@ impl FnLower<'_, '_> {
                     return no("`?.`");
                 }
                 let base = self.expr(&x.lhs)?;
-                self.chain(base, &x.rhs)?
+                let root = self.enter_chain(&x.lhs);
+                let r = self.chain(base, &x.rhs);
+                self.roots.truncate(root);
+                r?
             }
             Expr::Index(x, flags, _) => {
                 if flags.contains(ASTFlags::NEGATED) {
                     return no("`?[`");
                 }
                 let base = self.expr(&x.lhs)?;
-                self.index(base, &x.rhs, *flags)?
+                let root = self.enter_chain(&x.lhs);
+                let r = self.index(base, &x.rhs, *flags);
+                self.roots.truncate(root);
+                r?
             }
             Expr::And(v, _) => Node::And(self.exprs(v)?),
             Expr::Or(v, _) => Node::Or(self.exprs(v)?),
@@ -491,6 +514,10 @@ impl FnLower<'_, '_> {
 
     /// A statement block used as a value; Rhai also writes a closure that
     /// captures variables this way: `{ share t; curry(Fn("anon$…"), t) }`.
+    /// Native closures copy what they capture, where Rhai shares it (and
+    /// reports a data race when a shared variable is assigned while a
+    /// closure holds it), so assigning a captured variable anywhere in the
+    /// function is unsupported.
     fn stmt_expr(&mut self, b: &StmtBlock) -> R<Node> {
         let rest: Vec<&Stmt> = b
             .statements()
@@ -517,6 +544,12 @@ impl FnLower<'_, '_> {
                 // Rhai captures constants too; they are values here.
                 let n = self.expr(a)?;
                 if let (Node::Local(_), Expr::Variable(v, _, _)) = (&n, a) {
+                    // Rhai locks a chain's variable while the chain's
+                    // methods run: a closure there holding it is an error
+                    // ("data race"), which Rhai reports.
+                    if self.roots.iter().any(|r| *r == v.1) {
+                        return no("a closure capturing the variable its method chain starts from");
+                    }
                     self.captured.insert(v.1.to_string());
                 }
                 captures.push(n);
@@ -524,6 +557,16 @@ impl FnLower<'_, '_> {
             return self.closure(&name, captures.into());
         }
         Ok(Node::Block(self.block(b)?))
+    }
+
+    /// Notes the variable a chain starts from; returns the mark to
+    /// truncate `roots` back to.
+    fn enter_chain(&mut self, lhs: &Expr) -> usize {
+        let mark = self.roots.len();
+        if let Expr::Variable(v, _, _) = lhs {
+            self.roots.push(v.1.to_string());
+        }
+        mark
     }
 
     fn closure(&mut self, name: &str, captures: Box<[Node]>) -> R<Node> {
