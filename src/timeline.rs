@@ -144,7 +144,7 @@ fn tipped_by(sc: &Scenario, day: NaiveDate) -> TippedBy {
             kind: e.kind.to_string(),
             id: e.id.clone(),
             line: e.line,
-            file: (e.file != sc.file).then(|| e.file.clone()),
+            file: (*e.file != *sc.file).then(|| e.file.to_path_buf()),
         })
         .collect();
     if tips.is_empty() {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 
 use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
-use super::{Builtin, Cmp, Decision, Method, Node, Program, Stmt};
+use super::{Builtin, Cmp, Decision, Field, Method, Node, Program, Stmt};
 use crate::sandbox::api;
 use crate::sandbox::context::ResponseState;
 use crate::scenario::Scenario;
@@ -42,14 +42,34 @@ pub fn run(
         sc,
         as_of,
         states,
-        stack: Vec::with_capacity(16),
+        stack: borrow_stack(),
         base: 0,
         ops: 0,
         depth: 0,
     };
     x.stack.push(V::Scen);
-    let v = x.call(0, 1)?;
-    decide(sc, v)
+    let v = x.call(0, 1);
+    return_stack(x.stack);
+    decide(sc, v?)
+}
+
+thread_local! {
+    /// One value stack per thread, reused by every call: allocating a
+    /// fresh one cost as much as a short rule.
+    static STACK: std::cell::Cell<Vec<V<'static>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The thread's stack, empty. Collecting an empty vector into one of
+/// another lifetime keeps its allocation (in-place iteration), so no
+/// borrow outlives the call that made it.
+fn borrow_stack<'a>() -> Vec<V<'a>> {
+    STACK.with(|s| s.take()).into_iter().collect()
+}
+
+fn return_stack(mut v: Vec<V<'_>>) {
+    v.clear();
+    let empty: Vec<V<'static>> = v.into_iter().map(|_| V::Unit).collect();
+    STACK.with(|s| s.set(empty));
 }
 
 /// What `fires` returned, as a decision; anything but a verdict is an
@@ -60,8 +80,8 @@ fn decide(sc: &Scenario, v: V) -> Res<Decision> {
         V::Bool(true) => Decision::Fires(None, none),
         V::Bool(false) => Decision::Quiet(None, none),
         V::Str(s) => Decision::Fires(Some(s.to_string()), none),
-        V::Own(s) => Decision::Fires(Some(s.to_string()), none),
-        V::Quiet(q) => Decision::Quiet((!q.is_empty()).then(|| q.to_string()), none),
+        V::Own(s) => Decision::Fires(Some(Rc::unwrap_or_clone(s)), none),
+        V::Quiet(q) => Decision::Quiet((!q.is_empty()).then(|| Rc::unwrap_or_clone(q)), none),
         V::Map(m) => {
             let mut fires = None;
             let mut reason = None;
@@ -177,7 +197,7 @@ impl<'a> Exec<'a> {
             }
             Stmt::Expr(n) => Flow::Next(self.eval(n)?),
             Stmt::If(x) => {
-                if self.eval(&x.0)?.truth()? {
+                if self.truth(&x.0)? {
                     self.block(&x.1)?
                 } else {
                     self.block(&x.2)?
@@ -217,6 +237,14 @@ impl<'a> Exec<'a> {
 
     /// A value read from the scenario, as Rhai's size checks allow it.
     fn read(&self, v: &'a Value) -> Res<V<'a>> {
+        match v {
+            Value::Int(i) => return Ok(V::Int(*i)),
+            Value::Date(d) => return Ok(V::Date(*d)),
+            Value::Bool(b) => return Ok(V::Bool(*b)),
+            Value::Table(t) => return Ok(V::Rec(t)),
+            Value::Str(s) if s.len() <= self.p.max_string => return Ok(V::Str(s)),
+            _ => {}
+        }
         let mut room = (self.p.max_array + 1, self.p.max_string + 1);
         if too_large(v, &mut room) {
             return Err(Bail);
@@ -231,13 +259,55 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// A constant or a local without copying it (a copy of a `V` and its
+    /// drop cost more than many operations).
+    fn peek(&self, n: &'a Node) -> Option<&V<'a>> {
+        match n {
+            Node::Const(v) => Some(v),
+            Node::Local(s) => Some(&self.stack[self.base + s]),
+            _ => None,
+        }
+    }
+
+    /// Evaluates both operands of a binary node and applies `f`. Operands
+    /// cannot observe each other (rules cannot write what they read), so
+    /// evaluating the complex one first changes no answer.
+    fn pair<R>(&mut self, x: &'a (Node, Node), f: impl FnOnce(&V<'a>, &V<'a>) -> Res<R>) -> Res<R> {
+        let a = match self.peek(&x.0) {
+            Some(_) => None,
+            None => Some(self.eval(&x.0)?),
+        };
+        let b = match self.peek(&x.1) {
+            Some(_) => None,
+            None => Some(self.eval(&x.1)?),
+        };
+        let a = a.as_ref().or_else(|| self.peek(&x.0)).ok_or(Bail)?;
+        let b = b.as_ref().or_else(|| self.peek(&x.1)).ok_or(Bail)?;
+        f(a, b)
+    }
+
+    /// The table a node evaluates to, read in place for a local.
+    fn table(&mut self, n: &'a Node) -> Res<&'a Table> {
+        let v = match self.peek(n) {
+            Some(V::Rec(t)) => return Ok(t),
+            Some(_) => return Err(Bail),
+            None => self.eval(n)?,
+        };
+        match v {
+            V::Rec(t) => Ok(t),
+            _ => Err(Bail),
+        }
+    }
+
     fn eval(&mut self, n: &'a Node) -> Res<V<'a>> {
         Ok(match n {
+            // Literal text is borrowed from the program, not counted.
+            Node::Const(V::Own(s)) => V::Str(s.as_str()),
             Node::Const(v) => v.clone(),
             Node::Local(s) => self.stack[self.base + s].clone(),
             Node::And(v) => {
                 for x in v.iter() {
-                    if !self.eval(x)?.truth()? {
+                    if !self.truth(x)? {
                         return Ok(V::Bool(false));
                     }
                 }
@@ -245,12 +315,76 @@ impl<'a> Exec<'a> {
             }
             Node::Or(v) => {
                 for x in v.iter() {
-                    if self.eval(x)?.truth()? {
+                    if self.truth(x)? {
                         return Ok(V::Bool(true));
                     }
                 }
                 V::Bool(false)
             }
+            Node::Not(x) => V::Bool(!self.truth(x)?),
+            Node::Cmp(c, x) => V::Bool(self.pair(x, |a, b| {
+                Ok(match c {
+                    Cmp::Eq => equals(a, b)?,
+                    Cmp::Ne => !equals(a, b)?,
+                    Cmp::Lt => compare(a, b)?.is_lt(),
+                    Cmp::Le => compare(a, b)?.is_le(),
+                    Cmp::Gt => compare(a, b)?.is_gt(),
+                    Cmp::Ge => compare(a, b)?.is_ge(),
+                })
+            })?),
+            Node::Arith(op, x) => {
+                let max = self.p.max_string;
+                self.pair(x, |a, b| arith(*op, a, b, max))?
+            }
+            Node::Prop(x, f) => {
+                if let Some(V::Rec(t)) = self.peek(x) {
+                    let t: &'a Table = t;
+                    return self.hinted(t, f);
+                }
+                match self.eval(x)? {
+                    V::Rec(t) => self.hinted(t, f)?,
+                    base => self.prop(base, &f.name)?,
+                }
+            }
+            Node::Has(x, f) => {
+                let t = self.table(x)?;
+                V::Bool(self.position(t, f).is_some())
+            }
+            Node::Get(x) => {
+                let t = self.table(&x.0)?;
+                // Rhai evaluates the default whether or not it is used.
+                let default = self.eval(&x.2)?;
+                match self.position(t, &x.1) {
+                    Some(i) => self.read(&t.fields[i].1)?,
+                    None => default,
+                }
+            }
+            Node::Method(m, args) => self.method(*m, args)?,
+            Node::Fired(p) => match self.states.get(*p).copied().flatten() {
+                Some(ResponseState::Fires) => V::Bool(true),
+                Some(ResponseState::Quiet) => V::Bool(false),
+                _ => return Err(Bail),
+            },
+            other => self.eval_rare(other)?,
+        })
+    }
+
+    /// A node that must be a boolean.
+    fn truth(&mut self, n: &'a Node) -> Res<bool> {
+        match n {
+            Node::Cmp(..) | Node::And(_) | Node::Or(_) | Node::Not(_) => match self.eval(n)? {
+                V::Bool(b) => Ok(b),
+                _ => Err(Bail),
+            },
+            _ => self.eval(n)?.truth(),
+        }
+    }
+
+    /// The nodes a rule evaluates at most a few times per call, kept out
+    /// of `eval` so that its frame stays small.
+    #[inline(never)]
+    fn eval_rare(&mut self, n: &'a Node) -> Res<V<'a>> {
+        Ok(match n {
             Node::Coalesce(v) => {
                 let mut last = V::Unit;
                 for x in v.iter() {
@@ -261,45 +395,17 @@ impl<'a> Exec<'a> {
                 }
                 last
             }
-            Node::Not(x) => V::Bool(!self.eval(x)?.truth()?),
             Node::Neg(x) => match self.eval(x)? {
                 V::Int(i) => V::Int(i.checked_neg().ok_or(Bail)?),
                 V::Float(f) => V::Float(-f),
                 _ => return Err(Bail),
             },
-            Node::Cmp(c, x) => {
-                let a = self.eval(&x.0)?;
-                let b = self.eval(&x.1)?;
-                V::Bool(match c {
-                    Cmp::Eq => equals(&a, &b)?,
-                    Cmp::Ne => !equals(&a, &b)?,
-                    Cmp::Lt => compare(&a, &b)?.is_lt(),
-                    Cmp::Le => compare(&a, &b)?.is_le(),
-                    Cmp::Gt => compare(&a, &b)?.is_gt(),
-                    Cmp::Ge => compare(&a, &b)?.is_ge(),
-                })
-            }
-            Node::Arith(op, x) => {
-                let a = self.eval(&x.0)?;
-                let b = self.eval(&x.1)?;
-                arith(*op, &a, &b, self.p.max_string)?
-            }
-            Node::Prop(x, name) => {
-                let base = self.eval(x)?;
-                self.prop(base, name)?
-            }
             Node::Index(x) => {
                 let base = self.eval(&x.0)?;
                 let i = self.eval(&x.1)?;
                 self.index(base, i)?
             }
             Node::Call(b, args) => self.builtin(*b, args)?,
-            Node::Method(m, args) => self.method(*m, args)?,
-            Node::Fired(p) => match self.states.get(*p).copied().flatten() {
-                Some(ResponseState::Fires) => V::Bool(true),
-                Some(ResponseState::Quiet) => V::Bool(false),
-                _ => return Err(Bail),
-            },
             Node::Script(id, args) => {
                 for a in args.iter() {
                     let v = self.eval(a)?;
@@ -312,10 +418,15 @@ impl<'a> Exec<'a> {
                 V::Closure(Rc::new((*id, values)))
             }
             Node::Interp(parts) => {
-                let mut out = String::new();
+                let mut out = String::with_capacity(64);
                 for p in parts.iter() {
-                    let v = self.eval(p)?;
-                    value::interpolate(&mut out, &v)?;
+                    match self.peek(p) {
+                        Some(v) => value::interpolate(&mut out, v)?,
+                        None => {
+                            let v = self.eval(p)?;
+                            value::interpolate(&mut out, &v)?;
+                        }
+                    }
                 }
                 value::string(out, self.p.max_string)?
             }
@@ -338,7 +449,30 @@ impl<'a> Exec<'a> {
                 // A `return` or `break` out of an expression block.
                 _ => return Err(Bail),
             },
+            _ => return Err(Bail),
         })
+    }
+
+    /// Where a table has a field, looked up first where it was found
+    /// last time.
+    fn position(&self, t: &Table, f: &Field) -> Option<usize> {
+        let i = f.hint.get();
+        if let Some((k, _)) = t.fields.get(i)
+            && **k == *f.name
+        {
+            return Some(i);
+        }
+        let i = t.fields.iter().position(|(k, _)| **k == *f.name)?;
+        f.hint.set(i);
+        Some(i)
+    }
+
+    /// A table's field; an absent one is Rhai's error to report.
+    fn hinted(&self, t: &'a Table, f: &Field) -> Res<V<'a>> {
+        match self.position(t, f) {
+            Some(i) => self.read(&t.fields[i].1),
+            None => Err(Bail),
+        }
     }
 
     fn prop(&self, base: V<'a>, name: &str) -> Res<V<'a>> {
@@ -383,8 +517,9 @@ impl<'a> Exec<'a> {
         }
         let [a, b2] = vals;
         Ok(match (b, args.len(), a, b2) {
-            (Builtin::Quiet, 0, ..) => V::Quiet("".into()),
-            (Builtin::Quiet, 1, a, _) => V::Quiet(a.as_str().ok_or(Bail)?.into()),
+            (Builtin::Quiet, 0, ..) => V::Quiet(Rc::default()),
+            (Builtin::Quiet, 1, V::Own(s), _) => V::Quiet(s),
+            (Builtin::Quiet, 1, a, _) => V::Quiet(Rc::new(a.as_str().ok_or(Bail)?.to_string())),
             (Builtin::Date, _, a, _) => V::Date(
                 api::parse_date(a.as_str().ok_or(Bail)?)
                     .map_err(|_| Bail)?

@@ -5,13 +5,14 @@
 //! Anything else makes the whole rule [`Unsupported`]: it then runs in
 //! Rhai only, exactly as before.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use rhai::{AST, ASTFlags, ASTNode, BinaryExpr, Dynamic, Expr, FnCallExpr, FnPtr, Stmt, StmtBlock};
 
 use super::value::{Arith, FnId, V};
-use super::{Builtin, Cmp, Context, ForLoop, Func, Method, Node, Program};
+use super::{Builtin, Cmp, Context, Field, ForLoop, Func, Method, Node, Program};
 use crate::sandbox::api::{Date, Days, Months};
 
 /// Why a rule runs in Rhai only: the first construct native code lacks.
@@ -221,7 +222,8 @@ fn width(n: &Node) -> usize {
         | Node::Interp(v)
         | Node::Array(v)
         | Node::Closure(_, v) => v.iter().map(width).sum(),
-        Node::Not(x) | Node::Neg(x) | Node::Prop(x, _) => width(x),
+        Node::Not(x) | Node::Neg(x) | Node::Prop(x, _) | Node::Has(x, _) => width(x),
+        Node::Get(x) => width(&x.0) + width(&x.2),
         Node::Cmp(_, x) | Node::Arith(_, x) | Node::Index(x) => width(&x.0) + width(&x.1),
         Node::Map(v) => v.iter().map(|(_, n)| width(n)).sum(),
         Node::Const(_) | Node::Local(_) | Node::Fired(_) | Node::Block(_) => 0,
@@ -266,7 +268,7 @@ fn constant(d: &Dynamic) -> R<V<'static>> {
         return Ok(V::Float(f));
     }
     if d.is_string() {
-        return Ok(V::Own(d.to_string().into()));
+        return Ok(V::Own(Rc::new(d.to_string())));
     }
     if let Some(x) = d.read_lock::<Date>() {
         return Ok(V::Date(x.0));
@@ -451,7 +453,7 @@ impl FnLower<'_, '_> {
             Expr::BoolConstant(b, _) => Node::Const(V::Bool(*b)),
             Expr::IntegerConstant(i, _) => Node::Const(V::Int(*i)),
             Expr::FloatConstant(f, _) => Node::Const(V::Float(**f)),
-            Expr::StringConstant(s, _) => Node::Const(V::Own(s.as_str().into())),
+            Expr::StringConstant(s, _) => Node::Const(V::Own(Rc::new(s.to_string()))),
             Expr::Unit(_) => Node::Const(V::Unit),
             Expr::InterpolatedString(parts, _) => Node::Interp(self.exprs(parts)?),
             Expr::Array(items, _) => Node::Array(self.exprs(items)?),
@@ -589,7 +591,13 @@ impl FnLower<'_, '_> {
     /// The rest of a property chain (`.outcome.ceasefire`, `.events("x")`).
     fn chain(&mut self, base: Node, e: &Expr) -> R<Node> {
         Ok(match e {
-            Expr::Property(x, _) => Node::Prop(Box::new(base), x.2.as_str().into()),
+            Expr::Property(x, _) => Node::Prop(
+                Box::new(base),
+                Field {
+                    name: x.2.as_str().into(),
+                    hint: Cell::new(0),
+                },
+            ),
             Expr::MethodCall(f, _) => self.method(base, f)?,
             Expr::Dot(x, flags, _) => {
                 if flags.contains(ASTFlags::NEGATED) {
@@ -629,6 +637,21 @@ impl FnLower<'_, '_> {
         let n = f.args.len();
         if !f.namespace.is_empty() || self.c.scripts[self.script].has_fn(&f.name, n + 1) {
             return no(format!("method `{}` defined in a script", f.name));
+        }
+        let literal = match f.args.first() {
+            Some(Expr::StringConstant(x, _)) => Some(Field {
+                name: x.as_str().into(),
+                hint: Cell::new(0),
+            }),
+            _ => None,
+        };
+        match (f.name.as_str(), n, literal) {
+            ("has", 1, Some(field)) => return Ok(Node::Has(Box::new(base), field)),
+            ("get", 2, Some(field)) => {
+                let default = self.expr(&f.args[1])?;
+                return Ok(Node::Get(Box::new((base, field, default))));
+            }
+            _ => {}
         }
         let m = match (f.name.as_str(), n) {
             ("latest", 1) => Method::Latest,

@@ -18,14 +18,15 @@ mod exec;
 mod lower;
 mod value;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 
 pub use lower::{Unsupported, compile};
-pub use value::Bail;
 use value::{Arith, FnId, V};
+pub use value::{Bail, iso};
 
 use crate::sandbox::Limits;
 use crate::sandbox::context::ResponseState;
@@ -86,7 +87,10 @@ enum Node {
     Neg(Box<Node>),
     Cmp(Cmp, Box<(Node, Node)>),
     Arith(Arith, Box<(Node, Node)>),
-    Prop(Box<Node>, Rc<str>),
+    Prop(Box<Node>, Field),
+    /// `r.has("x")` and `r.get("x", default)` with a literal name.
+    Has(Box<Node>, Field),
+    Get(Box<(Node, Field, Node)>),
     Index(Box<(Node, Node)>),
     Call(Builtin, Box<[Node]>),
     /// A method; the receiver is the first argument.
@@ -100,6 +104,15 @@ enum Node {
     Array(Box<[Node]>),
     Map(Box<[(Rc<str>, Node)]>),
     Block(Block),
+}
+
+/// A property name, with the position it was last found at: events of
+/// one kind list their fields in the same order, so the next table read
+/// usually has it there too.
+#[derive(Debug)]
+struct Field {
+    name: Rc<str>,
+    hint: Cell<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,8 +33,9 @@ pub enum V<'a> {
     Float(f64),
     /// Text borrowed from the scenario or the program.
     Str(&'a str),
-    /// Text the rule built.
-    Own(Rc<str>),
+    /// Text the rule built; a `String` inside, so that a verdict's reason
+    /// is handed over without copying.
+    Own(Rc<String>),
     Date(NaiveDate),
     Days(i64),
     Months(i64),
@@ -53,7 +54,7 @@ pub enum V<'a> {
     List(Rc<Vec<V<'a>>>),
     /// An object map literal, keys in Rhai's (sorted) order.
     Map(Rc<Vec<(Rc<str>, V<'a>)>>),
-    Quiet(Rc<str>),
+    Quiet(Rc<String>),
     /// A closure: its function and the values it captured.
     Closure(Rc<(FnId, Vec<V<'a>>)>),
 }
@@ -212,7 +213,7 @@ pub fn string<'a>(s: String, max: usize) -> Res<V<'a>> {
     if s.len() > max {
         return Err(Bail);
     }
-    Ok(V::Own(s.into()))
+    Ok(V::Own(Rc::new(s)))
 }
 
 /// Appends a value as string interpolation (`${x}`) writes it.
@@ -220,15 +221,9 @@ pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
     match v {
         V::Str(s) => out.push_str(s),
         V::Own(s) => out.push_str(s),
-        V::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        V::Bool(b) => {
-            let _ = write!(out, "{b}");
-        }
-        V::Date(d) => {
-            let _ = write!(out, "{d}");
-        }
+        V::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        V::Date(d) => iso(out, *d),
         V::Days(n) => {
             let _ = write!(out, "days({n})");
         }
@@ -241,6 +236,25 @@ pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
     Ok(())
 }
 
+/// `YYYY-MM-DD`, as chrono writes it, without the formatting machinery
+/// (which cost more than the rest of a typical reason).
+pub fn iso(out: &mut String, d: NaiveDate) {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        let _ = write!(out, "{d}");
+        return;
+    }
+    let y = y as u32;
+    for digit in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+        out.push(char::from(b'0' + digit as u8));
+    }
+    for part in [m, day] {
+        out.push('-');
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
+    }
+}
+
 /// A property of a date (`d.year`, `d.weekday`).
 pub fn date_property<'a>(d: NaiveDate, name: &str) -> Res<V<'a>> {
     Ok(match name {
@@ -248,7 +262,7 @@ pub fn date_property<'a>(d: NaiveDate, name: &str) -> Res<V<'a>> {
         "month" => V::Int(i64::from(d.month())),
         "day" => V::Int(i64::from(d.day())),
         "weekday" => V::Int(i64::from(d.weekday().number_from_monday())),
-        "weekday_name" => V::Own(d.weekday().to_string().into()),
+        "weekday_name" => V::Own(Rc::new(d.weekday().to_string())),
         _ => return Err(Bail),
     })
 }

@@ -8,7 +8,7 @@ mod json;
 mod parse;
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -32,8 +32,8 @@ pub struct Event {
     /// Byte span of the event's table in its file.
     pub span: Range<usize>,
     /// The file the event is written in (a base file for inherited events)
-    /// and its 1-based line there.
-    pub file: PathBuf,
+    /// and its 1-based line there; the path is shared by the file's events.
+    pub file: Arc<Path>,
     pub line: usize,
 }
 

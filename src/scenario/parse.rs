@@ -119,6 +119,9 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
     let mut p = Parser {
         src: &source,
         diags: Vec::new(),
+        file: source.path.as_path().into(),
+        names: Vec::new(),
+        shown: source.path.display().to_string(),
     };
     let mut raw = Raw {
         source: source.clone(),
@@ -413,6 +416,13 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
 struct Parser<'a> {
     src: &'a SourceText,
     diags: Vec<Diagnostic>,
+    /// The file, shared by every event read from it.
+    file: Arc<Path>,
+    /// Field names seen so far: events of one kind share their names, so
+    /// each is allocated once per file.
+    names: Vec<Arc<str>>,
+    /// The path as event labels show it, written once per file.
+    shown: String,
 }
 
 impl<'a> Parser<'a> {
@@ -424,6 +434,16 @@ impl<'a> Parser<'a> {
     fn loc(&self, span: Range<usize>) -> String {
         let (line, _) = self.src.line_col(span.start);
         format!("{}:{line}", self.src.path.display())
+    }
+
+    /// A field name, shared with earlier fields of the same name.
+    fn name(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.names.iter().find(|n| ***n == *name) {
+            return n.clone();
+        }
+        let n: Arc<str> = name.into();
+        self.names.push(n.clone());
+        n
     }
 
     fn unknown(&mut self, key: &Spanned<Cow<'_, str>>, name: &str, known: &[&str], what: &str) {
@@ -489,6 +509,10 @@ impl<'a> Parser<'a> {
     /// string: ids, titles and fields end up on terminals, where an escape
     /// sequence could recolour, retitle or erase what the user reads.
     fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
+        // Printable ASCII, the common case, needs no decoding.
+        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return;
+        }
         if let Some(c) = text
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
@@ -611,31 +635,49 @@ impl<'a> Parser<'a> {
             self.string(v, "source")?;
         }
         let (kind, date) = (kind?, date?);
-        let label = format!("event `{kind}` of {date} ({})", self.loc(span.clone()));
+        let line = self.src.line_col(span.start).0;
+        // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
+        // without the formatting machinery: one per event adds up.
+        let mut label = String::with_capacity(kind.len() + self.shown.len() + 32);
+        for part in ["event `", &kind, "` of "] {
+            label.push_str(part);
+        }
+        crate::native::iso(&mut label, date);
+        for part in [
+            " (",
+            &self.shown,
+            ":",
+            itoa::Buffer::new().format(line),
+            ")",
+        ] {
+            label.push_str(part);
+        }
         let fields = self.convert_table(t, label.into());
         Some(Event {
             kind: kind.into(),
             date,
             id,
             fields: Arc::new(fields),
-            line: self.src.line_col(span.start).0,
-            file: self.src.path.clone(),
+            line,
+            file: self.file.clone(),
             span,
         })
     }
 
     fn convert_table(&mut self, t: &DeTable<'_>, label: Arc<str>) -> Table {
         let mut table = Table::new(label);
+        table.fields.reserve(t.len());
         for (k, v) in t.iter() {
             let name = k.get_ref().as_ref();
             self.printable(name, k.span(), name);
             if let Some(value) = self.convert(v, name, &table.label) {
+                let name = self.name(name);
                 if let DeValue::Datetime(dt) = v.get_ref()
                     && let Some(instant) = to_instant(dt)
                 {
-                    table.instants.push((name.into(), instant));
+                    table.instants.push((name.clone(), instant));
                 }
-                table.fields.push((name.into(), value));
+                table.fields.push((name, value));
             }
         }
         table
