@@ -13,7 +13,7 @@ use super::{Exit, Global, Shard, progress};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::Outcome;
-use crate::report::{self, Format};
+use crate::report::{self, Format, JsonLinesReporter};
 use crate::runner;
 use crate::scenario::{STDIN, ScenarioFile, SeenIds, discover, from_json_line, load_file};
 
@@ -97,7 +97,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         || Worker::new(set.clone()),
         inputs,
         g.jobs(),
-        |worker, input| -> Result<Outcome, Vec<Diagnostic>> {
+        |worker, input| -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {
             let sc = match input {
                 Input::File(f) => load_file(&f.path, &f.id)?,
                 Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
@@ -112,7 +112,12 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 }
             };
             let sc = Arc::new(sc);
-            Ok(worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of)))
+            let o = worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of));
+            let line = match a.format {
+                Format::Jsonl => JsonLinesReporter::render(&o).ok(),
+                _ => None,
+            };
+            Ok((o, line))
         },
         |r| {
             bar.inc(1);
@@ -120,7 +125,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 return;
             }
             result = (|| match r {
-                Ok(o) => {
+                Ok((o, line)) => {
                     if let Some(d) = ids.check(&o.id, &o.file) {
                         exit = Exit::Error;
                         rep.diagnostic(&mut out, &d)?;
@@ -128,7 +133,13 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                     if !o.errors.is_empty() {
                         exit = Exit::Error;
                     }
-                    rep.outcome(&mut out, &set, &o)
+                    match line {
+                        Some(bytes) => {
+                            out.write_all(&bytes)?;
+                            out.flush()
+                        }
+                        None => rep.outcome(&mut out, &set, &o),
+                    }
                 }
                 Err(ds) => {
                     exit = Exit::Error;

@@ -60,6 +60,16 @@ impl JsonLinesReporter {
         writeln!(out)?;
         out.flush()
     }
+
+    /// A scenario's line, newline included, rendered where the outcome
+    /// was computed: serialising on the worker threads keeps the thread
+    /// that writes from becoming the bottleneck.
+    pub fn render(o: &Outcome) -> io::Result<Vec<u8>> {
+        let mut v = Vec::with_capacity(16 * 1024);
+        serde_json::to_writer(&mut v, &Line::Scenario(o))?;
+        v.push(b'\n');
+        Ok(v)
+    }
 }
 
 impl Reporter for JsonLinesReporter {
