@@ -13,6 +13,26 @@ use crate::sandbox::context::ResponseState;
 use crate::scenario::Scenario;
 use crate::value::{Table, Value};
 
+/// `a <op> b` as the sandbox defines the comparison operators.
+fn cmp(c: Cmp, a: &V, b: &V) -> Res<bool> {
+    Ok(match c {
+        Cmp::Eq => equals(a, b)?,
+        Cmp::Ne => !equals(a, b)?,
+        _ => ord(c, compare(a, b)?),
+    })
+}
+
+fn ord(c: Cmp, o: std::cmp::Ordering) -> bool {
+    match c {
+        Cmp::Eq => o.is_eq(),
+        Cmp::Ne => o.is_ne(),
+        Cmp::Lt => o.is_lt(),
+        Cmp::Le => o.is_le(),
+        Cmp::Gt => o.is_gt(),
+        Cmp::Ge => o.is_ge(),
+    }
+}
+
 enum Flow<'a> {
     Next(V<'a>),
     Break,
@@ -322,16 +342,18 @@ impl<'a> Exec<'a> {
                 V::Bool(false)
             }
             Node::Not(x) => V::Bool(!self.truth(x)?),
-            Node::Cmp(c, x) => V::Bool(self.pair(x, |a, b| {
-                Ok(match c {
-                    Cmp::Eq => equals(a, b)?,
-                    Cmp::Ne => !equals(a, b)?,
-                    Cmp::Lt => compare(a, b)?.is_lt(),
-                    Cmp::Le => compare(a, b)?.is_le(),
-                    Cmp::Gt => compare(a, b)?.is_gt(),
-                    Cmp::Ge => compare(a, b)?.is_ge(),
-                })
-            })?),
+            Node::Cmp(c, x) => V::Bool(self.pair(x, |a, b| cmp(*c, a, b))?),
+            Node::LocalField(s, f) => match &self.stack[self.base + s] {
+                V::Rec(t) => {
+                    let t: &'a Table = t;
+                    self.hinted(t, f)?
+                }
+                other => {
+                    let base = other.clone();
+                    self.prop(base, &f.name)?
+                }
+            },
+            Node::FieldCmp(x) => V::Bool(self.field_cmp(x)?),
             Node::Arith(op, x) => {
                 let max = self.p.max_string;
                 self.pair(x, |a, b| arith(*op, a, b, max))?
@@ -369,9 +391,38 @@ impl<'a> Exec<'a> {
         })
     }
 
+    /// `e.x <op> y` with `e` a local, comparing the scenario's value in
+    /// place when both sides have one of the common types.
+    fn field_cmp(&mut self, x: &'a (Cmp, usize, Field, Node)) -> Res<bool> {
+        let (c, slot, f, rhs) = x;
+        let rv = match self.peek(rhs) {
+            Some(_) => None,
+            None => Some(self.eval(rhs)?),
+        };
+        let b = rv.as_ref().or_else(|| self.peek(rhs)).ok_or(Bail)?;
+        let a = match &self.stack[self.base + slot] {
+            V::Rec(t) => {
+                let t: &'a Table = t;
+                let i = self.position(t, f).ok_or(Bail)?;
+                let v = &t.fields[i].1;
+                match (v, b) {
+                    (Value::Int(x), V::Int(y)) => return Ok(ord(*c, x.cmp(y))),
+                    (Value::Date(x), V::Date(y)) => return Ok(ord(*c, x.cmp(y))),
+                    (Value::Str(x), V::Str(y)) if matches!(c, Cmp::Eq | Cmp::Ne) => {
+                        return Ok((**x == **y) == (*c == Cmp::Eq));
+                    }
+                    _ => self.read(v)?,
+                }
+            }
+            other => self.prop(other.clone(), &f.name)?,
+        };
+        cmp(*c, &a, b)
+    }
+
     /// A node that must be a boolean.
     fn truth(&mut self, n: &'a Node) -> Res<bool> {
         match n {
+            Node::FieldCmp(x) => self.field_cmp(x),
             Node::Cmp(..) | Node::And(_) | Node::Or(_) | Node::Not(_) => match self.eval(n)? {
                 V::Bool(b) => Ok(b),
                 _ => Err(Bail),

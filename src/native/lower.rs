@@ -223,6 +223,8 @@ fn width(n: &Node) -> usize {
         | Node::Array(v)
         | Node::Closure(_, v) => v.iter().map(width).sum(),
         Node::Not(x) | Node::Neg(x) | Node::Prop(x, _) | Node::Has(x, _) => width(x),
+        Node::LocalField(..) => 1,
+        Node::FieldCmp(x) => 1 + width(&x.3),
         Node::Get(x) => width(&x.0) + width(&x.2),
         Node::Cmp(_, x) | Node::Arith(_, x) | Node::Index(x) => width(&x.0) + width(&x.1),
         Node::Map(v) => v.iter().map(|(_, n)| width(n)).sum(),
@@ -591,13 +593,16 @@ impl FnLower<'_, '_> {
     /// The rest of a property chain (`.outcome.ceasefire`, `.events("x")`).
     fn chain(&mut self, base: Node, e: &Expr) -> R<Node> {
         Ok(match e {
-            Expr::Property(x, _) => Node::Prop(
-                Box::new(base),
-                Field {
+            Expr::Property(x, _) => {
+                let f = Field {
                     name: x.2.as_str().into(),
                     hint: Cell::new(0),
-                },
-            ),
+                };
+                match base {
+                    Node::Local(s) => Node::LocalField(s, f),
+                    base => Node::Prop(Box::new(base), f),
+                }
+            }
             Expr::MethodCall(f, _) => self.method(base, f)?,
             Expr::Dot(x, flags, _) => {
                 if flags.contains(ASTFlags::NEGATED) {
@@ -698,7 +703,10 @@ impl FnLower<'_, '_> {
             (op, 2) if f.op_token.is_some() || cmp_of(op).is_some() || arith_of(op).is_some() => {
                 let pair = Box::new((self.expr(&f.args[0])?, self.expr(&f.args[1])?));
                 if let Some(c) = cmp_of(op) {
-                    return Ok(Node::Cmp(c, pair));
+                    return Ok(match *pair {
+                        (Node::LocalField(s, f), rhs) => Node::FieldCmp(Box::new((c, s, f, rhs))),
+                        pair => Node::Cmp(c, Box::new(pair)),
+                    });
                 }
                 if let Some(a) = arith_of(op) {
                     return Ok(Node::Arith(a, pair));

@@ -88,6 +88,10 @@ enum Node {
     Cmp(Cmp, Box<(Node, Node)>),
     Arith(Arith, Box<(Node, Node)>),
     Prop(Box<Node>, Field),
+    /// `e.x` for a local `e`: read in place.
+    LocalField(usize, Field),
+    /// `e.x < y` for a local `e`: the field is compared where it lies.
+    FieldCmp(Box<(Cmp, usize, Field, Node)>),
     /// `r.has("x")` and `r.get("x", default)` with a literal name.
     Has(Box<Node>, Field),
     Get(Box<(Node, Field, Node)>),
