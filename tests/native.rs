@@ -151,6 +151,23 @@ fn near_the_operation_limit_rhai_decides_and_the_outcomes_still_agree() {
     assert!(native.native_calls().0 > 0);
 }
 
+#[test]
+fn without_an_operation_limit_native_code_keeps_a_budget_of_its_own() {
+    // `--max-operations 0`: Rhai runs unlimited (the clock stops it);
+    // native code still runs, and hands long calls over.
+    let (_tmp, dir) = corpus_dir(20);
+    let limits = Limits {
+        max_operations: 0,
+        ..Limits::default()
+    };
+    let (native, rhai, _) = both(&dir.join("rules"), limits);
+    for sc in corpus_scenarios(&dir) {
+        same(&native, &rhai, &sc, sc.as_of);
+    }
+    let (decided, handed_over) = native.native_calls();
+    assert!(decided > 20 * handed_over, "{decided} / {handed_over}");
+}
+
 const CATALOGUE: &str = "[a]\ntitle = \"A\"\ncategory = \"sanctions\"\nseverity = 1\n\n\
     [b]\ntitle = \"B\"\ncategory = \"diplomatic\"\nseverity = 2\n";
 
@@ -471,4 +488,74 @@ proptest! {
         let r = compare(&rule("a", &a), &rule("b", &b), false);
         prop_assert!(r.is_ok(), "{}", r.err().unwrap_or_default());
     }
+}
+
+// ---------------------------------------------------------------------------
+// Through the binary
+
+#[test]
+fn check_native_lists_the_rules_that_run_in_rhai_and_why() {
+    use crate::support::Fixture;
+    let f = Fixture::new();
+    f.rule(
+        "plain",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { s.count(\"talks\") > 1 }\n",
+    )
+    .rule(
+        "looping",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { let i = 0; while i < 3 { i += 1; } i == 3 }\n",
+    );
+    f.run(&["check", "--native"])
+        .code(0)
+        .stdout_has("native code runs 1 of 2 rules; in Rhai:")
+        .stdout_has("looping.rhai: `while`, `loop` or `do`")
+        .stdout_lacks("plain.rhai");
+    f.run(&["--engine", "rhai", "check", "--native"])
+        .code(0)
+        .stdout_has("native code: off (`--engine rhai`)");
+    // Without the flag, `check` says nothing about it.
+    f.run(&["check"]).code(0).stdout_lacks("native code");
+}
+
+#[test]
+fn both_engines_print_the_same_bytes_for_every_verb() {
+    use crate::support::Fixture;
+    let f = Fixture::bare();
+    let copy = |from: &Path, to: &str| {
+        for e in walk(from) {
+            let rel = e.strip_prefix(from).unwrap_or_else(|e| panic!("{e}"));
+            let text = std::fs::read(&e).unwrap_or_else(|e| panic!("{e}"));
+            f.write_bytes(&format!("{to}/{}", rel.display()), &text);
+        }
+    };
+    copy(&repo().join("rules"), "rules");
+    copy(&repo().join("scenarios"), "scenarios");
+    for args in [
+        &["run", "scenarios", "--format", "json"][..],
+        &["run", "scenarios", "--explain"],
+        &["test", "--format", "json"],
+        &["timeline", "scenarios", "--format", "json"],
+    ] {
+        let a = f.run(args);
+        let mut rhai = vec!["--engine", "rhai"];
+        rhai.extend_from_slice(args);
+        let b = f.run(&rhai);
+        assert_eq!(a.code, b.code, "{args:?}");
+        assert!(a.stdout == b.stdout, "{args:?}: outputs differ");
+        assert!(!a.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// Every file under `dir`, in no particular order.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -119,9 +119,16 @@ pub fn compile(rule: &AST, cx: &Context) -> R<Program> {
         .map(|f| f.ok_or_else(|| Unsupported("a function was not lowered".into())))
         .collect::<R<Vec<_>>>()?;
     let limits = cx.limits;
+    // `--max-operations 0` lifts Rhai's limit and leaves the clock; native
+    // code, which has no clock, keeps the default budget and hands longer
+    // calls to Rhai.
+    let ops = match limits.max_operations {
+        0 => crate::sandbox::Limits::default().max_operations,
+        n => n,
+    };
     Ok(Program {
         funcs,
-        budget: limits.max_operations / (4 * (c.widest as u64 + 4)),
+        budget: ops / (4 * (c.widest as u64 + 4)),
         max_string: limits.max_string_size,
         max_array: limits.max_array_size,
         max_depth: limits.max_call_levels / 2,

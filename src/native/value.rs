@@ -295,3 +295,37 @@ pub fn to_json(sc: &Scenario, v: &V) -> Res<serde_json::Value> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2025, 6, 2),
+            (1, 1, 1),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 3, 4),
+            (262_143, 12, 31),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+            let mut s = String::new();
+            iso(&mut s, date);
+            assert_eq!(s, date.to_string());
+        }
+    }
+
+    #[test]
+    fn comparisons_across_types_are_rhai_s_to_report() {
+        assert_eq!(equals(&V::Int(1), &V::Float(1.0)), Ok(true));
+        assert_eq!(equals(&V::Unit, &V::Int(1)), Ok(false));
+        assert_eq!(equals(&V::Str("1"), &V::Int(1)), Err(Bail));
+        assert_eq!(compare(&V::Float(f64::NAN), &V::Float(1.0)), Err(Bail));
+        assert!(arith(Arith::Add, &V::Int(i64::MAX), &V::Int(1), 10).is_err());
+        assert!(arith(Arith::Div, &V::Int(1), &V::Int(0), 10).is_err());
+        assert!(arith(Arith::Add, &V::Str("ab"), &V::Str("cd"), 3).is_err());
+    }
+}
