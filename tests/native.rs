@@ -370,6 +370,41 @@ fn constructs_native_code_lacks_run_in_rhai() {
     }
 }
 
+#[test]
+fn a_private_helper_function_called_from_a_rule_is_rhai_s_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let w = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    w("responses.toml", CATALOGUE);
+    w(
+        "lib/p.rhai",
+        "private fn secret(s) { true }\nfn open(s) { secret(s) }\n",
+    );
+    w(
+        "ra.rhai",
+        "import \"lib/p\" as p;\nconst RESPONSE = \"a\";\nfn fires(s) { p::secret(s) }\n",
+    );
+    w(
+        "rb.rhai",
+        "import \"lib/p\" as p;\nconst RESPONSE = \"b\";\nfn fires(s) { p::open(s) }\n",
+    );
+    let (native, rhai, set) = both(dir.path(), Limits::default());
+    let missing = not_lowered(&set);
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].starts_with("ra: ") && missing[0].contains("not public"),
+        "{missing:?}"
+    );
+    let sc = scenario();
+    let out = native.evaluate(&sc, sc.as_of);
+    assert_eq!(out, rhai.evaluate(&sc, sc.as_of));
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert_eq!(out.fired, ["b"]);
+}
+
 // ---------------------------------------------------------------------------
 // Random programs in the lowered subset
 

@@ -9,7 +9,9 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use rhai::{AST, ASTFlags, ASTNode, BinaryExpr, Dynamic, Expr, FnCallExpr, FnPtr, Stmt, StmtBlock};
+use rhai::{
+    AST, ASTFlags, ASTNode, BinaryExpr, Dynamic, Expr, FnAccess, FnCallExpr, FnPtr, Stmt, StmtBlock,
+};
 
 use super::value::{Arith, FnId, V};
 use super::{Builtin, Cmp, Context, Field, ForLoop, Func, Method, Node, Program};
@@ -45,6 +47,14 @@ impl Script<'_> {
 
     fn has_fn(&self, name: &str, arity: usize) -> bool {
         self.params(name, arity).is_some()
+    }
+
+    /// Whether another script may call the function (`private fn` is for
+    /// its own module only: calling it from a rule is Rhai's error).
+    fn is_public(&self, name: &str, arity: usize) -> bool {
+        self.ast
+            .iter_fn_def()
+            .any(|f| f.name == name && f.params.len() == arity && f.access == FnAccess::Public)
     }
 
     /// The top-level statements of one function's body. Rhai does not
@@ -700,6 +710,9 @@ impl FnLower<'_, '_> {
                 return no("a nested module path");
             }
             let script = self.c.helper(self.script, f.namespace.root())?;
+            if !self.c.scripts[script].is_public(&f.name, n) {
+                return no(format!("a call to `{}`, which is not public", f.name));
+            }
             let id = self.c.function(script, &f.name, n)?;
             return Ok(Node::Script(id, self.exprs(&f.args)?));
         }
