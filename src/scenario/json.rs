@@ -168,6 +168,16 @@ mod tests {
                 r#"{"scenario": {"title": "t"}, "n": 18446744073709551615}"#,
                 "out of range",
             ),
+            // Beyond 64 bits: an error, never silently a float.
+            (
+                r#"{"scenario": {"title": "t"}, "n": 99999999999999999999}"#,
+                "out of range",
+            ),
+            (
+                r#"{"scenario": {"title": "t"}, "n": -99999999999999999999}"#,
+                "out of range",
+            ),
+            (r#"{"scenario": {"title": "t"}, "n": 1e400}"#, "out of range"),
             (
                 r#"{"scenario": {"title": "t"}, "facts": {"d": {"$date": 5}}}"#,
                 "a date is written",
