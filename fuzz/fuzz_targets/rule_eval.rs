@@ -1,7 +1,10 @@
 //! Arbitrary text as a rule source → load (compile, static checks, `fired`
 //! ordering) and evaluate against a fixed scenario with the default
 //! limits. Nothing may panic, and every rule error must carry a position
-//! inside the rule's file (or the helper it came from).
+//! inside the rule's file (or the helper it came from). The rule is
+//! evaluated twice, with native code and with Rhai only, and the two
+//! outcomes must be equal (a timeout on either side is exempt: it depends
+//! on the clock).
 //!
 //! Input that does not define `fires` is also tried as the body of
 //! `fn fires(s) { … }` (under a `RESPONSE` from the catalogue), so that
@@ -57,6 +60,17 @@ fn check(f: &Fixture, source: &str) {
     }
     let worker = Worker::new(set.clone());
     let outcome = worker.evaluate(&f.scenario, f.scenario.as_of);
+    let mut rhai_only = (*set).clone();
+    rhai_only.native = false;
+    let reference = Worker::new(Arc::new(rhai_only)).evaluate(&f.scenario, f.scenario.as_of);
+    let timed_out = |o: &sanctions_trigger::outcome::Outcome| {
+        o.errors
+            .iter()
+            .any(|e| e.kind == sanctions_trigger::outcome::ErrorKind::Timeout)
+    };
+    if !timed_out(&outcome) && !timed_out(&reference) {
+        assert_eq!(outcome, reference, "native code and Rhai disagree on:\n{source}");
+    }
     let lines = source.split('\n').count();
     for e in &outcome.errors {
         if e.file.ends_with("fuzz.rhai")

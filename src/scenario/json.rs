@@ -177,7 +177,10 @@ mod tests {
                 r#"{"scenario": {"title": "t"}, "n": -99999999999999999999}"#,
                 "out of range",
             ),
-            (r#"{"scenario": {"title": "t"}, "n": 1e400}"#, "out of range"),
+            (
+                r#"{"scenario": {"title": "t"}, "n": 1e400}"#,
+                "out of range",
+            ),
             (
                 r#"{"scenario": {"title": "t"}, "facts": {"d": {"$date": 5}}}"#,
                 "a date is written",
