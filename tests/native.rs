@@ -344,11 +344,13 @@ fn each_lowered_construct_gives_rhai_s_answer() {
 
 #[test]
 fn constructs_native_code_lacks_run_in_rhai() {
+    let closures = format!("{} true", "let f = |x| x; ".repeat(300));
     for (body, why) in [
         ("let i = 0; while i < 3 { i += 1; } i == 3", "`while`"),
         ("print(\"x\"); true", "function `print`"),
         ("switch s.count() { 0 => true, _ => false }", "`switch`"),
         ("let a = []; a.push(1); a.len() == 1", "method `push`"),
+        (closures.as_str(), "more than 256 functions"),
     ] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("responses.toml"), CATALOGUE)

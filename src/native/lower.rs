@@ -23,6 +23,10 @@ pub struct Unsupported(pub String);
 
 type R<T> = Result<T, Unsupported>;
 
+/// The most functions (closures included) a script may define and still
+/// be lowered.
+const MAX_FUNCTIONS: usize = 256;
+
 fn no<T>(what: impl Into<String>) -> R<T> {
     Err(Unsupported(what.into()))
 }
@@ -182,6 +186,17 @@ impl<'a> Compiler<'a> {
     }
 
     fn lower_fn(&mut self, script: usize, name: &str, arity: usize) -> R<Func> {
+        // Each function's body is found by copying the script's AST, so a
+        // script with very many functions is left to Rhai rather than made
+        // quadratic to lower.
+        if self.scripts[script]
+            .ast
+            .iter_fn_def()
+            .nth(MAX_FUNCTIONS)
+            .is_some()
+        {
+            return no(format!("more than {MAX_FUNCTIONS} functions in one script"));
+        }
         let Some(params) = self.scripts[script].params(name, arity) else {
             return no(format!("function `{name}` not found"));
         };
