@@ -308,6 +308,8 @@ const BODIES: &[&str] = &[
     "let n = 0; for e in s.events() { n += 1; if n > 2 { break; } } n == 3",
     "let d = days(2) + days(3); s.as_of - d > START && `${d}` == \"days(5)\"",
     "s.actors.ru.name == \"Russia\" && s.facts.name != \"Russia\"",
+    "let n = 0; for t in s.events(\"talks\") { if s.events(\"strike\").some(|e| e.date >= t.date) { n += 1; } } n",
+    "let hits = []; for t in s.events(\"talks\") { hits = s.events(\"strike\").filter(|e| e.date < t.date); } `${hits.len()}`",
     // Mistakes that are errors in Rhai: native code must hand them over.
     "s.latest(\"strike\").drones > \"100\"",
     "s.latest(\"talks\").outcome.truce",
