@@ -4,6 +4,8 @@
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use chrono::NaiveDate;
 
 use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
@@ -45,7 +47,8 @@ struct Exec<'a> {
     sc: &'a Scenario,
     as_of: NaiveDate,
     states: &'a [Option<ResponseState>],
-    stack: Vec<V<'a>>,
+    /// Every frame's slots; most rules fit without touching the heap.
+    stack: SmallVec<[V<'a>; 24]>,
     base: usize,
     ops: u64,
     depth: usize,
@@ -62,34 +65,14 @@ pub fn run(
         sc,
         as_of,
         states,
-        stack: borrow_stack(),
+        stack: SmallVec::new(),
         base: 0,
         ops: 0,
         depth: 0,
     };
     x.stack.push(V::Scen);
-    let v = x.call(0, 1);
-    return_stack(x.stack);
-    decide(sc, v?)
-}
-
-thread_local! {
-    /// One value stack per thread, reused by every call: allocating a
-    /// fresh one cost as much as a short rule.
-    static STACK: std::cell::Cell<Vec<V<'static>>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// The thread's stack, empty. Collecting an empty vector into one of
-/// another lifetime keeps its allocation (in-place iteration), so no
-/// borrow outlives the call that made it.
-fn borrow_stack<'a>() -> Vec<V<'a>> {
-    STACK.with(|s| s.take()).into_iter().collect()
-}
-
-fn return_stack(mut v: Vec<V<'_>>) {
-    v.clear();
-    let empty: Vec<V<'static>> = v.into_iter().map(|_| V::Unit).collect();
-    STACK.with(|s| s.set(empty));
+    let v = x.call(0, 1)?;
+    decide(sc, v)
 }
 
 /// What `fires` returned, as a decision; anything but a verdict is an
