@@ -217,10 +217,17 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     let (id, path) = &fx.files[0];
     let ctext = std::fs::read_to_string(path).unwrap_or_else(|e| die(e));
     let esc = Arc::new(parse_str(path, &ctext, id).unwrap_or_else(|e| die(e)));
-    let set = Arc::new(RuleSet::load(&fx.dir.join("rules"), Limits::default()));
-    let worker = Worker::new(set);
+    let set = RuleSet::load(&fx.dir.join("rules"), Limits::default());
+    let mut rhai_only = set.clone();
+    rhai_only.native = false;
+    let worker = Worker::new(Arc::new(set));
     g.bench_function("corpus scenario × 200 rules: engine", |b| {
         b.iter(|| worker.evaluate(black_box(&esc), esc.as_of))
+    });
+    // The same with native code off (`--engine rhai`), to show its share.
+    let rhai_worker = Worker::new(Arc::new(rhai_only));
+    g.bench_function("corpus scenario × 200 rules: engine, Rhai only", |b| {
+        b.iter(|| rhai_worker.evaluate(black_box(&esc), esc.as_of))
     });
     let nsc = NScenario::parse(id, &ctext).unwrap_or_else(|e| die(e));
     g.bench_function("corpus scenario × 200 rules: native", |b| {
