@@ -223,6 +223,32 @@ impl<'a> Exec<'a> {
                 }
                 Flow::Next(V::Unit)
             }
+            Stmt::While(x) => loop {
+                self.tick()?;
+                if let Some(c) = &x.0
+                    && !self.truth(c)?
+                {
+                    break Flow::Next(V::Unit);
+                }
+                match self.block(&x.1)? {
+                    Flow::Next(_) | Flow::Continue => {}
+                    Flow::Break => break Flow::Next(V::Unit),
+                    r @ Flow::Return(_) => return Ok(r),
+                }
+            },
+            Stmt::Do(x) => loop {
+                self.tick()?;
+                match self.block(&x.0)? {
+                    Flow::Next(_) => {}
+                    // As in Rhai, `continue` in a `do` loop skips the test.
+                    Flow::Continue => continue,
+                    Flow::Break => break Flow::Next(V::Unit),
+                    r @ Flow::Return(_) => return Ok(r),
+                }
+                if self.truth(&x.1)? != x.2 {
+                    break Flow::Next(V::Unit);
+                }
+            },
             Stmt::Block(b) => self.block(b)?,
             Stmt::Break => Flow::Break,
             Stmt::Continue => Flow::Continue,

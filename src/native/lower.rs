@@ -133,12 +133,14 @@ pub fn compile(rule: &AST, cx: &Context) -> R<Program> {
         .map(|f| f.ok_or_else(|| Unsupported("a function was not lowered".into())))
         .collect::<R<Vec<_>>>()?;
     let limits = cx.limits;
-    // `--max-operations 0` lifts Rhai's limit and leaves the clock; native
-    // code, which has no clock, keeps the default budget and hands longer
-    // calls to Rhai.
+    // Native code has no clock: it never takes more than the default
+    // limit's share (a few milliseconds), so a raised or lifted
+    // `--max-operations` (`0`) leaves longer calls to Rhai, where the
+    // wall-clock backstop applies.
+    let default = crate::sandbox::Limits::default().max_operations;
     let ops = match limits.max_operations {
-        0 => crate::sandbox::Limits::default().max_operations,
-        n => n,
+        0 => default,
+        n => n.min(default),
     };
     Ok(Program {
         funcs,
@@ -459,7 +461,26 @@ impl FnLower<'_, '_> {
                 self.note(&[&n]);
                 Stmt2::Return(n)
             }
-            Stmt::While(..) | Stmt::Do(..) => return no("`while`, `loop` or `do`"),
+            // Loops that may not end are safe here: every iteration counts
+            // against the budget, and a call that exhausts it goes to Rhai,
+            // which reports the operation limit.
+            Stmt::While(x, _) => {
+                let cond = match &x.expr {
+                    Expr::Unit(_) | Expr::BoolConstant(true, _) => None,
+                    e => Some(self.expr(e)?),
+                };
+                if let Some(c) = &cond {
+                    self.note(&[c]);
+                }
+                let body = self.block(&x.body)?;
+                Stmt2::While(Box::new((cond, body)))
+            }
+            Stmt::Do(x, flags, _) => {
+                let body = self.block(&x.body)?;
+                let cond = self.expr(&x.expr)?;
+                self.note(&[&cond]);
+                Stmt2::Do(Box::new((body, cond, !flags.contains(ASTFlags::NEGATED))))
+            }
             Stmt::Switch(..) => return no("`switch`"),
             Stmt::TryCatch(..) => return no("`try`"),
             _ => return no("a statement native code does not run"),

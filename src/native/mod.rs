@@ -62,6 +62,10 @@ enum Stmt {
     Expr(Node),
     If(Box<(Node, Block, Block)>),
     For(Box<ForLoop>),
+    /// `while c { … }`; `loop { … }` has no condition.
+    While(Box<(Option<Node>, Block)>),
+    /// `do { … } while c` (`true`) or `do { … } until c` (`false`).
+    Do(Box<(Block, Node, bool)>),
     Block(Block),
     Break,
     Continue,
