@@ -334,24 +334,7 @@ impl<'a> Exec<'a> {
             Node::Const(V::Own(s)) => V::Str(s.as_str()),
             Node::Const(v) => v.clone(),
             Node::Local(s) => self.stack[self.base + s].clone(),
-            Node::And(v) => {
-                for x in v.iter() {
-                    if !self.truth(x)? {
-                        return Ok(V::Bool(false));
-                    }
-                }
-                V::Bool(true)
-            }
-            Node::Or(v) => {
-                for x in v.iter() {
-                    if self.truth(x)? {
-                        return Ok(V::Bool(true));
-                    }
-                }
-                V::Bool(false)
-            }
-            Node::Not(x) => V::Bool(!self.truth(x)?),
-            Node::Cmp(c, x) => V::Bool(self.pair(x, |a, b| cmp(*c, a, b))?),
+            Node::And(_) | Node::Or(_) | Node::Not(_) | Node::Cmp(..) => V::Bool(self.truth(n)?),
             Node::LocalField(s, f) => match &self.stack[self.base + s] {
                 V::Rec(t) => {
                     let t: &'a Table = t;
@@ -432,10 +415,24 @@ impl<'a> Exec<'a> {
     fn truth(&mut self, n: &'a Node) -> Res<bool> {
         match n {
             Node::FieldCmp(x) => self.field_cmp(x),
-            Node::Cmp(..) | Node::And(_) | Node::Or(_) | Node::Not(_) => match self.eval(n)? {
-                V::Bool(b) => Ok(b),
-                _ => Err(Bail),
-            },
+            Node::Cmp(c, x) => self.pair(x, |a, b| cmp(*c, a, b)),
+            Node::And(v) => {
+                for x in v.iter() {
+                    if !self.truth(x)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Node::Or(v) => {
+                for x in v.iter() {
+                    if self.truth(x)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Node::Not(x) => Ok(!self.truth(x)?),
             _ => self.eval(n)?.truth(),
         }
     }
