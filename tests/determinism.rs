@@ -2,34 +2,7 @@
 //! every verb prints the same bytes (stdout and stderr) and exits with the
 //! same code across two runs and across `-j 1` / `-j 2`.
 
-use std::path::Path;
-
 use crate::support::*;
-
-/// A fixture holding a copy of the repository's `rules/` and `scenarios/`.
-fn shipped() -> Fixture {
-    let f = Fixture::bare();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["rules", "scenarios"] {
-        copy_dir(&root.join(dir), &f.path().join(dir));
-    }
-    f
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
-    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-    for entry in entries {
-        let entry = entry.unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", path.display()));
-        }
-    }
-}
 
 /// Runs `args` three times (`-j 1` twice, then `-j 2`) and asserts that
 /// the exit code, stdout and stderr are identical; returns one output.

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
+use crate::support::{Fixture, cases, shipped};
 use sanctions_trigger::eval::Worker;
 use sanctions_trigger::rules::{self, RuleSet};
 use sanctions_trigger::sandbox::Limits;
@@ -528,18 +528,6 @@ fn body() -> impl Strategy<Value = String> {
     })
 }
 
-fn cases(default: u32) -> Config {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases: n,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
-
 proptest! {
     #![proptest_config(cases(48))]
 
@@ -561,7 +549,6 @@ proptest! {
 
 #[test]
 fn check_native_lists_the_rules_that_run_in_rhai_and_why() {
-    use crate::support::Fixture;
     let f = Fixture::new();
     f.rule(
         "plain",
@@ -585,17 +572,7 @@ fn check_native_lists_the_rules_that_run_in_rhai_and_why() {
 
 #[test]
 fn both_engines_print_the_same_bytes_for_every_verb() {
-    use crate::support::Fixture;
-    let f = Fixture::bare();
-    let copy = |from: &Path, to: &str| {
-        for e in walk(from) {
-            let rel = e.strip_prefix(from).unwrap_or_else(|e| panic!("{e}"));
-            let text = std::fs::read(&e).unwrap_or_else(|e| panic!("{e}"));
-            f.write_bytes(&format!("{to}/{}", rel.display()), &text);
-        }
-    };
-    copy(&repo().join("rules"), "rules");
-    copy(&repo().join("scenarios"), "scenarios");
+    let f = shipped();
     for args in [
         &["run", "scenarios", "--format", "json"][..],
         &["run", "scenarios", "--explain"],
@@ -610,18 +587,4 @@ fn both_engines_print_the_same_bytes_for_every_verb() {
         assert!(a.stdout == b.stdout, "{args:?}: outputs differ");
         assert!(!a.stdout.is_empty(), "{args:?}");
     }
-}
-
-/// Every file under `dir`, in no particular order.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -14,29 +14,14 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::Config;
 
+use crate::support::cases;
 use sanctions_trigger::diagnostic::Diagnostic;
 use sanctions_trigger::eval::Worker;
 use sanctions_trigger::outcome::ErrorKind;
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, load_file, parse_str};
-
-/// Cases per property unless `PROPTEST_CASES` says otherwise.
-fn cases(default: u32) -> Config {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases: n,
-        // Failures are reported with their minimal input in the panic
-        // message; do not write regression files into the tree.
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 const KINDS: &[&str] = &["talks", "strike", "statement", "deadline"];
 const CATALOGUE: &str = "[a]\ntitle = \"A\"\ncategory = \"sanctions\"\nseverity = 1\n\n\

@@ -350,3 +350,43 @@ pub fn fired(sc: &Value) -> Vec<String> {
 pub fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
+
+/// A fixture holding a copy of the repository's `rules/` and `scenarios/`.
+pub fn shipped() -> Fixture {
+    let f = Fixture::bare();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["rules", "scenarios"] {
+        copy_dir(&root.join(dir), &f.path().join(dir));
+    }
+    f
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        let path = entry.path();
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", path.display()));
+        }
+    }
+}
+
+/// Cases per property unless `PROPTEST_CASES` says otherwise.
+pub fn cases(default: u32) -> proptest::test_runner::Config {
+    let n = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    proptest::test_runner::Config {
+        cases: n,
+        // Failures are reported with their minimal input in the panic
+        // message; do not write regression files into the tree.
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}
