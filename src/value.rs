@@ -3,9 +3,10 @@
 //! behind `Arc`s so that handing it to a rule never copies it.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -77,6 +78,25 @@ impl Serialize for Value {
             Value::Array(a) => s.collect_seq(a.iter()),
             Value::Table(t) => t.serialize(s),
         }
+    }
+}
+
+/// `YYYY-MM-DD`, as chrono writes it, without the formatting machinery
+/// (which cost more than the rest of a typical reason).
+pub fn iso(out: &mut String, d: NaiveDate) {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        let _ = write!(out, "{d}");
+        return;
+    }
+    let y = y as u32;
+    for digit in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+        out.push(char::from(b'0' + digit as u8));
+    }
+    for part in [m, day] {
+        out.push('-');
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
     }
 }
 

@@ -350,16 +350,11 @@ impl<'a> Exec<'a> {
                 let max = self.p.max_string;
                 self.pair(x, |a, b| arith(*op, a, b, max))?
             }
-            Node::Prop(x, f) => {
-                if let Some(V::Rec(t)) = self.peek(x) {
-                    let t: &'a Table = t;
-                    return self.hinted(t, f);
-                }
-                match self.eval(x)? {
-                    V::Rec(t) => self.hinted(t, f)?,
-                    base => self.prop(base, &f.name)?,
-                }
-            }
+            // A local's property is `LocalField`; this is any other base.
+            Node::Prop(x, f) => match self.eval(x)? {
+                V::Rec(t) => self.hinted(t, f)?,
+                base => self.prop(base, &f.name)?,
+            },
             Node::Has(x, f) => {
                 let t = self.table(x)?;
                 V::Bool(self.position(t, f).is_some())

@@ -25,8 +25,8 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 
 pub use lower::{Unsupported, compile};
+pub use value::Bail;
 use value::{Arith, FnId, V};
-pub use value::{Bail, iso};
 
 use crate::sandbox::Limits;
 use crate::sandbox::context::ResponseState;

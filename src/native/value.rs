@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::sandbox::api::{self, Date, Days, Months};
 use crate::scenario::Scenario;
-use crate::value::{Table, Value};
+use crate::value::{Table, Value, iso};
 
 /// Native code cannot decide this call the way Rhai would; run it in Rhai.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,25 +234,6 @@ pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
         _ => return Err(Bail),
     }
     Ok(())
-}
-
-/// `YYYY-MM-DD`, as chrono writes it, without the formatting machinery
-/// (which cost more than the rest of a typical reason).
-pub fn iso(out: &mut String, d: NaiveDate) {
-    let (y, m, day) = (d.year(), d.month(), d.day());
-    if !(0..=9999).contains(&y) {
-        let _ = write!(out, "{d}");
-        return;
-    }
-    let y = y as u32;
-    for digit in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
-        out.push(char::from(b'0' + digit as u8));
-    }
-    for part in [m, day] {
-        out.push('-');
-        out.push(char::from(b'0' + (part / 10) as u8));
-        out.push(char::from(b'0' + (part % 10) as u8));
-    }
 }
 
 /// A property of a date (`d.year`, `d.weekday`).

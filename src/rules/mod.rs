@@ -196,14 +196,7 @@ impl RuleSet {
                     // Its response must not look quiet: keep the rule, broken,
                     // when the declaration can still be found in the text.
                     if let Some(response) = declared_response(&source.text) {
-                        let broken = Some(RuleError {
-                            rule: id.clone(),
-                            file: path.clone(),
-                            line: d.line,
-                            column: d.column,
-                            message: format!("rule did not load: {}", d.message),
-                            kind: ErrorKind::Compile,
-                        });
+                        let broken = Some(load_error(&id, &path, &d));
                         rules.push(Rule {
                             id,
                             source,
@@ -298,14 +291,7 @@ impl RuleSet {
             {
                 problems.push(e);
             }
-            let broken = problems.first().map(|d| RuleError {
-                rule: id.clone(),
-                file: path.clone(),
-                line: d.line,
-                column: d.column,
-                message: format!("rule did not load: {}", d.message),
-                kind: ErrorKind::Compile,
-            });
+            let broken = problems.first().map(|d| load_error(&id, &path, d));
             diags.extend(problems);
             if response.is_empty() {
                 continue;
@@ -482,6 +468,19 @@ pub struct CompiledRule {
     pub has_imports: bool,
     /// The rule as native code, or why it runs in Rhai only.
     pub native: Result<native::Program, native::Unsupported>,
+}
+
+/// The error every evaluation of a rule that did not load reports, so
+/// that its response shows as errored rather than quiet.
+fn load_error(id: &str, path: &Path, d: &Diagnostic) -> RuleError {
+    RuleError {
+        rule: id.to_string(),
+        file: path.to_path_buf(),
+        line: d.line,
+        column: d.column,
+        message: format!("rule did not load: {}", d.message),
+        kind: ErrorKind::Compile,
+    }
 }
 
 fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic {

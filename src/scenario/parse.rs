@@ -642,7 +642,7 @@ impl<'a> Parser<'a> {
         for part in ["event `", &kind, "` of "] {
             label.push_str(part);
         }
-        crate::native::iso(&mut label, date);
+        crate::value::iso(&mut label, date);
         for part in [
             " (",
             &self.shown,
