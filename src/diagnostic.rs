@@ -74,6 +74,18 @@ impl SourceText {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
+        // Whole characters only: a span that ends inside one (a parser's
+        // one-byte span over a byte-order mark) would break rendering.
+        let text = &*self.text;
+        let mut start = span.start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = span.end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let span = start..end;
         let (line, column) = self.line_col(span.start);
         Diagnostic {
             severity,
@@ -258,6 +270,16 @@ mod tests {
         assert_eq!(s.line_col(3), (2, 1));
         assert_eq!(s.line_col(5), (2, 2));
         assert_eq!(s.offset(2, 2), 5);
+    }
+
+    #[test]
+    fn spans_inside_a_character_widen_to_whole_characters() {
+        let s = SourceText::new("x.toml", "\u{feff}ç = 1\n");
+        let d = s.error(1..4, "unexpected character");
+        assert_eq!(d.span, Some(0..5));
+        assert!(d.render(false).contains("x.toml:1:1"));
+        let d = s.error(99..120, "past the end");
+        assert_eq!(d.span, Some(s.text.len()..s.text.len()));
     }
 
     #[test]

@@ -3,15 +3,14 @@
 //! did-you-mean: a typo must never silently change a judgement. Variants
 //! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-use toml::value::Datetime;
+use toml_spanner::{
+    Arena, DateTime as Datetime, Key, Table as TomlTable, TimeOffset, Value as TomlValue,
+};
 
 use super::{Event, ExpectAt, ExpectSet, Expectations, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
@@ -33,8 +32,11 @@ const EXPECT_AT_KEYS: &[&str] = &["date", "fires", "not_fires", "exactly"];
 const EXPECT_RULES_KEYS: &[&str] = &["fire", "quiet"];
 /// Deepest `extends` chain followed before assuming something is wrong.
 const MAX_EXTENDS: usize = 32;
+/// Deepest nesting of tables and arrays in a value, as the TOML parser
+/// allows for inline ones; dotted table headers could go deeper.
+const MAX_DEPTH: usize = 256;
 
-type Item<'i> = Spanned<DeValue<'i>>;
+type Item<'i> = toml_spanner::Item<'i>;
 
 /// Loads a scenario file. `id` is the id it gets when `[scenario] id` is absent.
 pub fn load_file(path: &Path, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
@@ -111,17 +113,15 @@ fn load_raw(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic
 
 fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
     let text = source.text.clone();
-    let doc = DeTable::parse(&text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let msg = e.message().trim().to_string();
-        vec![source.error(span, format!("invalid TOML: {msg}"))]
-    })?;
+    let arena = Arena::new();
+    let doc = toml_spanner::parse(&text, &arena).map_err(|e| vec![toml_error(&source, &e)])?;
     let mut p = Parser {
         src: &source,
         diags: Vec::new(),
         file: source.path.as_path().into(),
         names: Vec::new(),
         shown: source.path.display().to_string(),
+        depth: 0,
     };
     let mut raw = Raw {
         source: source.clone(),
@@ -140,9 +140,9 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
     };
     let mut extends = None;
     let mut drops = Vec::new();
-    let doc = doc.get_ref();
+    let doc = doc.table();
     for (key, item) in doc.iter() {
-        match key.get_ref().as_ref() {
+        match key.name {
             "scenario" => {
                 if let Some(t) = p.table(item, "scenario") {
                     extends = p.scenario_table(t, &mut raw);
@@ -156,8 +156,8 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
             "actors" => {
                 if let Some(t) = p.table(item, "actors") {
                     for (k, v) in t.iter() {
-                        let name = k.get_ref().as_ref();
-                        let label = format!("actor `{name}` ({})", p.loc(v.span()));
+                        let name = k.name;
+                        let label = format!("actor `{name}` ({})", p.loc(v.span().range()));
                         if let Some(at) = p.table(v, &format!("actors.{name}")) {
                             let table = p.convert_table(at, label.into());
                             raw.actors.set(name.into(), Value::Table(Arc::new(table)));
@@ -174,7 +174,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
             }
             "expect" => {
                 if let Some(t) = p.table(item, "expect") {
-                    raw.expect = p.expectations(t, item.span());
+                    raw.expect = p.expectations(t, item.span().range());
                 }
             }
             "drop" => {
@@ -186,11 +186,11 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
                                 if let Some(s) = p.string(v, "drop.id") {
                                     drops.push(Named {
                                         name: s,
-                                        span: v.span(),
+                                        span: v.span().range(),
                                     });
                                 }
                             }
-                            None => p.err(d.span(), "`[[drop]]` needs an `id`", None),
+                            None => p.err(d.span().range(), "`[[drop]]` needs an `id`", None),
                         }
                     }
                 }
@@ -215,6 +215,33 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
     match extends {
         None => Ok(raw),
         Some(base) => merge_variant(raw, base, drops, chain),
+    }
+}
+
+/// A TOML syntax error as a diagnostic at its position, with the earlier
+/// definition a duplicate clashes with.
+fn toml_error(source: &SourceText, e: &toml_spanner::Error) -> Diagnostic {
+    let message = match e.kind() {
+        // The parser words its depth limit as a range error.
+        toml_spanner::ErrorKind::OutOfRange { ty, .. } if ty.contains("recursion") => {
+            "arrays and inline tables nest too deeply".to_string()
+        }
+        _ => e.message(&source.text),
+    };
+    let mut span = e.span().range();
+    // Something left open at the end of the file: point at the end of its
+    // last line rather than at the empty line after it.
+    if span.start >= source.text.len() {
+        let end = source.text.trim_end().len();
+        span = end..end;
+    }
+    let d = source.error(span, format!("invalid TOML: {message}"));
+    match e.secondary_label() {
+        Some((first, _)) => {
+            let (line, column) = source.line_col(first.start as usize);
+            d.with_help(format!("first defined at line {line}, column {column}"))
+        }
+        None => d,
     }
 }
 
@@ -423,6 +450,8 @@ struct Parser<'a> {
     names: Vec<Arc<str>>,
     /// The path as event labels show it, written once per file.
     shown: String,
+    /// How deep `convert` is in nested tables and arrays.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -446,7 +475,7 @@ impl<'a> Parser<'a> {
         n
     }
 
-    fn unknown(&mut self, key: &Spanned<Cow<'_, str>>, name: &str, known: &[&str], what: &str) {
+    fn unknown(&mut self, key: &Key<'_>, name: &str, known: &[&str], what: &str) {
         let help = did_you_mean(name, known.iter().copied()).or_else(|| {
             Some(format!(
                 "known keys: {}",
@@ -457,12 +486,12 @@ impl<'a> Parser<'a> {
                     .join(", ")
             ))
         });
-        self.err(key.span(), format!("unknown {what} `{name}`"), help);
+        self.err(key.span.range(), format!("unknown {what} `{name}`"), help);
     }
 
-    fn known_keys(&mut self, t: &DeTable<'_>, known: &[&str], what: &str) {
+    fn known_keys(&mut self, t: &TomlTable<'_>, known: &[&str], what: &str) {
         for (k, _) in t.iter() {
-            let name = k.get_ref().as_ref();
+            let name = k.name;
             if !known.contains(&name) {
                 self.unknown(k, name, known, &format!("key in `{what}`:"));
             }
@@ -470,16 +499,16 @@ impl<'a> Parser<'a> {
     }
 
     fn mismatch(&mut self, item: &Item<'_>, key: &str, want: &str) {
-        let found = item.get_ref().type_str();
+        let found = item.type_str();
         self.err(
-            item.span(),
+            item.span().range(),
             format!("`{key}` must be {want}, found {found}"),
             None,
         );
     }
 
-    fn table<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<&'t DeTable<'i>> {
-        let t = item.get_ref().as_table();
+    fn table<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<&'t TomlTable<'i>> {
+        let t = item.as_table();
         if t.is_none() {
             self.mismatch(item, key, "a table");
         }
@@ -487,8 +516,8 @@ impl<'a> Parser<'a> {
     }
 
     fn array<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<Vec<&'t Item<'i>>> {
-        match item.get_ref() {
-            DeValue::Array(a) => Some(a.into_iter().collect()),
+        match item.value() {
+            TomlValue::Array(a) => Some(a.iter().collect()),
             _ => {
                 self.mismatch(item, key, "an array");
                 None
@@ -497,10 +526,10 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
-        let s = item.get_ref().as_str().map(str::to_string);
+        let s = item.as_str().map(str::to_string);
         match &s {
             None => self.mismatch(item, key, "a string"),
-            Some(text) => self.printable(text, item.span(), key),
+            Some(text) => self.printable(text, item.span().range(), key),
         }
         s
     }
@@ -544,7 +573,7 @@ impl<'a> Parser<'a> {
             if let Some(name) = self.string(v, &format!("{key}[…]")) {
                 out.push(Named {
                     name,
-                    span: v.span(),
+                    span: v.span().range(),
                 });
             }
         }
@@ -552,20 +581,20 @@ impl<'a> Parser<'a> {
     }
 
     fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
-        match item.get_ref() {
-            DeValue::Datetime(dt) => match to_date(dt) {
+        match item.value() {
+            TomlValue::DateTime(dt) => match to_date(dt, &self.src.text[item.span().range()]) {
                 Ok(d) => Some(d),
                 Err(msg) => {
-                    self.err(item.span(), format!("`{key}`: {msg}"), None);
+                    self.err(item.span().range(), format!("`{key}`: {msg}"), None);
                     None
                 }
             },
-            DeValue::String(s) => {
+            TomlValue::String(s) => {
                 let help = NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
                     .map(|d| format!("write a bare TOML date, without quotes: `{key} = {d}`"));
                 self.err(
-                    item.span(),
+                    item.span().range(),
                     format!("`{key}` must be a date, found string"),
                     help,
                 );
@@ -578,10 +607,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn scenario_table(&mut self, t: &DeTable<'_>, raw: &mut Raw) -> Option<(String, Range<usize>)> {
+    fn scenario_table(
+        &mut self,
+        t: &TomlTable<'_>,
+        raw: &mut Raw,
+    ) -> Option<(String, Range<usize>)> {
         let mut extends = None;
         for (k, v) in t.iter() {
-            let name = k.get_ref().as_ref();
+            let name = k.name;
             match name {
                 "title" => raw.title = self.string(v, "title"),
                 "id" => raw.id = self.string(v, "id"),
@@ -589,7 +622,7 @@ impl<'a> Parser<'a> {
                 "description" => raw.description = self.string(v, "description"),
                 "sources" => raw.sources = self.strings(v, "sources"),
                 "tags" => raw.tags = self.strings(v, "tags"),
-                "extends" => extends = self.string(v, "extends").map(|s| (s, v.span())),
+                "extends" => extends = self.string(v, "extends").map(|s| (s, v.span().range())),
                 "meta" => {
                     if let Some(m) = self.table(v, "meta") {
                         raw.meta = self.convert_table(m, "scenario meta".into());
@@ -603,7 +636,7 @@ impl<'a> Parser<'a> {
 
     fn event(&mut self, item: &Item<'_>, index: usize) -> Option<Event> {
         let t = self.table(item, "events")?;
-        let span = item.span();
+        let span = item.span().range();
         let n = index + 1;
         let kind = match t.get("kind") {
             Some(v) => self.string(v, "kind"),
@@ -664,15 +697,15 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn convert_table(&mut self, t: &DeTable<'_>, label: Arc<str>) -> Table {
+    fn convert_table(&mut self, t: &TomlTable<'_>, label: Arc<str>) -> Table {
         let mut table = Table::new(label);
         table.fields.reserve(t.len());
         for (k, v) in t.iter() {
-            let name = k.get_ref().as_ref();
-            self.printable(name, k.span(), name);
+            let name = k.name;
+            self.printable(name, k.span.range(), name);
             if let Some(value) = self.convert(v, name, &table.label) {
                 let name = self.name(name);
-                if let DeValue::Datetime(dt) = v.get_ref()
+                if let TomlValue::DateTime(dt) = v.value()
                     && let Some(instant) = to_instant(dt)
                 {
                     table.instants.push((name.clone(), instant));
@@ -680,66 +713,68 @@ impl<'a> Parser<'a> {
                 table.fields.push((name, value));
             }
         }
+        // Key order, not the file's: messages and rules that list a
+        // table's fields see the same order however the file is written.
+        table.fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         table
     }
 
     fn convert(&mut self, item: &Item<'_>, key: &str, parent: &str) -> Option<Value> {
-        Some(match item.get_ref() {
-            DeValue::String(s) => {
-                self.printable(s, item.span(), key);
-                Value::Str(s.as_ref().into())
+        Some(match item.value() {
+            TomlValue::String(s) => {
+                self.printable(s, item.span().range(), key);
+                Value::Str((*s).into())
             }
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            TomlValue::Integer(i) => match i64::try_from(i.as_i128()) {
                 Ok(n) => Value::Int(n),
                 Err(_) => {
                     self.err(
-                        item.span(),
+                        item.span().range(),
                         format!("`{key}`: integer does not fit in 64 bits"),
                         None,
                     );
                     return None;
                 }
             },
-            DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
-                // `1e400` parses as infinity, out of range like a 65-bit
-                // integer; `inf` and `nan` compare false with everything in
-                // rules (even `x == x`), a silent `false`.
-                Ok(x) if !x.is_finite() => {
-                    let what = if f.as_str().contains("nan") || f.as_str().contains("inf") {
-                        "`inf` and `nan` are not allowed"
-                    } else {
-                        "float is out of range"
-                    };
-                    self.err(
-                        item.span(),
-                        format!("`{key}`: {what}"),
-                        Some("rules compare `inf` and `nan` as false with every number".into()),
-                    );
-                    return None;
-                }
-                Ok(x) => Value::Float(x),
-                Err(_) => {
-                    self.err(item.span(), format!("`{key}`: invalid float"), None);
-                    return None;
-                }
-            },
-            DeValue::Boolean(b) => Value::Bool(*b),
-            DeValue::Datetime(_) => Value::Date(self.date(item, key)?),
-            DeValue::Array(a) => {
-                let mut out = Vec::new();
-                for v in a {
-                    out.push(self.convert(v, key, parent)?);
-                }
-                Value::Array(out.into())
+            // `inf` and `nan` compare false with everything in rules (even
+            // `x == x`), a silent `false`. (`1e400` is the parser's error.)
+            TomlValue::Float(x) if !x.is_finite() => {
+                self.err(
+                    item.span().range(),
+                    format!("`{key}`: `inf` and `nan` are not allowed"),
+                    Some("rules compare `inf` and `nan` as false with every number".into()),
+                );
+                return None;
             }
-            DeValue::Table(t) => {
+            TomlValue::Float(x) => Value::Float(*x),
+            TomlValue::Boolean(b) => Value::Bool(*b),
+            TomlValue::DateTime(_) => Value::Date(self.date(item, key)?),
+            TomlValue::Array(_) | TomlValue::Table(_) if self.depth >= MAX_DEPTH => {
+                self.err(
+                    item.span().range(),
+                    format!("`{key}`: tables and arrays nest more than {MAX_DEPTH} levels deep"),
+                    None,
+                );
+                return None;
+            }
+            TomlValue::Array(a) => {
+                self.depth += 1;
+                let out: Option<Vec<Value>> =
+                    a.iter().map(|v| self.convert(v, key, parent)).collect();
+                self.depth -= 1;
+                Value::Array(out?.into())
+            }
+            TomlValue::Table(t) => {
                 let label = format!("`{key}` of {parent}");
-                Value::Table(Arc::new(self.convert_table(t, label.into())))
+                self.depth += 1;
+                let table = self.convert_table(t, label.into());
+                self.depth -= 1;
+                Value::Table(Arc::new(table))
             }
         })
     }
 
-    fn expect_set(&mut self, t: &DeTable<'_>) -> ExpectSet {
+    fn expect_set(&mut self, t: &TomlTable<'_>) -> ExpectSet {
         let mut set = ExpectSet::default();
         if let Some(v) = t.get("fires") {
             set.fires = self.names(v, "fires");
@@ -748,7 +783,7 @@ impl<'a> Parser<'a> {
             set.not_fires = self.names(v, "not_fires");
         }
         if let Some(v) = t.get("exactly") {
-            set.exactly = Some((self.names(v, "exactly"), v.span()));
+            set.exactly = Some((self.names(v, "exactly"), v.span().range()));
         }
         for n in &set.fires {
             if let Some(dup) = set.not_fires.iter().find(|m| m.name == n.name) {
@@ -763,7 +798,7 @@ impl<'a> Parser<'a> {
         set
     }
 
-    fn expectations(&mut self, t: &DeTable<'_>, span: Range<usize>) -> Expectations {
+    fn expectations(&mut self, t: &TomlTable<'_>, span: Range<usize>) -> Expectations {
         self.known_keys(t, EXPECT_KEYS, "[expect]");
         let mut ex = Expectations {
             set: self.expect_set(t),
@@ -785,12 +820,12 @@ impl<'a> Parser<'a> {
             && let Some(ft) = self.table(ff, "first_fire")
         {
             for (k, v) in ft.iter() {
-                let name = k.get_ref().to_string();
+                let name = k.name.to_string();
                 if let Some(d) = self.date(v, &name) {
                     ex.first_fire.push((
                         Named {
                             name,
-                            span: k.span(),
+                            span: k.span.range(),
                         },
                         d,
                     ));
@@ -807,14 +842,14 @@ impl<'a> Parser<'a> {
                 let date = match at.get("date") {
                     Some(v) => self.date(v, "date"),
                     None => {
-                        self.err(item.span(), "`[[expect.at]]` needs a `date`", None);
+                        self.err(item.span().range(), "`[[expect.at]]` needs a `date`", None);
                         None
                     }
                 };
                 let set = self.expect_set(at);
                 if set.is_empty() && date.is_some() {
                     self.err(
-                        item.span(),
+                        item.span().range(),
                         "this `[[expect.at]]` entry checks nothing",
                         Some("add `fires`, `not_fires` or `exactly` under it".into()),
                     );
@@ -823,7 +858,7 @@ impl<'a> Parser<'a> {
                     ex.at.push(ExpectAt {
                         date,
                         set,
-                        span: item.span(),
+                        span: item.span().range(),
                     });
                 }
             }
@@ -834,43 +869,41 @@ impl<'a> Parser<'a> {
 
 /// The exact instant of an offset date-time (`None` for anything else).
 fn to_instant(dt: &Datetime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    let (d, t, offset) = (dt.date?, dt.time?, dt.offset?);
+    let (d, t, offset) = (dt.date()?, dt.time()?, dt.offset()?);
     let minutes = match offset {
-        toml::value::Offset::Z => 0,
-        toml::value::Offset::Custom { minutes } => i32::from(minutes),
+        TimeOffset::Z => 0,
+        TimeOffset::Custom { minutes } => i32::from(minutes),
     };
     let tz = chrono::FixedOffset::east_opt(minutes * 60)?;
     let local = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
         .and_hms_nano_opt(
         u32::from(t.hour),
         u32::from(t.minute),
-        u32::from(t.second.unwrap_or(0)),
-        t.nanosecond.unwrap_or(0),
+        u32::from(t.second),
+        t.nanosecond,
     )?;
     local.and_local_timezone(tz).single()
 }
 
 /// A TOML date or offset date-time as a calendar day; an offset date-time
-/// counts as its UTC day.
-fn to_date(dt: &Datetime) -> Result<NaiveDate, String> {
-    let day = |d: toml::value::Date| {
-        NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-            .ok_or_else(|| format!("{d} is not a date in the calendar"))
-    };
-    match (dt.date, dt.time, dt.offset) {
-        (Some(d), None, _) => day(d),
-        (Some(d), Some(_), Some(_)) => {
-            day(d)?;
-            to_instant(dt)
-                .map(|i| i.naive_utc().date())
-                .ok_or_else(|| format!("`{dt}` is not a valid date-time"))
+/// counts as its UTC day. `text` is the value as written, for messages.
+fn to_date(dt: &Datetime, text: &str) -> Result<NaiveDate, String> {
+    match (dt.date(), dt.time(), dt.offset()) {
+        (Some(d), None, _) => {
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                .ok_or_else(|| format!("{text} is not a date in the calendar"))
         }
-        (Some(_), Some(_), None) => Err(format!(
-            "`{dt}` is a local date-time without an offset, so its day is ambiguous; \
-             write a date (`{}`) or add an offset (`{dt}Z`, `{dt}-04:00`)",
-            dt.date.map(|d| d.to_string()).unwrap_or_default()
-        )),
-        (None, _, _) => Err(format!("`{dt}` is a time without a date")),
+        (Some(_), Some(_), Some(_)) => to_instant(dt)
+            .map(|i| i.naive_utc().date())
+            .ok_or_else(|| format!("`{text}` is not a valid date-time")),
+        (Some(_), Some(_), None) => {
+            let day = text.get(..10).unwrap_or(text);
+            Err(format!(
+                "`{text}` is a local date-time without an offset, so its day is ambiguous; \
+                 write a date (`{day}`) or add an offset (`{text}Z`, `{text}-04:00`)"
+            ))
+        }
+        (None, _, _) => Err(format!("`{text}` is a time without a date")),
     }
 }
 
