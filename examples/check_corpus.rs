@@ -164,7 +164,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
             let o = worker.evaluate(&sc, sc.as_of);
             let mut errors: Vec<String> = o.errors.iter().map(|e| e.rule.clone()).collect();
             errors.sort();
-            Ok((o.fired, errors))
+            Ok((o.fired.iter().map(|f| f.to_string()).collect(), errors))
         },
         |r| out.push(r),
     );

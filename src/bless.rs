@@ -38,7 +38,7 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
     if !sc.expect.any() {
         let mut exactly = Array::new();
         for f in &at_as_of.fired {
-            exactly.push(f.as_str());
+            exactly.push(&**f);
         }
         edits.push(format!("added exactly = {exactly}"));
         match doc.get_mut("expect").and_then(Item::as_table_like_mut) {
@@ -120,11 +120,15 @@ fn set(t: &mut dyn TableLike, o: &Outcome, label: &str, edits: &mut Vec<String>)
     if let Some(arr) = t.get_mut("exactly").and_then(Item::as_array_mut) {
         let mut have: Vec<String> = strings(arr);
         have.sort();
-        if have != o.fired {
+        if have
+            .iter()
+            .map(String::as_str)
+            .ne(o.fired.iter().map(|f| &**f))
+        {
             let old = format!("[{}]", have.join(", "));
             arr.clear();
             for f in &o.fired {
-                arr.push(f.as_str());
+                arr.push(&**f);
             }
             arr.fmt();
             edits.push(format!("{label}exactly: {old} → [{}]", o.fired.join(", ")));

@@ -66,8 +66,8 @@ fn executable_lines(set: &RuleSet) -> Vec<(String, PathBuf, BTreeSet<usize>)> {
     let scripts = set
         .helpers
         .iter()
-        .map(|h| (&h.name, &h.source))
-        .chain(set.rules.iter().map(|r| (&r.id, &r.source)));
+        .map(|h| (h.name.as_str(), &h.source))
+        .chain(set.rules.iter().map(|r| (&*r.id, &r.source)));
     let mut out = Vec::new();
     for (name, source) in scripts {
         let Ok(ast) = engine.compile(&*source.text) else {
@@ -83,7 +83,7 @@ fn executable_lines(set: &RuleSet) -> Vec<(String, PathBuf, BTreeSet<usize>)> {
             }
             true
         });
-        out.push((name.clone(), source.path.clone(), lines));
+        out.push((name.to_string(), source.path.clone(), lines));
     }
     out
 }
@@ -142,7 +142,7 @@ impl Collector {
             rules: set
                 .rules
                 .iter()
-                .map(|r| (r.id.clone(), RuleTally::default()))
+                .map(|r| (r.id.to_string(), RuleTally::default()))
                 .collect(),
             responses: set.catalogue.ids().map(|id| (id.to_string(), 0)).collect(),
             hits: Hits::new(),
@@ -152,10 +152,10 @@ impl Collector {
     pub fn outcome(&mut self, o: &Outcome) {
         for r in &o.responses {
             if r.status == Status::Fires {
-                *self.responses.entry(r.id.clone()).or_default() += 1;
+                *self.responses.entry(r.id.to_string()).or_default() += 1;
             }
             for v in &r.rules {
-                let t = self.rules.entry(v.id.clone()).or_default();
+                let t = self.rules.entry(v.id.to_string()).or_default();
                 match v.status {
                     Status::Fires => t.fired += 1,
                     Status::Quiet => t.quiet += 1,

@@ -63,7 +63,7 @@ fn rule_sides(o: &Outcome) -> Vec<(String, RuleSide)> {
                 Status::Error => o
                     .errors
                     .iter()
-                    .find(|e| e.rule == v.id)
+                    .find(|e| *e.rule == *v.id)
                     .map(|e| e.message.clone()),
                 _ => v.reason.clone(),
             };
@@ -71,7 +71,7 @@ fn rule_sides(o: &Outcome) -> Vec<(String, RuleSide)> {
                 status: v.status,
                 reason,
             };
-            (v.id.clone(), side)
+            (v.id.to_string(), side)
         })
         .collect()
 }
@@ -83,7 +83,7 @@ pub fn compare(base: &Outcome, current: &Outcome) -> Option<Change> {
         .responses
         .iter()
         .chain(&current.responses)
-        .map(|r| r.id.as_str())
+        .map(|r| &*r.id)
         .collect();
     let responses: Vec<ResponseChange> = ids
         .into_iter()

@@ -158,7 +158,7 @@ impl Sink for Full<'_> {
 impl Worker {
     pub fn new(set: Arc<RuleSet>) -> Worker {
         let (engine, compiled) = rules::compile(&set);
-        let plan_index: HashMap<String, usize> = set
+        let plan_index: HashMap<Arc<str>, usize> = set
             .plan
             .iter()
             .enumerate()
@@ -280,7 +280,7 @@ impl Worker {
         }
         let Some(c) = &self.compiled[i] else {
             let e = RuleError {
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
                 file: rule.path().to_path_buf(),
                 line: None,
                 column: None,
@@ -336,7 +336,7 @@ impl Worker {
             Ok(v) => interpret(v).unwrap_or_else(|msg| {
                 let (line, column) = rules::find_text(&rule.source.text, "fn fires");
                 Verdict::Error(RuleError {
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                     file: rule.path().to_path_buf(),
                     line: Some(line),
                     column: Some(column),
@@ -402,7 +402,7 @@ impl Worker {
             p => (p.line().unwrap_or(1), p.position().unwrap_or(1)),
         };
         RuleError {
-            rule: rule.id.clone(),
+            rule: rule.id.to_string(),
             file,
             line: Some(line),
             column: Some(column),

@@ -4,6 +4,7 @@
 //! serde structs and change only with `format_version`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -38,7 +39,7 @@ pub enum ErrorKind {
 /// One rule's verdict on one scenario at one date.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleVerdict {
-    pub id: String,
+    pub id: Arc<str>,
     pub status: Status,
     pub fires: bool,
     pub reason: Option<String>,
@@ -52,7 +53,7 @@ pub struct RuleVerdict {
 /// for a judgement); `quiet` otherwise.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ResponseOutcome {
-    pub id: String,
+    pub id: Arc<str>,
     pub status: Status,
     pub fires: bool,
     pub rules: Vec<RuleVerdict>,
@@ -88,7 +89,7 @@ pub struct Outcome {
     #[serde(serialize_with = "iso")]
     pub as_of: NaiveDate,
     /// Sorted ids of the responses that fire.
-    pub fired: Vec<String>,
+    pub fired: Vec<Arc<str>>,
     /// Every response with rules, sorted by id.
     pub responses: Vec<ResponseOutcome>,
     pub errors: Vec<RuleError>,
@@ -100,17 +101,17 @@ pub fn iso<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error>
 
 impl Outcome {
     pub fn response(&self, id: &str) -> Option<&ResponseOutcome> {
-        self.responses.iter().find(|r| r.id == id)
+        self.responses.iter().find(|r| *r.id == *id)
     }
 
     pub fn rule(&self, id: &str) -> Option<&RuleVerdict> {
         self.responses
             .iter()
             .flat_map(|r| &r.rules)
-            .find(|r| r.id == id)
+            .find(|r| *r.id == *id)
     }
 
     pub fn fires(&self, response: &str) -> bool {
-        self.fired.iter().any(|f| f == response)
+        self.fired.iter().any(|f| **f == *response)
     }
 }

@@ -74,10 +74,7 @@ pub fn validate(sc: &Scenario, set: &RuleSet) -> Vec<Diagnostic> {
             diags.push(
                 sc.source
                     .error(n.span.clone(), format!("unknown rule `{}`", n.name))
-                    .with_help_opt(did_you_mean(
-                        &n.name,
-                        set.rules.iter().map(|r| r.id.as_str()),
-                    )),
+                    .with_help_opt(did_you_mean(&n.name, set.rules.iter().map(|r| &*r.id))),
             );
         }
     }
@@ -90,7 +87,7 @@ fn names(v: &[Named]) -> String {
     format!("[{}]", s.join(", "))
 }
 
-fn list(v: &[String]) -> String {
+fn list(v: &[Arc<str>]) -> String {
     format!("[{}]", v.join(", "))
 }
 
@@ -126,8 +123,8 @@ fn check_set(sc: &Scenario, set: &ExpectSet, o: &Outcome, out: &mut Vec<Failure>
     }
     if let Some((want, span)) = &set.exactly {
         let want_set: BTreeSet<&str> = want.iter().map(|n| n.name.as_str()).collect();
-        let got: BTreeSet<&str> = o.fired.iter().map(String::as_str).collect();
-        let errored: Vec<String> = o
+        let got: BTreeSet<&str> = o.fired.iter().map(|f| &**f).collect();
+        let errored: Vec<Arc<str>> = o
             .responses
             .iter()
             .filter(|r| r.status == Status::Error)
@@ -137,7 +134,7 @@ fn check_set(sc: &Scenario, set: &ExpectSet, o: &Outcome, out: &mut Vec<Failure>
             let subjects = want_set
                 .symmetric_difference(&got)
                 .map(|s| s.to_string())
-                .chain(errored.iter().cloned())
+                .chain(errored.iter().map(|e| e.to_string()))
                 .collect();
             let mut actual = list(&o.fired);
             if !errored.is_empty() {

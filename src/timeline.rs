@@ -160,7 +160,7 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let mut open: Vec<Option<Period>> = vec![None; set.plan.len()];
     let mut done: Vec<Vec<Period>> = vec![Vec::new(); set.plan.len()];
     let mut errors = Vec::new();
-    let ids: Vec<&str> = set.plan.iter().map(|(id, _)| id.as_str()).collect();
+    let ids: Vec<&str> = set.plan.iter().map(|(id, _)| &**id).collect();
     let mut day = window.from;
     while day <= window.to {
         let o = worker.statuses(sc, day);

@@ -433,7 +433,7 @@ fn a_private_helper_function_called_from_a_rule_is_rhai_s_error() {
     let out = native.evaluate(&sc, sc.as_of);
     assert_eq!(out, rhai.evaluate(&sc, sc.as_of));
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
-    assert_eq!(out.fired, ["b"]);
+    assert_eq!(out.fired, [std::sync::Arc::from("b")]);
 }
 
 // ---------------------------------------------------------------------------

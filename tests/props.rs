@@ -638,5 +638,5 @@ fn the_rule_grammar_produces_what_it_claims() {
     let sc = fixed_scenario();
     let out = Worker::new(set).evaluate(&sc, sc.as_of);
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
-    assert_eq!(out.fired, ["a"]);
+    assert_eq!(out.fired, [std::sync::Arc::from("a")]);
 }

@@ -187,6 +187,6 @@ pub struct Context<'a> {
     /// Helper name (`lib/talks`) → its compiled script.
     pub helpers: &'a HashMap<String, rhai::AST>,
     /// Response id → plan position, for `fired`.
-    pub plan: &'a HashMap<String, usize>,
+    pub plan: &'a HashMap<std::sync::Arc<str>, usize>,
     pub limits: &'a Limits,
 }

@@ -36,7 +36,7 @@ impl TextReporter {
 
 fn rank(set: &RuleSet, r: &ResponseOutcome) -> (i64, String) {
     let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
-    (-sev, r.id.clone())
+    (-sev, r.id.to_string())
 }
 
 impl Reporter for TextReporter {
@@ -113,7 +113,7 @@ impl Reporter for TextReporter {
                     }
                 }
             } else {
-                let ids: Vec<&str> = quiet.iter().map(|r| r.id.as_str()).collect();
+                let ids: Vec<&str> = quiet.iter().map(|r| &*r.id).collect();
                 writeln!(out, "  {} {}", self.paint("2", "quiet:"), ids.join(", "))?;
             }
         }

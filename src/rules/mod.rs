@@ -12,6 +12,7 @@ pub mod catalogue;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, Scope};
@@ -36,7 +37,7 @@ pub struct Helper {
 /// A rule: one script deciding whether one response fires.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
+    pub id: Arc<str>,
     pub source: SourceText,
     pub response: String,
     /// `const SOURCE`: the commitment the rule encodes.
@@ -68,7 +69,7 @@ pub struct RuleSet {
     /// Sorted by id.
     pub rules: Vec<Rule>,
     /// Responses in evaluation order, each with the indices of its rules.
-    pub plan: Vec<(String, Vec<usize>)>,
+    pub plan: Vec<(Arc<str>, Vec<usize>)>,
     pub diagnostics: Vec<Diagnostic>,
     pub limits: Limits,
     /// Record which script lines run (`test --coverage`); slower.
@@ -84,7 +85,7 @@ impl RuleSet {
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.iter().find(|r| *r.id == *id)
     }
 
     /// Loads, compiles and checks a rules folder.
@@ -198,7 +199,7 @@ impl RuleSet {
                     if let Some(response) = declared_response(&source.text) {
                         let broken = Some(load_error(&id, &path, &d));
                         rules.push(Rule {
-                            id,
+                            id: id.into(),
                             source,
                             response,
                             cite: None,
@@ -297,7 +298,7 @@ impl RuleSet {
                 continue;
             }
             rules.push(Rule {
-                id,
+                id: id.into(),
                 source,
                 response,
                 cite: a.cite,
@@ -359,7 +360,7 @@ pub fn find_text(text: &str, needle: &str) -> (usize, usize) {
 
 /// Orders responses so that each comes after those its rules read with
 /// `fired`. Rules caught in a cycle are marked broken.
-fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usize>)> {
+fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<usize>)> {
     let mut by_response: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in rules.iter().enumerate() {
         by_response.entry(r.response.clone()).or_default().push(i);
@@ -439,7 +440,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
                     .error_at(line, column, format!("`fired` cycle: {shown}"))
                     .with_help("a response cannot depend on itself, directly or through others");
                 r.broken = Some(RuleError {
-                    rule: r.id.clone(),
+                    rule: r.id.to_string(),
                     file: r.source.path.clone(),
                     line: Some(line),
                     column: Some(column),
@@ -454,7 +455,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<usi
         .into_iter()
         .map(|resp| {
             let ix = by_response.remove(&resp).unwrap_or_default();
-            (resp, ix)
+            (resp.into(), ix)
         })
         .collect()
 }
@@ -589,7 +590,7 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
         }
     }
     engine.set_module_resolver(resolver);
-    let plan: HashMap<String, usize> = set
+    let plan: HashMap<Arc<str>, usize> = set
         .plan
         .iter()
         .enumerate()

@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rhai::Dynamic;
@@ -25,7 +26,7 @@ pub type Consts = Rc<HashMap<String, Dynamic>>;
 /// Response id → its position in the evaluation plan. Built once per
 /// worker, so an evaluation records verdicts by position and never hashes
 /// or copies an id unless a rule calls `fired`.
-pub type PlanIndex = Rc<HashMap<String, usize>>;
+pub type PlanIndex = Rc<HashMap<Arc<str>, usize>>;
 
 #[derive(Default)]
 pub struct CallContext {
