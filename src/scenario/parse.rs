@@ -3,6 +3,7 @@
 //! did-you-mean: a typo must never silently change a judgement. Variants
 //! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -119,7 +120,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
         src: &source,
         diags: Vec::new(),
         file: source.path.as_path().into(),
-        names: Vec::new(),
+        strings: HashSet::default(),
         shown: source.path.display().to_string(),
         depth: 0,
     };
@@ -445,9 +446,10 @@ struct Parser<'a> {
     diags: Vec<Diagnostic>,
     /// The file, shared by every event read from it.
     file: Arc<Path>,
-    /// Field names seen so far: events of one kind share their names, so
-    /// each is allocated once per file.
-    names: Vec<Arc<str>>,
+    /// Text seen so far in the file: field names and many values repeat
+    /// (every strike has `drones`, many events say `by = "RU"`), so each
+    /// is allocated once.
+    strings: HashSet<Arc<str>, foldhash::fast::RandomState>,
     /// The path as event labels show it, written once per file.
     shown: String,
     /// How deep `convert` is in nested tables and arrays.
@@ -465,13 +467,13 @@ impl<'a> Parser<'a> {
         format!("{}:{line}", self.src.path.display())
     }
 
-    /// A field name, shared with earlier fields of the same name.
-    fn name(&mut self, name: &str) -> Arc<str> {
-        if let Some(n) = self.names.iter().find(|n| ***n == *name) {
+    /// Text shared with earlier occurrences of the same text in the file.
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(n) = self.strings.get(text) {
             return n.clone();
         }
-        let n: Arc<str> = name.into();
-        self.names.push(n.clone());
+        let n: Arc<str> = text.into();
+        self.strings.insert(n.clone());
         n
     }
 
@@ -639,7 +641,7 @@ impl<'a> Parser<'a> {
         let span = item.span().range();
         let n = index + 1;
         let kind = match t.get("kind") {
-            Some(v) => self.string(v, "kind"),
+            Some(v) => self.string(v, "kind").map(|k| self.intern(&k)),
             None => {
                 self.err(
                     span.clone(),
@@ -687,7 +689,7 @@ impl<'a> Parser<'a> {
         }
         let fields = self.convert_table(t, label.into());
         Some(Event {
-            kind: kind.into(),
+            kind,
             date,
             id,
             fields: Arc::new(fields),
@@ -704,7 +706,7 @@ impl<'a> Parser<'a> {
             let name = k.name;
             self.printable(name, k.span.range(), name);
             if let Some(value) = self.convert(v, name, &table.label) {
-                let name = self.name(name);
+                let name = self.intern(name);
                 if let TomlValue::DateTime(dt) = v.value()
                     && let Some(instant) = to_instant(dt)
                 {
@@ -723,7 +725,7 @@ impl<'a> Parser<'a> {
         Some(match item.value() {
             TomlValue::String(s) => {
                 self.printable(s, item.span().range(), key);
-                Value::Str((*s).into())
+                Value::Str(self.intern(s))
             }
             TomlValue::Integer(i) => match i64::try_from(i.as_i128()) {
                 Ok(n) => Value::Int(n),
