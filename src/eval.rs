@@ -76,7 +76,10 @@ impl Sink for Statuses {
 /// than tab and newline (an escape sequence in a reason could recolour or
 /// erase the user's screen) are written as `\u{1b}`.
 fn printable(s: String) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    // Printable ASCII, nearly every reason, needs no decoding.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b))
+        || !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return s;
     }
     s.chars()
@@ -145,7 +148,8 @@ impl Sink for Full<'_> {
 
     fn response(&mut self, position: usize, status: Status) {
         let id = &self.set.plan[position].0;
-        let rules = std::mem::take(&mut self.verdicts);
+        // A response has a handful of rules: one allocation for the next.
+        let rules = std::mem::replace(&mut self.verdicts, Vec::with_capacity(8));
         self.responses.push(ResponseOutcome {
             id: id.clone(),
             status,
@@ -196,7 +200,7 @@ impl Worker {
     pub fn evaluate(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) -> Outcome {
         let mut full = Full {
             set: &self.set,
-            verdicts: Vec::new(),
+            verdicts: Vec::with_capacity(8),
             responses: Vec::with_capacity(self.set.plan.len()),
             errors: Vec::new(),
         };

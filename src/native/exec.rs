@@ -172,6 +172,19 @@ impl<'a> Exec<'a> {
         &mut self.stack[i]
     }
 
+    /// A block; one of a single statement (most `if` branches and loop
+    /// bodies) runs without a frame of its own.
+    #[inline]
+    fn body(&mut self, stmts: &'a [Stmt]) -> Res<Flow<'a>> {
+        match stmts {
+            [s] => {
+                self.tick()?;
+                self.stmt(s)
+            }
+            _ => self.block(stmts),
+        }
+    }
+
     fn block(&mut self, stmts: &'a [Stmt]) -> Res<Flow<'a>> {
         let mut last = V::Unit;
         for s in stmts {
@@ -201,9 +214,11 @@ impl<'a> Exec<'a> {
             Stmt::Expr(n) => Flow::Next(self.eval(n)?),
             Stmt::If(x) => {
                 if self.truth(&x.0)? {
-                    self.block(&x.1)?
+                    self.body(&x.1)?
+                } else if x.2.is_empty() {
+                    Flow::Next(V::Unit)
                 } else {
-                    self.block(&x.2)?
+                    self.body(&x.2)?
                 }
             }
             Stmt::For(l) => {
@@ -215,7 +230,7 @@ impl<'a> Exec<'a> {
                     if let Some(c) = l.counter {
                         *self.slot(c) = V::Int(i as i64);
                     }
-                    match self.block(&l.body)? {
+                    match self.body(&l.body)? {
                         Flow::Next(_) | Flow::Continue => {}
                         Flow::Break => break,
                         r @ Flow::Return(_) => return Ok(r),
