@@ -16,6 +16,17 @@ pub fn walk(
     ext: &str,
     skip: &dyn Fn(&str) -> bool,
 ) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
+    let (out, diags, _) = walk_links(root, ext, skip);
+    (out, diags)
+}
+
+/// [`walk`], and whether it met a symbolic link: without one, no two of
+/// the paths it returns are the same file.
+pub fn walk_links(
+    root: &Path,
+    ext: &str,
+    skip: &dyn Fn(&str) -> bool,
+) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>, bool) {
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let mut walk = Walk {
@@ -25,9 +36,11 @@ pub fn walk(
         out: &mut out,
         diags: &mut diags,
         ancestors: Vec::new(),
+        links: false,
     };
     walk.visit(root, 0);
-    (out, diags)
+    let links = walk.links;
+    (out, diags, links)
 }
 
 /// The id of a file under a root: its relative path without extension.
@@ -56,6 +69,8 @@ struct Walk<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// Canonical path and path as walked of each folder being searched.
     ancestors: Vec<(PathBuf, PathBuf)>,
+    /// Whether a symbolic link was met.
+    links: bool,
 }
 
 impl Walk<'_> {
@@ -101,16 +116,28 @@ impl Walk<'_> {
                 return;
             }
         };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for path in entries {
+        // The entry's type comes with the listing; only a link needs a
+        // `stat` of its own to tell a folder from a file.
+        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = entries
+            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, kind) in entries {
             let hidden = path
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
             if hidden {
                 continue;
             }
-            if path.is_dir() {
+            let is_dir = match kind {
+                Some(k) if k.is_symlink() => {
+                    self.links = true;
+                    path.is_dir()
+                }
+                Some(k) => k.is_dir(),
+                None => path.is_dir(),
+            };
+            if is_dir {
                 if !(self.skip)(&rel(self.root, &path)) {
                     self.visit(&path, depth + 1);
                 }

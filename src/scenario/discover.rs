@@ -41,10 +41,12 @@ impl SeenIds {
 pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
     let mut found = Vec::new();
     let mut diags = Vec::new();
+    let mut links = false;
     for root in paths {
         match std::fs::metadata(root) {
             Ok(m) if m.is_dir() => {
-                let (f, d) = files::walk(root, "toml", &|_| false);
+                let (f, d, l) = files::walk_links(root, "toml", &|_| false);
+                links |= l;
                 found.extend(f.into_iter().map(|(path, id)| ScenarioFile { path, id }));
                 diags.extend(d);
             }
@@ -61,10 +63,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
             )),
         }
     }
-    // One file named twice (`t.toml ./t.toml`, or a file and its folder)
-    // is one scenario.
-    let mut seen = BTreeSet::new();
-    found.retain(|f| seen.insert(f.path.canonicalize().unwrap_or_else(|_| f.path.clone())));
+    // One file named twice (`t.toml ./t.toml`, a file and its folder, a
+    // link to a file in the tree) is one scenario. Resolving a path costs
+    // a system call per component, so only when a file could repeat.
+    if paths.len() > 1 || links {
+        let mut seen = BTreeSet::new();
+        found.retain(|f| seen.insert(f.path.canonicalize().unwrap_or_else(|_| f.path.clone())));
+    }
     (found, diags)
 }
 
@@ -94,6 +99,18 @@ mod tests {
         let dotted = dir.path().join(".").join("a.toml");
         let (files, _) = discover(&[a.clone(), dotted, dir.path().to_path_buf()]);
         assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, a);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_file_in_the_folder_is_the_same_scenario() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = dir.path().join("a.toml");
+        std::fs::write(&a, "").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&a, dir.path().join("b.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let (files, _) = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(files.len(), 1, "{files:?}");
         assert_eq!(files[0].path, a);
     }
 

@@ -55,19 +55,7 @@ pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diag
 
 /// Reads a file as UTF-8 text, without a byte-order mark.
 pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    // Only regular files: opening a FIFO blocks forever, and a device
-    // such as /dev/zero never ends.
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            return Err(Diagnostic::error(
-                Some(path),
-                "cannot read file: not a regular file",
-            ));
-        }
-        _ => {}
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error(Some(path), format!("cannot read file: {e}")))?;
+    let bytes = read_regular(path).map_err(|e| Diagnostic::error(Some(path), e))?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -87,6 +75,52 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
             Err(d)
         }
     }
+}
+
+/// The bytes of a regular file. Anything else is refused: opening a FIFO
+/// blocks forever, and a device such as /dev/zero never ends.
+fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let not_regular = || "cannot read file: not a regular file".to_string();
+    let cannot = |e: std::io::Error| format!("cannot read file: {e}");
+    // On Unix, opening without blocking makes a FIFO safe to open, so the
+    // check goes through the handle: one `stat` per file instead of two.
+    #[cfg(unix)]
+    let (mut file, meta) = {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
+        (file, meta)
+    };
+    #[cfg(not(unix))]
+    let (mut file, meta) = {
+        let meta = std::fs::metadata(path).map_err(cannot)?;
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        (std::fs::File::open(path).map_err(cannot)?, meta)
+    };
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    // The size is a hint (the file may change; `read_to_end` reads on),
+    // and a file too large for memory is an error, not an abort.
+    let mut bytes = Vec::new();
+    let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    bytes
+        .try_reserve_exact(size.saturating_add(1))
+        .map_err(|e| format!("cannot read file: {e}"))?;
+    // Through `Take`: `File::read_to_end` would ask the system for the
+    // size and position again.
+    file.by_ref()
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
 }
 
 /// A scenario file before variants are merged and defaults applied.
