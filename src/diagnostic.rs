@@ -30,10 +30,13 @@ pub struct SourceText {
 impl SourceText {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        // Every scenario is indexed this way, so bytes, not characters.
-        let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-            .collect();
+        // Every scenario is indexed this way, so bytes, not characters,
+        // counted first so that the index is allocated once.
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let line_starts = line_starts.into();
         Self {
             path: path.into(),
             text,

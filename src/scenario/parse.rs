@@ -156,6 +156,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
         file: source.path.as_path().into(),
         strings: HashSet::default(),
         shown: source.path.display().to_string(),
+        scratch: String::new(),
         depth: 0,
     };
     let mut raw = Raw {
@@ -201,7 +202,9 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
                 }
             }
             "events" => {
-                for (i, ev) in p.array(item, "events").into_iter().flatten().enumerate() {
+                let events = p.array(item, "events");
+                raw.events.reserve(events.as_ref().map_or(0, Vec::len));
+                for (i, ev) in events.into_iter().flatten().enumerate() {
                     if let Some(e) = p.event(ev, i) {
                         raw.events.push(e);
                     }
@@ -486,6 +489,8 @@ struct Parser<'a> {
     strings: HashSet<Arc<str>, foldhash::fast::RandomState>,
     /// The path as event labels show it, written once per file.
     shown: String,
+    /// A buffer for writing labels in.
+    scratch: String,
     /// How deep `convert` is in nested tables and arrays.
     depth: usize,
 }
@@ -557,6 +562,20 @@ impl<'a> Parser<'a> {
             _ => {
                 self.mismatch(item, key, "an array");
                 None
+            }
+        }
+    }
+
+    /// A string, shared with earlier occurrences of its text.
+    fn text(&mut self, item: &Item<'_>, key: &str) -> Option<Arc<str>> {
+        match item.as_str() {
+            None => {
+                self.mismatch(item, key, "a string");
+                None
+            }
+            Some(text) => {
+                self.printable(text, item.span().range(), key);
+                Some(self.intern(text))
             }
         }
     }
@@ -675,7 +694,7 @@ impl<'a> Parser<'a> {
         let span = item.span().range();
         let n = index + 1;
         let kind = match t.get("kind") {
-            Some(v) => self.string(v, "kind").map(|k| self.intern(&k)),
+            Some(v) => self.text(v, "kind"),
             None => {
                 self.err(
                     span.clone(),
@@ -707,7 +726,8 @@ impl<'a> Parser<'a> {
         let line = self.src.line_col(span.start).0;
         // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
         // without the formatting machinery: one per event adds up.
-        let mut label = String::with_capacity(kind.len() + self.shown.len() + 32);
+        let mut label = std::mem::take(&mut self.scratch);
+        label.clear();
         for part in ["event `", &kind, "` of "] {
             label.push_str(part);
         }
@@ -721,7 +741,8 @@ impl<'a> Parser<'a> {
         ] {
             label.push_str(part);
         }
-        let fields = self.convert_table(t, label.into());
+        let fields = self.convert_table(t, label.as_str().into());
+        self.scratch = label;
         Some(Event {
             kind,
             date,
