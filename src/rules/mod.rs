@@ -287,8 +287,10 @@ impl RuleSet {
                     );
                 }
             }
+            // The top level runs once here, so that a rule failing as it
+            // loads is reported as it loads.
             if problems.is_empty()
-                && let Err(e) = compile_rule(&engine, &id, &source)
+                && let Err(e) = run_top_level(&engine, &id, &source, ast)
             {
                 problems.push(e);
             }
@@ -541,13 +543,24 @@ pub fn compile_rule(
     id: &str,
     source: &SourceText,
 ) -> Result<CompiledRule, Diagnostic> {
-    let mut ast = engine.compile(&*source.text).map_err(|e| {
+    let ast = engine.compile(&*source.text).map_err(|e| {
         source.error_at(
             e.1.line().unwrap_or(1),
             e.1.position().unwrap_or(1),
             e.0.to_string(),
         )
     })?;
+    run_top_level(engine, id, source, ast)
+}
+
+/// A parsed rule with its top level run: its constants, and whether it
+/// imports.
+fn run_top_level(
+    engine: &Engine,
+    id: &str,
+    source: &SourceText,
+    mut ast: AST,
+) -> Result<CompiledRule, Diagnostic> {
     ast.set_source(id);
     let mut scope = Scope::new();
     engine
