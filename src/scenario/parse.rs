@@ -506,11 +506,14 @@ impl<'a> Parser<'a> {
         format!("{}:{line}", self.src.path.display())
     }
 
-    /// Text shared with earlier occurrences of the same text in the file.
-    fn intern(&mut self, text: &str) -> Arc<str> {
+    /// Text shared with earlier occurrences of the same text in the file,
+    /// checked for control characters where it first occurs (a later
+    /// occurrence is the same text).
+    fn intern(&mut self, text: &str, span: Range<usize>, key: &str) -> Arc<str> {
         if let Some(n) = self.strings.get(text) {
             return n.clone();
         }
+        self.printable(text, span, key);
         let n: Arc<str> = text.into();
         self.strings.insert(n.clone());
         n
@@ -573,10 +576,7 @@ impl<'a> Parser<'a> {
                 self.mismatch(item, key, "a string");
                 None
             }
-            Some(text) => {
-                self.printable(text, item.span().range(), key);
-                Some(self.intern(text))
-            }
+            Some(text) => Some(self.intern(text, item.span().range(), key)),
         }
     }
 
@@ -758,10 +758,8 @@ impl<'a> Parser<'a> {
         let mut table = Table::new(label);
         table.fields.reserve(t.len());
         for (k, v) in t.iter() {
-            let name = k.name;
-            self.printable(name, k.span.range(), name);
-            if let Some(value) = self.convert(v, name, &table.label) {
-                let name = self.intern(name);
+            let name = self.intern(k.name, k.span.range(), k.name);
+            if let Some(value) = self.convert(v, &name, &table.label) {
                 if let TomlValue::DateTime(dt) = v.value()
                     && let Some(instant) = to_instant(dt)
                 {
@@ -778,10 +776,7 @@ impl<'a> Parser<'a> {
 
     fn convert(&mut self, item: &Item<'_>, key: &str, parent: &str) -> Option<Value> {
         Some(match item.value() {
-            TomlValue::String(s) => {
-                self.printable(s, item.span().range(), key);
-                Value::Str(self.intern(s))
-            }
+            TomlValue::String(s) => Value::Str(self.intern(s, item.span().range(), key)),
             TomlValue::Integer(i) => match i64::try_from(i.as_i128()) {
                 Ok(n) => Value::Int(n),
                 Err(_) => {
@@ -1052,6 +1047,18 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(errs[0].contains("no `kind`"));
         assert!(errs[1].contains("no `date`"));
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_keys_and_values_where_they_first_occur() {
+        let errs = errors(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-01-01\n[[events]]\nkind = \"x\"\ndate = 2025-01-01\nby = \"R\\u001bU\"\n[[events]]\nkind = \"x\"\ndate = 2025-01-02\nby = \"R\\u001bU\"\n\"k\\u0007\" = 1\n",
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].starts_with("s.toml:7:"), "{errs:?}");
+        assert!(errs[0].contains("U+001B"), "{errs:?}");
+        assert!(errs[1].starts_with("s.toml:12:"), "{errs:?}");
+        assert!(errs[1].contains("U+0007"), "{errs:?}");
     }
 
     #[test]
