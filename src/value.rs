@@ -100,11 +100,49 @@ pub fn iso(out: &mut String, d: NaiveDate) {
     }
 }
 
+/// What a table is called in messages, such as ``event `talks` of
+/// 2025-06-02 (scenarios/x.toml:14)``. Written out only when a message
+/// needs it: a scenario has dozens of tables and most are never named.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    Text(Arc<str>),
+    Event {
+        kind: Arc<str>,
+        date: NaiveDate,
+        /// The file as messages show it.
+        file: Arc<str>,
+        line: usize,
+    },
+    /// A table in a field of another: ``outcome` of event …`.
+    Field(Arc<str>, Arc<Label>),
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Label::Text(t) => f.write_str(t),
+            Label::Event {
+                kind,
+                date,
+                file,
+                line,
+            } => write!(f, "event `{kind}` of {date} ({file}:{line})"),
+            Label::Field(key, parent) => write!(f, "`{key}` of {parent}"),
+        }
+    }
+}
+
+impl<T: Into<Arc<str>>> From<T> for Label {
+    fn from(t: T) -> Label {
+        Label::Text(t.into())
+    }
+}
+
 /// A table of named values in file order, with a label that names it in
-/// error messages (``event `talks` of 2025-06-02 (scenarios/x.toml:14)``).
+/// error messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    pub label: Arc<str>,
+    pub label: Label,
     pub fields: Vec<(Arc<str>, Value)>,
     /// The exact instants of fields written as offset date-times (the
     /// field itself holds their UTC day), for rules that need the hour.
@@ -112,7 +150,7 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(label: impl Into<Arc<str>>) -> Self {
+    pub fn new(label: impl Into<Label>) -> Self {
         Self {
             label: label.into(),
             fields: Vec::new(),
@@ -156,5 +194,30 @@ impl Serialize for Table {
             m.serialize_entry(&**k, v)?;
         }
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_read_as_messages_name_tables() {
+        let event = Label::Event {
+            kind: "talks".into(),
+            date: NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default(),
+            file: "scenarios/x.toml".into(),
+            line: 14,
+        };
+        assert_eq!(
+            event.to_string(),
+            "event `talks` of 2025-06-02 (scenarios/x.toml:14)"
+        );
+        let nested = Label::Field("outcome".into(), Arc::new(event));
+        assert_eq!(
+            nested.to_string(),
+            "`outcome` of event `talks` of 2025-06-02 (scenarios/x.toml:14)"
+        );
+        assert_eq!(Label::from("facts (x.toml)").to_string(), "facts (x.toml)");
     }
 }

@@ -230,7 +230,9 @@ pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
         V::Months(n) => {
             let _ = write!(out, "months({n})");
         }
-        V::Rec(t) => out.push_str(&t.label),
+        V::Rec(t) => {
+            let _ = write!(out, "{}", t.label);
+        }
         _ => return Err(Bail),
     }
     Ok(())

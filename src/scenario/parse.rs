@@ -15,7 +15,7 @@ use toml_spanner::{
 
 use super::{Event, ExpectAt, ExpectSet, Expectations, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
-use crate::value::{Table, Value};
+use crate::value::{Label, Table, Value};
 
 const TOP_KEYS: &[&str] = &["scenario", "facts", "actors", "events", "expect", "drop"];
 const SCENARIO_KEYS: &[&str] = &[
@@ -155,8 +155,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
         diags: Vec::new(),
         file: source.path.as_path().into(),
         strings: HashSet::default(),
-        shown: source.path.display().to_string(),
-        scratch: String::new(),
+        shown: source.path.display().to_string().into(),
         depth: 0,
     };
     let mut raw = Raw {
@@ -488,9 +487,7 @@ struct Parser<'a> {
     /// is allocated once.
     strings: HashSet<Arc<str>, foldhash::fast::RandomState>,
     /// The path as event labels show it, written once per file.
-    shown: String,
-    /// A buffer for writing labels in.
-    scratch: String,
+    shown: Arc<str>,
     /// How deep `convert` is in nested tables and arrays.
     depth: usize,
 }
@@ -726,23 +723,13 @@ impl<'a> Parser<'a> {
         let line = self.src.line_col(span.start).0;
         // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
         // without the formatting machinery: one per event adds up.
-        let mut label = std::mem::take(&mut self.scratch);
-        label.clear();
-        for part in ["event `", &kind, "` of "] {
-            label.push_str(part);
-        }
-        crate::value::iso(&mut label, date);
-        for part in [
-            " (",
-            &self.shown,
-            ":",
-            itoa::Buffer::new().format(line),
-            ")",
-        ] {
-            label.push_str(part);
-        }
-        let fields = self.convert_table(t, label.as_str().into());
-        self.scratch = label;
+        let label = Label::Event {
+            kind: kind.clone(),
+            date,
+            file: self.shown.clone(),
+            line,
+        };
+        let fields = self.convert_table(t, label);
         Some(Event {
             kind,
             date,
@@ -754,7 +741,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn convert_table(&mut self, t: &TomlTable<'_>, label: Arc<str>) -> Table {
+    fn convert_table(&mut self, t: &TomlTable<'_>, label: Label) -> Table {
         let mut table = Table::new(label);
         table.fields.reserve(t.len());
         for (k, v) in t.iter() {
@@ -774,7 +761,7 @@ impl<'a> Parser<'a> {
         table
     }
 
-    fn convert(&mut self, item: &Item<'_>, key: &str, parent: &str) -> Option<Value> {
+    fn convert(&mut self, item: &Item<'_>, key: &Arc<str>, parent: &Label) -> Option<Value> {
         Some(match item.value() {
             TomlValue::String(s) => Value::Str(self.intern(s, item.span().range(), key)),
             TomlValue::Integer(i) => match i64::try_from(i.as_i128()) {
@@ -817,9 +804,9 @@ impl<'a> Parser<'a> {
                 Value::Array(out?.into())
             }
             TomlValue::Table(t) => {
-                let label = format!("`{key}` of {parent}");
+                let label = Label::Field(key.clone(), Arc::new(parent.clone()));
                 self.depth += 1;
-                let table = self.convert_table(t, label.into());
+                let table = self.convert_table(t, label);
                 self.depth -= 1;
                 Value::Table(Arc::new(table))
             }
