@@ -117,6 +117,17 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 Format::Jsonl => JsonLinesReporter::render(&o).ok(),
                 _ => None,
             };
+            // With the line written, the writer needs only the id, the
+            // file and the errors: the verdicts are freed here, by the
+            // thread that allocated them, not by the writer.
+            let o = match line {
+                Some(_) => Outcome {
+                    fired: Vec::new(),
+                    responses: Vec::new(),
+                    ..o
+                },
+                None => o,
+            };
             Ok((o, line))
         },
         |r| {

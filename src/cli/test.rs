@@ -162,7 +162,19 @@ pub(super) fn suite(
         g.jobs(),
         |worker, file, loaded| {
             let ok = loaded.is_ok();
-            let r = test_one(a, worker, file, loaded);
+            let mut r = test_one(a, worker, file, loaded);
+            // Text output without `--verbose` or coverage prints nothing of
+            // a passing scenario's outcomes: they are freed here, by the
+            // thread that built them, not by the writer.
+            if let Some(r) = r.as_mut()
+                && a.format == TestFormat::Text
+                && !a.verbose
+                && !a.coverage()
+                && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
+            {
+                r.outcome = None;
+                r.other_outcomes = Vec::new();
+            }
             let hits = a.coverage().then(coverage::take_hits);
             (r, ok, hits)
         },
