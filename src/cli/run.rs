@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use clap::Args;
@@ -93,6 +93,10 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     });
     let mut ids = SeenIds::default();
     let mut result = Ok(());
+    // JSON Lines buffers go back to the workers once written. Freed by
+    // the writer, each would be freed on another thread than the one that
+    // allocated it, which glibc serialises through that thread's arena.
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     runner::stream(
         || Worker::new(set.clone()),
         inputs,
@@ -114,7 +118,16 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
             let sc = Arc::new(sc);
             let o = worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of));
             let line = match a.format {
-                Format::Jsonl => JsonLinesReporter::render(&o).ok(),
+                Format::Jsonl => {
+                    let mut buf = spare
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.pop())
+                        .unwrap_or_else(|| Vec::with_capacity(32 * 1024));
+                    JsonLinesReporter::render_into(&o, &mut buf)
+                        .ok()
+                        .map(|()| buf)
+                }
                 _ => None,
             };
             // With the line written, the writer needs only the id, the
@@ -145,8 +158,14 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                         exit = Exit::Error;
                     }
                     match line {
-                        Some(bytes) => {
+                        Some(mut bytes) => {
                             out.write_all(&bytes)?;
+                            bytes.clear();
+                            if let Ok(mut s) = spare.lock()
+                                && s.len() < 64
+                            {
+                                s.push(bytes);
+                            }
                             out.flush()
                         }
                         None => rep.outcome(&mut out, &set, &o),

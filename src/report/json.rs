@@ -72,25 +72,31 @@ impl JsonLinesReporter {
     /// Every value still goes through serde_json.
     pub fn render(o: &Outcome) -> io::Result<Vec<u8>> {
         let mut v = Vec::with_capacity(32 * 1024);
+        Self::render_into(o, &mut v)?;
+        Ok(v)
+    }
+
+    /// [`render`](Self::render) into a buffer, after what it holds.
+    pub fn render_into(o: &Outcome, v: &mut Vec<u8>) -> io::Result<()> {
         v.extend_from_slice(br#"{"type":"scenario","id":"#);
-        json(&mut v, &o.id)?;
+        json(v, &o.id)?;
         v.extend_from_slice(br#","file":"#);
-        json(&mut v, &o.file)?;
+        json(v, &o.file)?;
         v.extend_from_slice(br#","title":"#);
-        json(&mut v, &o.title)?;
+        json(v, &o.title)?;
         v.extend_from_slice(br#","as_of":"#);
         let mut day = String::with_capacity(10);
         crate::value::iso(&mut day, o.as_of);
-        json(&mut v, &day)?;
+        json(v, &day)?;
         v.extend_from_slice(br#","fired":"#);
-        json(&mut v, &o.fired)?;
+        json(v, &o.fired)?;
         v.extend_from_slice(br#","responses":["#);
         for (n, r) in o.responses.iter().enumerate() {
             if n > 0 {
                 v.push(b',');
             }
             v.extend_from_slice(br#"{"id":"#);
-            json(&mut v, &r.id)?;
+            json(v, &r.id)?;
             v.extend_from_slice(br#","status":"#);
             v.extend_from_slice(status(r.status));
             v.extend_from_slice(fires(r.fires));
@@ -100,26 +106,26 @@ impl JsonLinesReporter {
                     v.push(b',');
                 }
                 v.extend_from_slice(br#"{"id":"#);
-                json(&mut v, &rule.id)?;
+                json(v, &rule.id)?;
                 v.extend_from_slice(br#","status":"#);
                 v.extend_from_slice(status(rule.status));
                 v.extend_from_slice(fires(rule.fires));
                 v.extend_from_slice(br#","reason":"#);
-                json(&mut v, &rule.reason)?;
+                json(v, &rule.reason)?;
                 v.extend_from_slice(br#","details":"#);
-                json(&mut v, &rule.details)?;
+                json(v, &rule.details)?;
                 if !rule.trace.is_empty() {
                     v.extend_from_slice(br#","trace":"#);
-                    json(&mut v, &rule.trace)?;
+                    json(v, &rule.trace)?;
                 }
                 v.push(b'}');
             }
             v.extend_from_slice(b"]}");
         }
         v.extend_from_slice(br#"],"errors":"#);
-        json(&mut v, &o.errors)?;
+        json(v, &o.errors)?;
         v.extend_from_slice(b"}\n");
-        Ok(v)
+        Ok(())
     }
 }
 
