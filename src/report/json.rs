@@ -61,22 +61,15 @@ impl JsonLinesReporter {
         out.flush()
     }
 
-    /// A scenario's line, newline included, rendered where the outcome
-    /// was computed: serialising on the worker threads keeps the thread
-    /// that writes from becoming the bottleneck.
+    /// A scenario's line, newline included, appended to `v`: rendered
+    /// where the outcome was computed, serialising on the worker threads
+    /// keeps the thread that writes from becoming the bottleneck.
     ///
     /// The bytes are exactly those of `Line::Scenario` through serde (the
     /// tests compare them), but the object keys and the statuses, the
     /// same for every rule, are copied as literals: escaping them again
     /// for each of a corpus's 200 rules was most of the time a line took.
     /// Every value still goes through serde_json.
-    pub fn render(o: &Outcome) -> io::Result<Vec<u8>> {
-        let mut v = Vec::with_capacity(32 * 1024);
-        Self::render_into(o, &mut v)?;
-        Ok(v)
-    }
-
-    /// [`render`](Self::render) into a buffer, after what it holds.
     pub fn render_into(o: &Outcome, v: &mut Vec<u8>) -> io::Result<()> {
         v.extend_from_slice(br#"{"type":"scenario","id":"#);
         json(v, &o.id)?;
@@ -85,31 +78,15 @@ impl JsonLinesReporter {
         v.extend_from_slice(br#","title":"#);
         json(v, &o.title)?;
         v.extend_from_slice(br#","as_of":"#);
-        let mut day = String::with_capacity(10);
-        crate::value::iso(&mut day, o.as_of);
-        json(v, &day)?;
+        crate::outcome::iso(&o.as_of, &mut serde_json::Serializer::new(&mut *v))?;
         v.extend_from_slice(br#","fired":"#);
         json(v, &o.fired)?;
         v.extend_from_slice(br#","responses":["#);
         for (n, r) in o.responses.iter().enumerate() {
-            if n > 0 {
-                v.push(b',');
-            }
-            v.extend_from_slice(br#"{"id":"#);
-            json(v, &r.id)?;
-            v.extend_from_slice(br#","status":"#);
-            v.extend_from_slice(status(r.status));
-            v.extend_from_slice(fires(r.fires));
+            head(v, n, &r.id, r.status, r.fires)?;
             v.extend_from_slice(br#","rules":["#);
             for (m, rule) in r.rules.iter().enumerate() {
-                if m > 0 {
-                    v.push(b',');
-                }
-                v.extend_from_slice(br#"{"id":"#);
-                json(v, &rule.id)?;
-                v.extend_from_slice(br#","status":"#);
-                v.extend_from_slice(status(rule.status));
-                v.extend_from_slice(fires(rule.fires));
+                head(v, m, &rule.id, rule.status, rule.fires)?;
                 v.extend_from_slice(br#","reason":"#);
                 json(v, &rule.reason)?;
                 v.extend_from_slice(br#","details":"#);
@@ -134,22 +111,25 @@ fn json<T: Serialize + ?Sized>(v: &mut Vec<u8>, x: &T) -> io::Result<()> {
     Ok(serde_json::to_writer(&mut *v, x)?)
 }
 
-/// A status as serde writes [`Status`].
-fn status(s: Status) -> &'static [u8] {
-    match s {
-        Status::Fires => br#""fires""#,
-        Status::Quiet => br#""quiet""#,
-        Status::Error => br#""error""#,
+/// The opening of the `n`th response or rule object in its list, as
+/// serde writes their first three members: `{"id":…,"status":…,"fires":…`.
+fn head(v: &mut Vec<u8>, n: usize, id: &str, status: Status, fires: bool) -> io::Result<()> {
+    if n > 0 {
+        v.push(b',');
     }
-}
-
-/// The `fires` member, after a status.
-fn fires(yes: bool) -> &'static [u8] {
-    if yes {
+    v.extend_from_slice(br#"{"id":"#);
+    json(v, id)?;
+    v.extend_from_slice(match status {
+        Status::Fires => br#","status":"fires""#,
+        Status::Quiet => br#","status":"quiet""#,
+        Status::Error => br#","status":"error""#,
+    });
+    v.extend_from_slice(if fires {
         br#","fires":true"#
     } else {
         br#","fires":false"#
-    }
+    });
+    Ok(())
 }
 
 impl Reporter for JsonLinesReporter {
@@ -185,7 +165,8 @@ mod tests {
     }
 
     fn same(o: &Outcome) {
-        let fast = JsonLinesReporter::render(o).unwrap_or_else(|e| panic!("{e}"));
+        let mut fast = Vec::new();
+        JsonLinesReporter::render_into(o, &mut fast).unwrap_or_else(|e| panic!("{e}"));
         let slow = derived(o).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             String::from_utf8_lossy(&fast),
@@ -292,7 +273,7 @@ mod tests {
             responses: Vec::new(),
             errors: Vec::new(),
         };
-        assert!(JsonLinesReporter::render(&o).is_err());
+        assert!(JsonLinesReporter::render_into(&o, &mut Vec::new()).is_err());
         assert!(derived(&o).is_err());
     }
 }
