@@ -313,18 +313,21 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// A node's value when [`peek`](Self::peek) cannot lend it; the
+    /// operand is then `owned.as_ref().or_else(|| self.peek(n))`.
+    fn owned(&mut self, n: &'a Node) -> Res<Option<V<'a>>> {
+        match self.peek(n) {
+            Some(_) => Ok(None),
+            None => self.eval(n).map(Some),
+        }
+    }
+
     /// Evaluates both operands of a binary node and applies `f`. Operands
     /// cannot observe each other (rules cannot write what they read), so
     /// evaluating the complex one first changes no answer.
     fn pair<R>(&mut self, x: &'a (Node, Node), f: impl FnOnce(&V<'a>, &V<'a>) -> Res<R>) -> Res<R> {
-        let a = match self.peek(&x.0) {
-            Some(_) => None,
-            None => Some(self.eval(&x.0)?),
-        };
-        let b = match self.peek(&x.1) {
-            Some(_) => None,
-            None => Some(self.eval(&x.1)?),
-        };
+        let a = self.owned(&x.0)?;
+        let b = self.owned(&x.1)?;
         let a = a.as_ref().or_else(|| self.peek(&x.0)).ok_or(Bail)?;
         let b = b.as_ref().or_else(|| self.peek(&x.1)).ok_or(Bail)?;
         f(a, b)
@@ -397,10 +400,7 @@ impl<'a> Exec<'a> {
     /// place when both sides have one of the common types.
     fn field_cmp(&mut self, x: &'a (Cmp, usize, Field, Node)) -> Res<bool> {
         let (c, slot, f, rhs) = x;
-        let rv = match self.peek(rhs) {
-            Some(_) => None,
-            None => Some(self.eval(rhs)?),
-        };
+        let rv = self.owned(rhs)?;
         let b = rv.as_ref().or_else(|| self.peek(rhs)).ok_or(Bail)?;
         let a = match &self.stack[self.base + slot] {
             V::Rec(t) => {

@@ -81,7 +81,6 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
 /// blocks forever, and a device such as /dev/zero never ends.
 fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let not_regular = || "cannot read file: not a regular file".to_string();
     let cannot = |e: std::io::Error| format!("cannot read file: {e}");
     // On Unix, opening without blocking makes a FIFO safe to open, so the
     // check goes through the handle: one `stat` per file instead of two.
@@ -96,17 +95,14 @@ fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
         let meta = file.metadata().map_err(cannot)?;
         (file, meta)
     };
+    // Elsewhere the path is checked before it is opened.
     #[cfg(not(unix))]
-    let (mut file, meta) = {
-        let meta = std::fs::metadata(path).map_err(cannot)?;
-        if !meta.is_file() {
-            return Err(not_regular());
-        }
-        (std::fs::File::open(path).map_err(cannot)?, meta)
-    };
+    let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
-        return Err(not_regular());
+        return Err("cannot read file: not a regular file".to_string());
     }
+    #[cfg(not(unix))]
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
     // The size is a hint (the file may change; `read_to_end` reads on),
     // and a file too large for memory is an error, not an abort.
     let mut bytes = Vec::new();
