@@ -2,8 +2,9 @@
 //! the differences between the two outcomes — responses whose status
 //! changed, rules whose verdict or reason changed. The base rule set is a
 //! folder, or a git revision read into a temporary folder with `git
-//! ls-tree` and `git show`, so the user's work tree, index and branches are
-//! never touched.
+//! ls-tree` and one `git cat-file --batch`, so the user's work tree, index
+//! and branches are never touched. A tree entry that is not a plain file
+//! name (`..`, `.`) makes the whole base invalid before anything is written.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -177,7 +178,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
-/// Writes the files under `rules` at revision `rev` into `dest`.
+/// Writes the files under `rules` at revision `rev` into `dest`. Every
+/// entry name is checked before anything is written: a tree is
+/// attacker-controlled, and git accepts entries named `..`.
 fn export_from_git(rev: &str, rules: &Path, dest: &Path) -> Result<(), String> {
     let not_rev = |e: String| {
         format!(
@@ -195,49 +198,220 @@ fn export_from_git(rev: &str, rules: &Path, dest: &Path) -> Result<(), String> {
         .strip_prefix(&top)
         .map_err(|_| format!("`{}` is outside its git repository", rules.display()))?;
     let rel = rel.to_string_lossy().replace('\\', "/");
-    // `^{commit}` makes a typo an error here rather than an empty listing.
-    git(
-        &top,
-        &["rev-parse", "--verify", &format!("{rev}^{{commit}}")],
-    )
-    .map_err(not_rev)?;
-    let spec = if rel.is_empty() {
-        ".".to_string()
-    } else {
-        rel.clone()
-    };
+    let commit = resolve_commit(&top, rev).map_err(not_rev)?;
+    let spec = if rel.is_empty() { "." } else { rel.as_str() };
     let list = git(
         &top,
-        &["ls-tree", "-r", "-z", "--name-only", rev, "--", &spec],
+        &[
+            "--literal-pathspecs",
+            "ls-tree",
+            "-r",
+            "-z",
+            &commit,
+            "--",
+            spec,
+        ],
     )?;
-    let names: Vec<&[u8]> = list.split(|b| *b == 0).filter(|n| !n.is_empty()).collect();
-    if names.is_empty() {
+    let entries = tree_entries(&list, &rel)
+        .map_err(|e| format!("the base `{rev}` is invalid, nothing was read from it: {e}"))?;
+    if entries.is_empty() {
         return Err(format!("`{rel}` does not exist at revision `{rev}`"));
     }
-    for name in names {
-        let name = String::from_utf8_lossy(name);
-        let inner = match rel.as_str() {
-            "" => name.as_ref(),
-            r => name
-                .strip_prefix(r)
-                .map_or(name.as_ref(), |n| n.trim_start_matches('/')),
-        };
-        let bytes = git(&top, &["show", &format!("{rev}:{name}")])?;
-        let path = dest.join(inner);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot write `{}`: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    let blobs = read_blobs(&top, &entries)?;
+    for (entry, bytes) in entries.iter().zip(blobs) {
+        write_new(&dest.join(&entry.inner), &bytes)?;
     }
     Ok(())
+}
+
+/// The commit a revision names, as an object id. The revision is passed
+/// as written (so `:/message` and `@{-1}` work) after `--end-of-options`
+/// (so `--output=…` is not an option), then peeled to a commit.
+fn resolve_commit(top: &Path, rev: &str) -> Result<String, String> {
+    let oid = git(top, &["rev-parse", "--verify", "--end-of-options", rev])?;
+    let oid = String::from_utf8_lossy(&oid).trim().to_string();
+    let commit = git(
+        top,
+        &["rev-parse", "--verify", &format!("{oid}^{{commit}}")],
+    )
+    .map_err(|_| "it does not name a commit".to_string())?;
+    Ok(String::from_utf8_lossy(&commit).trim().to_string())
+}
+
+/// A file of the base's rules folder: its object id, its name in the
+/// tree (for messages) and its path under the folder.
+struct Entry {
+    oid: String,
+    name: String,
+    inner: PathBuf,
+}
+
+/// Parses `git ls-tree -r -z` output, keeping blobs (a submodule has no
+/// files to read). Any name that could leave the folder refuses the whole
+/// tree: a base with such an entry was crafted, not written.
+fn tree_entries(list: &[u8], rel: &str) -> Result<Vec<Entry>, String> {
+    let mut out = Vec::new();
+    for record in list.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        let record = String::from_utf8_lossy(record);
+        let bad = || format!("unexpected `git ls-tree` line {:?}", record);
+        let (head, name) = record.split_once('\t').ok_or_else(bad)?;
+        let mut fields = head.split(' ');
+        let (_mode, kind, oid) = match (fields.next(), fields.next(), fields.next()) {
+            (Some(m), Some(k), Some(o)) => (m, k, o),
+            _ => return Err(bad()),
+        };
+        let inner = inner_path(name, rel)?;
+        if kind == "blob" {
+            out.push(Entry {
+                oid: oid.to_string(),
+                name: name.to_string(),
+                inner,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The path of tree entry `name` under the rules folder `rel`, when each
+/// of its components is a plain file name.
+fn inner_path(name: &str, rel: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let shown = name.escape_debug();
+    let mut parts = name.split('/');
+    for want in rel.split('/').filter(|r| !r.is_empty()) {
+        if parts.next() != Some(want) {
+            return Err(format!("its tree has an entry `{shown}` outside `{rel}`"));
+        }
+    }
+    let mut inner = PathBuf::new();
+    for part in parts {
+        let mut components = Path::new(part).components();
+        let plain = matches!(components.next(), Some(Component::Normal(n)) if n == part)
+            && components.next().is_none()
+            && !(cfg!(windows) && part.contains(['\\', ':']));
+        if !plain {
+            return Err(format!(
+                "its tree has an entry `{shown}` whose component `{}` is not a plain file name",
+                part.escape_debug()
+            ));
+        }
+        inner.push(part);
+    }
+    if inner.as_os_str().is_empty() {
+        return Err(format!("its tree has an entry `{shown}` with no file name"));
+    }
+    Ok(inner)
+}
+
+/// The contents of every entry, read through one `git cat-file --batch`.
+fn read_blobs(top: &Path, entries: &[Entry]) -> Result<Vec<Vec<u8>>, String> {
+    use std::io::{BufReader, Write};
+    use std::process::Stdio;
+    let cannot = |e: std::io::Error| format!("cannot run git: {e}");
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(cannot)?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("cannot run git: no pipe to `git cat-file`".into());
+    };
+    // Written from a thread: git answers while it reads, and a full pipe
+    // each way would deadlock.
+    let request: String = entries.iter().map(|e| format!("{}\n", e.oid)).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut stdout = BufReader::new(stdout);
+    let mut blobs = Vec::with_capacity(entries.len());
+    let mut result = Ok(());
+    for e in entries {
+        match read_blob(&mut stdout, e) {
+            Ok(b) => blobs.push(b),
+            Err(m) => {
+                result = Err(m);
+                break;
+            }
+        }
+    }
+    drop(stdout);
+    let _ = writer.join();
+    let _ = child.kill();
+    let _ = child.wait();
+    result.map(|()| blobs)
+}
+
+/// One answer of `git cat-file --batch`: `OID TYPE SIZE\n`, the bytes, `\n`.
+fn read_blob(r: &mut impl std::io::BufRead, e: &Entry) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot = |m: String| format!("cannot read `{}` from git: {m}", e.name.escape_debug());
+    let mut header = String::new();
+    r.read_line(&mut header)
+        .map_err(|x| cannot(x.to_string()))?;
+    let size = match header.trim_end().split(' ').collect::<Vec<_>>()[..] {
+        [_, "blob", size] => size
+            .parse::<u64>()
+            .map_err(|_| cannot(format!("unexpected answer {header:?}")))?,
+        _ => return Err(cannot(format!("unexpected answer {:?}", header.trim_end()))),
+    };
+    if size > crate::files::MAX_FILE_BYTES {
+        return Err(cannot(format!(
+            "it is {size} bytes, more than the limit of {} bytes",
+            crate::files::MAX_FILE_BYTES
+        )));
+    }
+    let mut bytes = Vec::new();
+    r.by_ref()
+        .take(size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|x| cannot(x.to_string()))?;
+    if bytes.pop() != Some(b'\n') || bytes.len() as u64 != size {
+        return Err(cannot("the answer ended early".into()));
+    }
+    Ok(bytes)
+}
+
+/// Creates a file that must not exist yet, with its folders.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let cannot = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(cannot)?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(cannot)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil;
+
+    #[test]
+    fn only_plain_names_under_the_rules_folder_are_entries() {
+        assert_eq!(
+            inner_path("rules/lib/a.rhai", "rules").unwrap(),
+            Path::new("lib").join("a.rhai")
+        );
+        assert_eq!(inner_path("a.rhai", "").unwrap(), Path::new("a.rhai"));
+        for bad in [
+            "rules/../x.rhai",
+            "rules/./x.rhai",
+            "rules//x.rhai",
+            "rules/a/..",
+            "rules",
+            "other/x.rhai",
+        ] {
+            assert!(inner_path(bad, "rules").is_err(), "{bad}");
+        }
+        assert!(inner_path("/etc/passwd", "").is_err());
+    }
 
     #[test]
     fn identical_outcomes_have_no_change_and_a_flipped_threshold_has_one() {

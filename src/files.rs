@@ -9,6 +9,11 @@ use crate::diagnostic::Diagnostic;
 /// Folders deeper than this are assumed to be a symlink loop.
 const MAX_DEPTH: usize = 64;
 
+/// The largest input file read (scenario, rule, catalogue, git blob): a
+/// larger one is refused before it is read, so a stray disk image or a
+/// crafted base revision cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Files under `root` whose extension is `ext`, with their ids, sorted.
 /// `skip` is called with each folder's id and leaves it out when true.
 pub fn walk(

@@ -75,7 +75,7 @@ struct Summary {
 }
 
 pub fn run(g: &Global, a: &DiffArgs) -> io::Result<Exit> {
-    let (base_dir, _guard) = match diff::base_rules(&a.base, &g.rules) {
+    let (base_dir, guard) = match diff::base_rules(&a.base, &g.rules) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
@@ -83,6 +83,9 @@ pub fn run(g: &Global, a: &DiffArgs) -> io::Result<Exit> {
         }
     };
     let base = Arc::new(g.rule_set(&base_dir));
+    // Loaded rules hold their text: the exported revision goes now, so an
+    // interrupted run leaves no temporary folder behind once loading is done.
+    drop(guard);
     let current = g.load_rules();
     let (files, load_diags) = discover(&paths_or_default(&a.paths));
     let mut diags: Vec<(Option<&'static str>, Diagnostic)> = Vec::new();
