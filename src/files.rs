@@ -1,6 +1,9 @@
 //! Walking folders for input files in a deterministic (sorted) order,
 //! skipping hidden entries, and giving each file an id: its path under the
-//! folder, `/`-separated, without the extension.
+//! folder, `/`-separated, without the extension. A walk stays inside its
+//! tree: a symbolic link (to a file or a folder) that resolves outside it is
+//! a diagnostic and is never followed, so a link to `/proc`, `/` or a
+//! credentials file is neither read nor walked.
 
 use std::path::{Path, PathBuf};
 
@@ -14,14 +17,65 @@ const MAX_DEPTH: usize = 64;
 /// crafted base revision cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The folder a walk's links must stay inside, and how messages name it.
+pub struct Within {
+    /// Canonical path; `None` when the folder cannot be resolved (then the
+    /// walk finds nothing to follow either).
+    canonical: Option<PathBuf>,
+    label: String,
+}
+
+impl Within {
+    /// Links must resolve under `dir`, named `label` in messages.
+    pub fn new(dir: &Path, label: impl Into<String>) -> Within {
+        Within {
+            canonical: dir.canonicalize().ok(),
+            label: label.into(),
+        }
+    }
+
+    /// Links must resolve under `dir`, named by its path in messages.
+    pub fn folder(dir: &Path) -> Within {
+        let shown = dir.display().to_string();
+        Within::new(dir, format!("`{}`", shown.trim_end_matches(['/', '\\'])))
+    }
+
+    /// The diagnostic for `path`, a link to a `what` (file or folder),
+    /// when it resolves outside the folder; `None` when it stays inside or
+    /// cannot be resolved (reading it then reports why).
+    pub fn escape(&self, path: &Path, what: &str) -> Option<Diagnostic> {
+        let target = path.canonicalize().ok()?;
+        if self
+            .canonical
+            .as_ref()
+            .is_some_and(|c| target.starts_with(c))
+        {
+            return None;
+        }
+        Some(
+            Diagnostic::error(
+                Some(path),
+                format!(
+                    "`{}` is a link to a {what} outside {} (`{}`)",
+                    path.display(),
+                    self.label,
+                    target.display()
+                ),
+            )
+            .with_help("links may point only inside the folder tree; copy it in instead"),
+        )
+    }
+}
+
 /// Files under `root` whose extension is `ext`, with their ids, sorted.
 /// `skip` is called with each folder's id and leaves it out when true.
 pub fn walk(
     root: &Path,
+    within: &Within,
     ext: &str,
     skip: &dyn Fn(&str) -> bool,
 ) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
-    let (out, diags, _) = walk_links(root, ext, skip);
+    let (out, diags, _) = walk_links(root, within, ext, skip);
     (out, diags)
 }
 
@@ -29,6 +83,7 @@ pub fn walk(
 /// the paths it returns are the same file.
 pub fn walk_links(
     root: &Path,
+    within: &Within,
     ext: &str,
     skip: &dyn Fn(&str) -> bool,
 ) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>, bool) {
@@ -36,6 +91,7 @@ pub fn walk_links(
     let mut diags = Vec::new();
     let mut walk = Walk {
         root,
+        within,
         ext,
         skip,
         out: &mut out,
@@ -68,6 +124,7 @@ fn rel(root: &Path, path: &Path) -> String {
 /// parent, that is 2^40 folders).
 struct Walk<'a> {
     root: &'a Path,
+    within: &'a Within,
     ext: &'a str,
     skip: &'a dyn Fn(&str) -> bool,
     out: &'a mut Vec<(PathBuf, String)>,
@@ -134,14 +191,22 @@ impl Walk<'_> {
             if hidden {
                 continue;
             }
+            let link = kind.is_none_or(|k| k.is_symlink());
             let is_dir = match kind {
-                Some(k) if k.is_symlink() => {
-                    self.links = true;
-                    path.is_dir()
-                }
-                Some(k) => k.is_dir(),
-                None => path.is_dir(),
+                Some(k) if !k.is_symlink() => k.is_dir(),
+                _ => path.is_dir(),
             };
+            let wanted = is_dir || path.extension().is_some_and(|e| e == self.ext);
+            if link && wanted {
+                // Only links pay for resolving the path, so the walk of a
+                // tree without links stays one `readdir` per folder.
+                self.links = true;
+                let what = if is_dir { "folder" } else { "file" };
+                if let Some(d) = self.within.escape(&path, what) {
+                    self.diags.push(d);
+                    continue;
+                }
+            }
             if is_dir {
                 if !(self.skip)(&rel(self.root, &path)) {
                     self.visit(&path, depth + 1);

@@ -2,10 +2,90 @@
 //! nothing is written outside what was asked, nothing is read outside the
 //! trees pointed at, and a bad input ends with a diagnostic, not a hang.
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::support::*;
+
+/// Any single input here must be judged well within this.
+const BOUND: Duration = Duration::from_secs(10);
+
+/// Runs the binary in `f` with extra environment variables and, when
+/// given, `stdin` (with `env`, nothing else in the environment); killed (and the test failed) if it outlives [`BOUND`].
+fn run_bounded(f: &Fixture, args: &[&str], env: &[(&str, &str)], stdin: Option<Stdio>) -> Output {
+    let start = Instant::now();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"));
+    cmd.args(args)
+        .current_dir(f.path())
+        .env("NO_COLOR", "1")
+        .stdin(stdin.unwrap_or_else(Stdio::null))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Given variables are the whole environment, so that a leak of it
+    // cannot hide behind a truncated line.
+    if !env.is_empty() {
+        cmd.env_clear().env("NO_COLOR", "1");
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(r) = r {
+                let _ = r.take(64 << 20).read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+            break status;
+        }
+        if start.elapsed() > BOUND {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} still running after {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let o = Output {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        elapsed: start.elapsed(),
+    };
+    assert!(
+        o.code != 70 && o.code != -1 && !o.stderr.contains("panicked"),
+        "sanctions-trigger crashed\n{}",
+        o.dump()
+    );
+    o
+}
+
+#[cfg(unix)]
+fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) {
+    std::os::unix::fs::symlink(target.as_ref(), link.as_ref())
+        .unwrap_or_else(|e| panic!("symlink {}: {e}", link.as_ref().display()));
+}
 
 /// Runs git in `dir` with a fixed identity and no user configuration;
 /// returns its trimmed standard output.
@@ -144,4 +224,176 @@ fn revisions_by_message_by_previous_branch_and_by_tag_name_a_base() {
     f.run(&["diff", "--base", "HEAD^{tree}"])
         .code(2)
         .stderr_has("does not name a commit");
+}
+
+/// Every command and format that reports on scenarios.
+const REPORTS: &[&[&str]] = &[
+    &["run", "scenarios"],
+    &["run", "scenarios", "--format", "json"],
+    &["run", "scenarios", "--format", "jsonl"],
+    &["run", "scenarios", "--format", "markdown"],
+    &["check", "scenarios"],
+    &["test", "scenarios"],
+    &["test", "scenarios", "--format", "json"],
+    &["test", "scenarios", "--format", "junit"],
+    &["run", "scenarios/env.toml"],
+    &["run", "scenarios/env.toml", "--format", "json"],
+    &["test", "scenarios/env.toml", "--format", "junit"],
+];
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_environment_linked_in_as_a_scenario_never_appears_in_any_output() {
+    let secret = "hunter2-f00dfeed-sanctions";
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    symlink("/proc/self/environ", f.path().join("scenarios/env.toml"));
+    for args in REPORTS {
+        let out = run_bounded(&f, args, &[("SANCTIONS_SECRET_XYZ", secret)], None);
+        assert_ne!(out.code, 0, "{}", out.dump());
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "the environment leaked\n{}",
+            out.dump()
+        );
+        assert!(
+            !out.stdout.contains("SANCTIONS_SECRET_XYZ")
+                && !out.stderr.contains("SANCTIONS_SECRET_XYZ"),
+            "the environment leaked\n{}",
+            out.dump()
+        );
+    }
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    diagnostic(&doc, "scenarios/env.toml", "outside `scenarios`");
+    assert_eq!(fired(scenario(&doc, "talks")), ["new-sanctions"]);
+    let doc = f
+        .run(&["run", "scenarios/env.toml", "--format", "json"])
+        .json();
+    diagnostic(&doc, "scenarios/env.toml", "not a file on disk");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_file_outside_the_scenarios_folder_is_refused_and_never_read() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS).write(
+        "home/.aws/credentials.toml",
+        "[default]\naws_secret_access_key = AKIAXSECRETX\n",
+    );
+    symlink(
+        f.path().join("home/.aws/credentials.toml"),
+        f.path().join("scenarios/creds.toml"),
+    );
+    symlink(
+        "../home/.aws/credentials.toml",
+        f.path().join("scenarios/rel.toml"),
+    );
+    let out = f.run(&["run", "scenarios", "--format", "json"]);
+    out.code(2).stdout_lacks("AKIAXSECRETX");
+    let doc = out.json();
+    for link in ["scenarios/creds.toml", "scenarios/rel.toml"] {
+        diagnostic(&doc, link, "is a link to a file outside `scenarios`");
+    }
+    assert_eq!(fired(scenario(&doc, "talks")), ["new-sanctions"]);
+    f.run(&["test", "scenarios", "--format", "junit"])
+        .stdout_lacks("AKIAXSECRETX");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_link_to_proc_or_to_the_root_is_refused_at_once() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    symlink("/proc", f.path().join("scenarios/proc"));
+    symlink("/", f.path().join("scenarios/root"));
+    for args in [
+        &["run", "scenarios", "--format", "json"][..],
+        &["check", "scenarios"],
+        &["test", "scenarios"],
+    ] {
+        run_bounded(&f, args, &[], None).code(2);
+    }
+    let doc = run_bounded(&f, &["run", "scenarios", "--format", "json"], &[], None).json();
+    diagnostic(
+        &doc,
+        "scenarios/proc",
+        "is a link to a folder outside `scenarios`",
+    );
+    diagnostic(
+        &doc,
+        "scenarios/root",
+        "is a link to a folder outside `scenarios`",
+    );
+    assert_eq!(fired(scenario(&doc, "talks")), ["new-sanctions"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_inside_the_scenarios_folder_still_work() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("sub/talks", TALKS);
+    symlink("sub", f.path().join("scenarios/alias"));
+    symlink("sub/talks.toml", f.path().join("scenarios/same.toml"));
+    let out = f.run(&["run", "scenarios", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    assert_eq!(
+        doc["scenarios"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        out.dump()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_catalogue_linked_from_outside_the_rules_folder_is_refused() {
+    let f = Fixture::bare();
+    f.write("elsewhere/responses.toml", RESPONSES)
+        .rule("good", GOOD_RULE)
+        .scenario("talks", TALKS);
+    symlink(
+        f.path().join("elsewhere/responses.toml"),
+        f.path().join("rules/responses.toml"),
+    );
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    diagnostic(
+        &doc,
+        "rules/responses.toml",
+        "link to a file outside the rules folder",
+    );
+}
+
+#[test]
+fn a_scenario_larger_than_the_limit_is_refused_before_it_is_read() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    let big = std::fs::File::create(f.path().join("scenarios/big.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Sparse: no disk is used, but a reader would allocate all of it.
+    big.set_len((64 << 20) + 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_bounded(&f, &["run", "scenarios", "--format", "json"], &[], None);
+    out.code(2);
+    let doc = out.json();
+    diagnostic(&doc, "scenarios/big.toml", "more than the limit of 64 MiB");
+    assert_eq!(fired(scenario(&doc, "talks")), ["new-sanctions"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn bless_never_writes_through_a_link_out_of_the_folder() {
+    let f = Fixture::new();
+    let wrong = format!("{TALKS}\n[expect]\nfires = [\"leaders-summit\"]\n");
+    f.rule("good", GOOD_RULE)
+        .write("outside/talks.toml", &wrong);
+    symlink(
+        f.path().join("outside/talks.toml"),
+        f.path().join("scenarios/talks.toml"),
+    );
+    let out = f.run(&["test", "--bless", "scenarios/talks.toml"]);
+    out.code(2).stderr_has("outside `scenarios`");
+    let after = std::fs::read_to_string(f.path().join("outside/talks.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after, wrong, "bless wrote through the link");
 }

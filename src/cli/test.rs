@@ -16,7 +16,7 @@ use crate::report;
 use crate::rules::RuleSet;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
-use crate::{atomic, bless, coverage, runner};
+use crate::{atomic, bless, coverage, files, runner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
@@ -482,6 +482,17 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
 /// `\r\n` line ends the file had, and refusing when the file changed since it was read.
 fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<()> {
     const BOM: &str = "\u{feff}";
+    // The rename replaces a link's target: only a target in the folder
+    // the user pointed at may be replaced.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && let Some(d) = files::Within::folder(dir).escape(path, "file")
+    {
+        return Err(io::Error::other(d.message));
+    }
     let now = std::fs::read_to_string(path)?;
     let bom = now.starts_with(BOM);
     if now.strip_prefix(BOM).unwrap_or(&now) != read {

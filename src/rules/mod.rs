@@ -91,7 +91,12 @@ impl RuleSet {
     /// Loads, compiles and checks a rules folder.
     pub fn load(dir: &Path, limits: Limits) -> RuleSet {
         let mut diags = Vec::new();
-        let (catalogue, d) = Catalogue::load(&dir.join("responses.toml"));
+        let within = files::Within::new(dir, "the rules folder");
+        let catalogue_path = dir.join("responses.toml");
+        let (catalogue, d) = match within.escape(&catalogue_path, "file") {
+            Some(d) => (Catalogue::default(), vec![d]),
+            None => Catalogue::load(&catalogue_path),
+        };
         diags.extend(d);
         let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
 
@@ -124,12 +129,12 @@ impl RuleSet {
         };
 
         let (helper_files, d) = if dir.join("lib").is_dir() {
-            files::walk(&dir.join("lib"), "rhai", &|_| false)
+            files::walk(&dir.join("lib"), &within, "rhai", &|_| false)
         } else {
             (Vec::new(), Vec::new())
         };
         diags.extend(d);
-        let (rule_files, d) = files::walk(dir, "rhai", &|id| id == "lib");
+        let (rule_files, d) = files::walk(dir, &within, "rhai", &|id| id == "lib");
         diags.extend(d);
         if rule_files.is_empty() && dir.is_dir() {
             diags.push(

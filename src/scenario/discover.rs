@@ -1,7 +1,8 @@
 //! Finding scenario files: a PATH may be a file or a folder (searched
 //! recursively, in sorted order, hidden entries skipped). A scenario's
 //! default id is its path under the folder given, without `.toml`; a file
-//! given directly is known by its stem.
+//! given directly is known by its stem. Each folder given is a root that
+//! links found under it may not leave.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -45,7 +46,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
     for root in paths {
         match std::fs::metadata(root) {
             Ok(m) if m.is_dir() => {
-                let (f, d, l) = files::walk_links(root, "toml", &|_| false);
+                let within = files::Within::folder(root);
+                let (f, d, l) = files::walk_links(root, &within, "toml", &|_| false);
                 links |= l;
                 found.extend(f.into_iter().map(|(path, id)| ScenarioFile { path, id }));
                 diags.extend(d);

@@ -15,6 +15,7 @@ use toml_spanner::{
 
 use super::{Event, ExpectAt, ExpectSet, Expectations, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+use crate::files::MAX_FILE_BYTES;
 use crate::value::{Label, Table, Value};
 
 const TOP_KEYS: &[&str] = &["scenario", "facts", "actors", "events", "expect", "drop"];
@@ -78,7 +79,11 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
 }
 
 /// The bytes of a regular file. Anything else is refused: opening a FIFO
-/// blocks forever, and a device such as /dev/zero never ends.
+/// blocks forever, and a device such as /dev/zero never ends. A file
+/// larger than [`MAX_FILE_BYTES`] is refused before it is read, and one
+/// that yields more or fewer bytes than its size (a `/proc` or `/sys`
+/// file reports 0) is refused without its contents ever being parsed or
+/// shown: such contents are not a file the user wrote.
 fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let cannot = |e: std::io::Error| format!("cannot read file: {e}");
@@ -103,19 +108,32 @@ fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
     }
     #[cfg(not(unix))]
     let mut file = std::fs::File::open(path).map_err(cannot)?;
-    // The size is a hint (the file may change; `read_to_end` reads on),
-    // and a file too large for memory is an error, not an abort.
+    let size = meta.len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "cannot read file: it is {size} bytes, more than the limit of {} MiB",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    // A file too large for memory is an error, not an abort.
     let mut bytes = Vec::new();
-    let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     bytes
-        .try_reserve_exact(size.saturating_add(1))
+        .try_reserve_exact(size as usize + 1)
         .map_err(|e| format!("cannot read file: {e}"))?;
-    // Through `Take`: `File::read_to_end` would ask the system for the
-    // size and position again.
+    // One byte more than the size tells a file that grew (or a /proc file
+    // that reports 0) from one that did not. Through `Take`:
+    // `File::read_to_end` would ask the system for the size again.
     file.by_ref()
-        .take(u64::MAX)
+        .take(size + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
+    if bytes.len() as u64 != size {
+        return Err(
+            "cannot read file: its size changed while it was read, or it is not a file on disk \
+             (a /proc or /sys file?); its contents were not used"
+                .to_string(),
+        );
+    }
     Ok(bytes)
 }
 
