@@ -397,3 +397,111 @@ fn bless_never_writes_through_a_link_out_of_the_folder() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after, wrong, "bless wrote through the link");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_read_error_on_standard_input_ends_the_input_with_one_diagnostic() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    for format in ["text", "json", "jsonl"] {
+        let dir = std::fs::File::open(f.path().join("scenarios")).unwrap_or_else(|e| panic!("{e}"));
+        let out = run_bounded(
+            &f,
+            &["run", "-", "--format", format],
+            &[],
+            Some(Stdio::from(dir)),
+        );
+        out.code(2);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(
+            all.matches("cannot read standard input").count(),
+            1,
+            "{}",
+            out.dump()
+        );
+    }
+}
+
+/// A JSON Lines scenario with `events` strikes.
+fn json_strikes(events: usize) -> String {
+    let one = r#"{"kind":"strike","date":"2025-06-01","drones":1}"#;
+    let list = vec![one; events].join(",");
+    format!(r#"{{"scenario":{{"title":"t","as_of":"2025-06-02"}},"events":[{list}]}}"#)
+}
+
+#[test]
+fn a_duplicate_key_anywhere_in_a_json_line_is_an_error_naming_it() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    let cases = [
+        (
+            r#"{"scenario":{"title":"t","as_of":"2025-06-02","as_of":"2025-09-30"}}"#,
+            "duplicate key `as_of`",
+        ),
+        (
+            r#"{"scenario":{"title":"t"},"events":[{"kind":"strike","date":"2025-06-01","drones":1,"drones":900}]}"#,
+            "duplicate key `drones`",
+        ),
+        (
+            r#"{"scenario":{"title":"t"},"facts":{"a":{"b":1,"b":2}}}"#,
+            "duplicate key `b`",
+        ),
+        (
+            r#"{"scenario":{"title":"t"},"scenario":{"title":"u"}}"#,
+            "duplicate key `scenario`",
+        ),
+    ];
+    for (line, want) in cases {
+        let input = format!("{line}\n{}\n", json_strikes(1));
+        let out = f.run_stdin(&["run", "-", "--format", "json"], &input);
+        out.code(2);
+        let doc = out.json();
+        let d = diagnostic(&doc, "<stdin>", want);
+        assert_eq!(d["line"], 1, "{}", pretty(d));
+        // The next line is still judged.
+        assert_eq!(fired(scenario(&doc, "stdin-2")), ["new-sanctions"]);
+    }
+}
+
+#[test]
+fn a_json_line_over_the_size_limit_is_refused_and_the_next_still_runs() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    let mut input = String::with_capacity((65 << 20) + 1000);
+    input.push_str(r#"{"scenario":{"title":"t","description":""#);
+    input.extend(std::iter::repeat_n('x', 64 << 20));
+    input.push_str("\"}}\n");
+    input.push_str(&json_strikes(1));
+    input.push('\n');
+    let out = f.run_stdin(&["run", "-", "--format", "json"], &input);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "<stdin>", "longer than the limit of 64 MiB");
+    assert_eq!(d["line"], 1);
+    assert_eq!(fired(scenario(&doc, "stdin-2")), ["new-sanctions"]);
+}
+
+#[test]
+fn more_events_than_the_limit_are_refused_in_json_and_in_toml() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    let input = format!("{}\n{}\n", json_strikes(100_001), json_strikes(100_000));
+    let out = f.run_stdin(&["run", "-", "--format", "json"], &input);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "<stdin>", "more than the limit of 100000 events");
+    assert_eq!(d["line"], 1);
+    assert_eq!(fired(scenario(&doc, "stdin-2")), ["new-sanctions"]);
+
+    let event = "[[events]]\nkind = \"strike\"\ndate = 2025-06-01\n";
+    f.scenario(
+        "many",
+        &format!("[scenario]\ntitle = \"t\"\n{}", event.repeat(100_001)),
+    );
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    diagnostic(
+        &doc,
+        "scenarios/many.toml",
+        "more than the limit of 100000 events",
+    );
+}

@@ -2,7 +2,7 @@
 //! Scenarios come from files and folders, or as JSON Lines on standard
 //! input (`-`); `--shard I/N` keeps a deterministic share of them.
 
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +15,9 @@ use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::{self, Format, JsonLinesReporter};
 use crate::runner;
-use crate::scenario::{STDIN, ScenarioFile, SeenIds, discover, from_json_line, load_file};
+use crate::scenario::{
+    STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line, load_file,
+};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -44,8 +46,9 @@ pub struct RunArgs {
 /// Where one scenario comes from.
 enum Input<'a> {
     File(&'a ScenarioFile),
-    /// A line of standard input, with its 1-based number.
-    Line(usize, io::Result<String>),
+    /// A line of standard input, with its 1-based number, or why it could
+    /// not be read.
+    Line(usize, Result<String, String>),
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
@@ -77,10 +80,8 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     }
     let shard = a.shard.unwrap_or_default();
     let inputs: Box<dyn Iterator<Item = Input> + Send> = if stdin {
-        let lines = BufReader::new(io::stdin())
-            .lines()
-            .enumerate()
-            .map(|(i, l)| Input::Line(i + 1, l))
+        let lines = StdinLines::new(BufReader::new(io::stdin()))
+            .map(|(n, l)| Input::Line(n, l))
             .filter(|i| !matches!(i, Input::Line(_, Ok(l)) if l.trim().is_empty()));
         Box::new(shard.take(lines))
     } else {
@@ -106,10 +107,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 Input::File(f) => load_file(&f.path, &f.id)?,
                 Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
                 Input::Line(n, Err(e)) => {
-                    let mut d = Diagnostic::error(
-                        Some(std::path::Path::new(STDIN)),
-                        format!("cannot read standard input: {e}"),
-                    );
+                    let mut d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e);
                     d.line = Some(n);
                     d.column = Some(1);
                     return Err(vec![d]);

@@ -4,17 +4,172 @@
 //! validated alike. JSON has no dates: `date` and `as_of` values are ISO
 //! strings, any other date is `{"$date": "…"}`. Problems are reported at
 //! `<stdin>:LINE`, since the TOML text they were found in is never seen.
+//! As in TOML, a key written twice in one object is an error (JSON parsers
+//! keep the last one silently); a line is at most [`MAX_LINE_BYTES`] and a
+//! scenario at most [`MAX_EVENTS`] events.
 
+use std::collections::HashSet;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 use toml::Value as Toml;
 
-use super::{Scenario, parse_str};
+use super::{MAX_EVENTS, Scenario, parse_str};
 use crate::diagnostic::Diagnostic;
 
 /// The name scenarios read from standard input are reported under.
 pub const STDIN: &str = "<stdin>";
+
+/// The longest line of JSON Lines input: the size limit of a file.
+pub const MAX_LINE_BYTES: u64 = crate::files::MAX_FILE_BYTES;
+
+/// The lines of JSON Lines input, numbered from 1, each at most
+/// [`MAX_LINE_BYTES`] (a longer one is an error and is skipped, never
+/// held whole). A read error ends the input after one error: a read that
+/// fails once (standard input is a folder) fails forever.
+pub struct StdinLines<R> {
+    reader: R,
+    line: usize,
+    done: bool,
+}
+
+impl<R: BufRead> StdinLines<R> {
+    pub fn new(reader: R) -> Self {
+        StdinLines {
+            reader,
+            line: 0,
+            done: false,
+        }
+    }
+
+    fn read(&mut self) -> std::io::Result<Option<Result<String, String>>> {
+        let mut buf = Vec::new();
+        let n = Read::take(&mut self.reader, MAX_LINE_BYTES + 1).read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        } else if buf.len() as u64 > MAX_LINE_BYTES {
+            drop(buf);
+            skip_line(&mut self.reader)?;
+            return Ok(Some(Err(format!(
+                "the line is longer than the limit of {} MiB",
+                MAX_LINE_BYTES >> 20
+            ))));
+        }
+        Ok(Some(String::from_utf8(buf).map_err(|e| {
+            format!(
+                "the line is not valid UTF-8 (at byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })))
+    }
+}
+
+/// Consumes the rest of a line without keeping it.
+fn skip_line(r: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for StdinLines<R> {
+    /// The line's number, and its text or what is wrong with it.
+    type Item = (usize, Result<String, String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.line += 1;
+        match self.read() {
+            Ok(Some(r)) => Some((self.line, r)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some((self.line, Err(format!("cannot read standard input: {e}"))))
+            }
+        }
+    }
+}
+
+/// A JSON value read only to find a key written twice in one object; its
+/// contents are skipped. (With `arbitrary_precision`, a number arrives as
+/// a one-key object, which never repeats.)
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                // Skip the value so the error points past it consistently.
+                map.next_value::<IgnoredAny>()?;
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{}` in one object",
+                    key.escape_debug()
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
+}
 
 /// Parses one line of JSON Lines input (1-based `line`) into a scenario
 /// whose id defaults to `stdin-LINE`.
@@ -36,6 +191,20 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
         return Err(vec![at(
             "a scenario must be a JSON object with the keys of a scenario file".into(),
         )]);
+    }
+    // A second pass: the parse above kept the last of two equal keys.
+    if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
+        let mut d = at(e.to_string());
+        d.column = Some(e.column().max(1));
+        return Err(vec![d]);
+    }
+    if let Some(Json::Array(events)) = json.get("events")
+        && events.len() > MAX_EVENTS
+    {
+        return Err(vec![at(format!(
+            "{} events, more than the limit of {MAX_EVENTS} events",
+            events.len()
+        ))]);
     }
     let value = to_toml(&json, "", "").map_err(|e| vec![at(e)])?;
     let toml_text = toml::to_string(&value)

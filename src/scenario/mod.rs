@@ -17,9 +17,14 @@ use crate::diagnostic::SourceText;
 use crate::value::Table;
 
 pub use discover::{ScenarioFile, SeenIds, discover};
-pub use json::{STDIN, from_json_line};
+pub use json::{STDIN, StdinLines, from_json_line};
 pub(crate) use parse::read_text;
 pub use parse::{load_file, parse_str};
+
+/// The most events one scenario may have (a file, or a JSON line): more
+/// is refused rather than judged, since each one is held in memory and
+/// replayed for every day of a timeline.
+pub const MAX_EVENTS: usize = 100_000;
 
 /// One dated event of a scenario.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use toml_spanner::{
     Arena, DateTime as Datetime, Key, Table as TomlTable, TimeOffset, Value as TomlValue,
 };
 
-use super::{Event, ExpectAt, ExpectSet, Expectations, Named, Scenario};
+use super::{Event, ExpectAt, ExpectSet, Expectations, MAX_EVENTS, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use crate::files::MAX_FILE_BYTES;
 use crate::value::{Label, Table, Value};
@@ -216,7 +216,16 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
             }
             "events" => {
                 let events = p.array(item, "events");
-                raw.events.reserve(events.as_ref().map_or(0, Vec::len));
+                let n = events.as_ref().map_or(0, Vec::len);
+                if n > MAX_EVENTS {
+                    p.err(
+                        item.span().range(),
+                        format!("{n} events, more than the limit of {MAX_EVENTS} events"),
+                        Some("split the scenario into several files".into()),
+                    );
+                    continue;
+                }
+                raw.events.reserve(n);
                 for (i, ev) in events.into_iter().flatten().enumerate() {
                     if let Some(e) = p.event(ev, i) {
                         raw.events.push(e);
