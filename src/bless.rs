@@ -3,7 +3,9 @@
 //! line outside the changed values is kept byte for byte; only the lists
 //! and dates that disagree with the current outcome change. A scenario
 //! whose rules error, or whose expectations name unknown responses, is
-//! refused: blessing an error would turn a bug into an expectation.
+//! refused: blessing an error would turn a bug into an expectation. The
+//! new text is parsed again before it is returned, so a file is never
+//! replaced by one the parser would refuse.
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 
 use crate::eval::Worker;
 use crate::outcome::{Outcome, Status};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, parse_str};
 use crate::suite::{first_days, validate};
 
 /// A scenario's new text and a line per change, for the user.
@@ -83,10 +85,22 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
     if edits.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Blessed {
-        text: doc.to_string(),
-        edits,
-    }))
+    let text = doc.to_string();
+    reparse(sc, &text)?;
+    Ok(Some(Blessed { text, edits }))
+}
+
+/// Refuses text the scenario parser would refuse (a date TOML cannot
+/// write, such as one in year 10000): bless must never leave a file that
+/// `test` cannot read.
+fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
+    match parse_str(&sc.file, text, &sc.id) {
+        Ok(_) => Ok(()),
+        Err(ds) => Err(format!(
+            "the blessed file would not parse, so nothing was written: {}",
+            ds.first().map_or("", |d| d.message.as_str())
+        )),
+    }
 }
 
 /// The outcome at a date, or the first rule error as the reason to refuse.

@@ -505,3 +505,21 @@ fn more_events_than_the_limit_are_refused_in_json_and_in_toml() {
         "more than the limit of 100000 events",
     );
 }
+
+#[test]
+fn bless_refuses_to_write_a_file_that_would_not_parse() {
+    let f = Fixture::new();
+    // Late on the last day of 9999 west of Greenwich is year 10000 in UTC,
+    // a year TOML cannot write.
+    let text = "[scenario]\ntitle = \"t\"\nas_of = 9999-12-31T23:00:00-05:00\n\n\
+        [[events]]\nkind = \"strike\"\ndate = 9999-12-31T23:00:00-05:00\n\n\
+        [expect.first_fire]\nnew-sanctions = 2025-01-01\n";
+    f.rule("good", GOOD_RULE).scenario("late", text);
+    let out = f.run(&["test", "--bless", "scenarios/late.toml"]);
+    out.code(2)
+        .stderr_has("scenarios/late.toml")
+        .stderr_has("would not parse");
+    let after = std::fs::read_to_string(f.path().join("scenarios/late.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after, text, "{}", out.dump());
+}
