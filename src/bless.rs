@@ -14,7 +14,7 @@ use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 
 use crate::eval::Worker;
 use crate::outcome::{Outcome, Status};
-use crate::scenario::{Scenario, parse_str};
+use crate::scenario::{Scenario, calendar_day, parse_str};
 use crate::suite::{first_days, validate};
 
 /// A scenario's new text and a line per change, for the user.
@@ -69,9 +69,10 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
             let date = at
                 .get("date")
                 .and_then(Item::as_datetime)
-                .and_then(|d| d.date)
-                .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()))
-                .ok_or("an `[[expect.at]]` entry has no valid `date`")?;
+                .ok_or("an `[[expect.at]]` entry has no valid `date`")
+                .and_then(|d| {
+                    day_of(d).map_err(|_| "an `[[expect.at]]` entry has no valid `date`")
+                })?;
             let o = evaluated(worker, sc, date)?;
             set(at, &o, &format!("at {date}: "), &mut edits);
         }
@@ -101,6 +102,26 @@ fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
             ds.first().map_or("", |d| d.message.as_str())
         )),
     }
+}
+
+/// The day a TOML date-time stands for, as `test` judges it (an offset
+/// date-time at its UTC day).
+fn day_of(d: &toml_edit::Datetime) -> Result<NaiveDate, String> {
+    let date = d.date.ok_or("no date")?;
+    let time = d.time.map(|t| {
+        (
+            t.hour.into(),
+            t.minute.into(),
+            t.second.unwrap_or(0).into(),
+            t.nanosecond.unwrap_or(0),
+        )
+    });
+    let offset = d.offset.map(|o| match o {
+        toml_edit::Offset::Z => 0,
+        toml_edit::Offset::Custom { minutes } => i32::from(minutes),
+    });
+    let ymd = (date.year.into(), date.month.into(), date.day.into());
+    calendar_day(ymd, time, offset, &d.to_string())
 }
 
 /// The outcome at a date, or the first rule error as the reason to refuse.

@@ -523,3 +523,32 @@ fn bless_refuses_to_write_a_file_that_would_not_parse() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after, text, "{}", out.dump());
 }
+
+#[test]
+fn bless_and_test_judge_an_offset_date_time_at_its_utc_day() {
+    let f = Fixture::new();
+    f.rule(
+        "strike",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { if s.count(\"strike\") > 0 { \"a strike\" } else { quiet(\"no strike\") } }\n",
+    );
+    // 22:00 at UTC-5 is 03:00 on 2025-06-02 in UTC: the strike is seen.
+    let text = "[scenario]\ntitle = \"t\"\nas_of = 2025-06-03\n\n\
+        [[events]]\nkind = \"strike\"\ndate = 2025-06-02\n\n\
+        [[expect.at]]\ndate = 2025-06-01T22:00:00-05:00\nfires = [\"new-sanctions\"]\n\n\
+        [[expect.at]]\ndate = 2025-06-01T18:00:00-05:00\nfires = [\"new-sanctions\"]\n";
+    f.scenario("offset", text);
+    f.run(&["test", "scenarios/offset.toml"])
+        .code(1)
+        .stdout_has("1 failed");
+    f.run(&["test", "--bless", "scenarios/offset.toml"])
+        .code(0)
+        .stdout_has("blessed scenarios/offset.toml")
+        .stdout_has("at 2025-06-01: `new-sanctions`: fires → not_fires");
+    let after = std::fs::read_to_string(f.path().join("scenarios/offset.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        after.contains("date = 2025-06-01T22:00:00-05:00\nfires = [\"new-sanctions\"]"),
+        "{after}"
+    );
+    f.run(&["test", "scenarios/offset.toml"]).code(0);
+}

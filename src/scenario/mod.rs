@@ -18,7 +18,7 @@ use crate::value::Table;
 
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{STDIN, StdinLines, from_json_line};
-pub(crate) use parse::read_text;
+pub(crate) use parse::{calendar_day, read_text};
 pub use parse::{load_file, parse_str};
 
 /// The most events one scenario may have (a file, or a JSON line): more

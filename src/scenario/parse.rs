@@ -950,22 +950,54 @@ fn to_instant(dt: &Datetime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 /// A TOML date or offset date-time as a calendar day; an offset date-time
 /// counts as its UTC day. `text` is the value as written, for messages.
 fn to_date(dt: &Datetime, text: &str) -> Result<NaiveDate, String> {
-    match (dt.date(), dt.time(), dt.offset()) {
-        (Some(d), None, _) => {
-            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                .ok_or_else(|| format!("{text} is not a date in the calendar"))
-        }
-        (Some(_), Some(_), Some(_)) => to_instant(dt)
+    let offset = dt.offset().map(|o| match o {
+        TimeOffset::Z => 0,
+        TimeOffset::Custom { minutes } => i32::from(minutes),
+    });
+    match (dt.date(), dt.time()) {
+        (Some(d), time) => calendar_day(
+            (i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            time.map(|t| {
+                (
+                    u32::from(t.hour),
+                    u32::from(t.minute),
+                    u32::from(t.second),
+                    t.nanosecond,
+                )
+            }),
+            offset,
+            text,
+        ),
+        (None, _) => Err(format!("`{text}` is a time without a date")),
+    }
+}
+
+/// The day a TOML date (`time` is `None`) or offset date-time stands for:
+/// an offset date-time counts as its UTC day. The one definition for
+/// scenarios, expectations and `--bless`. `text` is the value as written,
+/// for messages.
+pub(crate) fn calendar_day(
+    (year, month, day): (i32, u32, u32),
+    time: Option<(u32, u32, u32, u32)>,
+    offset_minutes: Option<i32>,
+    text: &str,
+) -> Result<NaiveDate, String> {
+    let date = NaiveDate::from_ymd_opt(year, month, day);
+    match (time, offset_minutes) {
+        (None, _) => date.ok_or_else(|| format!("{text} is not a date in the calendar")),
+        (Some((h, m, s, ns)), Some(minutes)) => date
+            .and_then(|d| d.and_hms_nano_opt(h, m, s, ns))
+            .zip(chrono::FixedOffset::east_opt(minutes * 60))
+            .and_then(|(local, tz)| local.and_local_timezone(tz).single())
             .map(|i| i.naive_utc().date())
             .ok_or_else(|| format!("`{text}` is not a valid date-time")),
-        (Some(_), Some(_), None) => {
+        (Some(_), None) => {
             let day = text.get(..10).unwrap_or(text);
             Err(format!(
                 "`{text}` is a local date-time without an offset, so its day is ambiguous; \
                  write a date (`{day}`) or add an offset (`{text}Z`, `{text}-04:00`)"
             ))
         }
-        (None, _, _) => Err(format!("`{text}` is a time without a date")),
     }
 }
 
