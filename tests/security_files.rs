@@ -552,3 +552,38 @@ fn bless_and_test_judge_an_offset_date_time_at_its_utc_day() {
     );
     f.run(&["test", "scenarios/offset.toml"]).code(0);
 }
+
+#[test]
+fn bless_keeps_a_missing_final_newline_and_the_files_own_line_ends() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    let cases = [
+        ("crlf", "\r\n", "[expect]\r\nfires = [\"leaders-summit\"]"),
+        ("lf", "\n", "[expect]\nfires = [\"leaders-summit\"]"),
+        ("crlf-new", "\r\n", ""),
+        ("lf-new", "\n", ""),
+    ];
+    for (name, eol, expect) in cases {
+        let head = ["[scenario]", "title = \"t\"", "as_of = 2025-06-02"].join(eol);
+        let text = if expect.is_empty() {
+            head
+        } else {
+            format!("{head}{eol}{eol}{expect}")
+        };
+        f.scenario(name, &text);
+        let rel = format!("scenarios/{name}.toml");
+        f.run(&["test", "--bless", &rel]).code(0);
+        let after = std::fs::read_to_string(f.path().join(&rel)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(after.starts_with(&text[..10]), "{name}: {after:?}");
+        assert!(
+            !after.ends_with('\n'),
+            "{name}: a final newline was added: {after:?}"
+        );
+        let bare_lf = after.replace("\r\n", "").contains('\n');
+        assert_eq!(bare_lf, eol == "\n", "{name}: line ends changed: {after:?}");
+        if eol == "\n" {
+            assert!(!after.contains('\r'), "{name}: {after:?}");
+        }
+        f.run(&["test", &rel]).code(0);
+    }
+}

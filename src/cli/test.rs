@@ -478,8 +478,9 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
     ok
 }
 
-/// Writes a blessed scenario over its file, keeping a byte-order mark and
-/// `\r\n` line ends the file had, and refusing when the file changed since it was read.
+/// Writes a blessed scenario over its file, keeping a byte-order mark,
+/// `\r\n` line ends and a missing final line end the file had, and
+/// refusing when the file changed since it was read.
 fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<()> {
     const BOM: &str = "\u{feff}";
     // The rename replaces a link's target: only a target in the folder
@@ -500,14 +501,28 @@ fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<(
             "the file changed while it was being blessed",
         ));
     }
-    // toml_edit writes `\n`; a file written with `\r\n` keeps them.
-    let text = if now.contains("\r\n") {
+    let out = with_line_ends(text, &now);
+    let out = if bom { format!("{BOM}{out}") } else { out };
+    atomic::write(path, out.as_bytes())
+}
+
+/// `text` (as toml_edit writes it: `\n` line ends, a final one) with the
+/// line ends of `original`: `\r\n` when its first line ends so, and no
+/// final line end when it had none.
+fn with_line_ends(text: &str, original: &str) -> String {
+    let crlf = original
+        .find('\n')
+        .is_some_and(|i| original[..i].ends_with('\r'));
+    let text = if original.is_empty() || original.ends_with('\n') {
+        text
+    } else {
+        text.strip_suffix('\n').unwrap_or(text)
+    };
+    if crlf {
         text.replace("\r\n", "\n").replace('\n', "\r\n")
     } else {
         text.to_string()
-    };
-    let out = if bom { format!("{BOM}{text}") } else { text };
-    atomic::write(path, out.as_bytes())
+    }
 }
 
 /// One scenario's test result; `None` when `--filter` leaves it out.
