@@ -2,10 +2,62 @@
 //! leaves either the old contents or the new, never a mix: the bytes go to
 //! a temporary file in the same folder (same file system, so the rename is
 //! atomic), are flushed to disk, and the temporary file is renamed over the
-//! target. The target's permissions are kept.
+//! target. The target's permissions are kept. A process killed before the
+//! rename leaves its temporary file (`.sanctions-trigger-tmp-XXXXXX.tmp`);
+//! the next write into that folder removes those older than
+//! [`STALE_AFTER`], which no live writer can still be using.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const TMP_PREFIX: &str = ".sanctions-trigger-tmp-";
+const TMP_SUFFIX: &str = ".tmp";
+/// Random characters in a temporary file's name (tempfile's default).
+const TMP_RANDOM: usize = 6;
+/// Age past which a temporary file is left over from a killed process: a
+/// write takes milliseconds.
+pub const STALE_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// Folders already cleaned by this process, so that blessing a thousand
+/// files in one folder lists it once.
+static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+/// Whether `name` is one of our temporary files' names.
+fn is_ours(name: &str) -> bool {
+    name.strip_prefix(TMP_PREFIX)
+        .and_then(|n| n.strip_suffix(TMP_SUFFIX))
+        .is_some_and(|r| r.len() == TMP_RANDOM && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Removes our temporary files older than [`STALE_AFTER`] from `dir`,
+/// once per folder per process. Failures are ignored: cleaning is a
+/// courtesy, never a reason not to write.
+fn remove_stale(dir: &Path) {
+    if let Ok(mut cleaned) = CLEANED.lock()
+        && !cleaned.get_or_insert_default().insert(dir.to_path_buf())
+    {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e.file_name().to_str().is_some_and(is_ours)
+            && e.metadata().is_ok_and(|m| {
+                m.file_type().is_file()
+                    && m.modified()
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_AFTER)
+            });
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
 
 /// Replaces `path` with `bytes` atomically. A symbolic link is written
 /// through (its target is replaced, the link stays), and a read-only file
@@ -27,9 +79,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".sanctions-trigger-")
-        .suffix(".tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .rand_bytes(TMP_RANDOM)
         .tempfile_in(dir)
         .map_err(|e| {
             io::Error::new(
@@ -59,6 +113,20 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_names_of_our_temporary_files_are_ours() {
+        assert!(is_ours(".sanctions-trigger-tmp-aB3xY9.tmp"));
+        for name in [
+            ".sanctions-trigger-tmp-aB3xY9.toml",
+            ".sanctions-trigger-tmp-notes.tmp",
+            ".sanctions-trigger-tmp-a/b/c.tmp",
+            "sanctions-trigger-tmp-aB3xY9.tmp",
+            "talks.toml",
+        ] {
+            assert!(!is_ours(name), "{name}");
+        }
+    }
 
     #[test]
     fn replaces_the_contents_and_leaves_no_temporary_file() {

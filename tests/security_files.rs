@@ -587,3 +587,41 @@ fn bless_keeps_a_missing_final_newline_and_the_files_own_line_ends() {
         f.run(&["test", &rel]).code(0);
     }
 }
+
+#[test]
+fn bless_removes_temporary_files_a_killed_bless_left_behind() {
+    use std::time::SystemTime;
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .scenario("talks", &format!("{TALKS}\n[expect]\nexactly = []\n"));
+    // What a bless killed before its rename leaves, an hour ago and now
+    // (another bless may be writing that one), and a user's file.
+    let stale = ".sanctions-trigger-tmp-AbC123.tmp";
+    let fresh = ".sanctions-trigger-tmp-XyZ789.tmp";
+    let mine = ".sanctions-trigger-notes.tmp";
+    for name in [stale, fresh, mine] {
+        f.write(&format!("scenarios/{name}"), "partial");
+    }
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    for name in [stale, mine] {
+        std::fs::File::options()
+            .write(true)
+            .open(f.path().join("scenarios").join(name))
+            .and_then(|h| h.set_modified(hour_ago))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    f.run(&["test", "--bless", "scenarios/talks.toml"]).code(0);
+    let dir = f.path().join("scenarios");
+    assert!(
+        !dir.join(stale).exists(),
+        "the stale temporary file is still there"
+    );
+    assert!(
+        dir.join(fresh).exists(),
+        "a recent temporary file was removed"
+    );
+    assert!(
+        dir.join(mine).exists(),
+        "a file that is not ours was removed"
+    );
+}
