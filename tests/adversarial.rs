@@ -338,7 +338,8 @@ fn a_stray_byte_order_mark_is_an_error_on_whole_characters() {
     f.run(&["check"])
         .code(2)
         .stderr_has("scenarios/bad.toml:2:6")
-        .stderr_has("title\u{feff} = \"t\"");
+        // Shown escaped: an invisible character must not hide in the line.
+        .stderr_has("title\\u{feff} = \"t\"");
 }
 
 #[test]
