@@ -118,3 +118,17 @@ fn a_bidi_control_in_a_rule_reason_is_escaped_in_every_format() {
         assert!(out.stdout.contains("u{202e}"), "{}", out.dump());
     }
 }
+
+/// A worker count that cannot be met is a usage error, not an abort.
+#[test]
+fn a_huge_or_zero_worker_count_is_a_usage_error() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    for n in ["4294967296", "18446744073709551615", "257", "0"] {
+        f.run(&["-j", n, "run", "scenarios"])
+            .code(2)
+            .stderr_has("1..=256");
+        f.run_stdin(&["-j", n, "run", "-"], "").code(2);
+    }
+    f.run(&["-j", "256", "run", "scenarios"]).code(0);
+}
