@@ -788,8 +788,8 @@ fn a_response_reading_itself_with_fired_is_a_cycle() {
     let doc = bad_rule_at(
         "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"leaders-summit\")\n}\n",
         "`fired` cycle: `leaders-summit` → `leaders-summit`",
-        1,
-        18,
+        3,
+        11,
     );
     let e = rule_error(scenario(&doc, "talks"), "bad");
     assert_eq!(e["kind"], "compile");

@@ -3,6 +3,8 @@
 //! in file names, bidi controls in scenario text, worker counts, `fired`
 //! cycles and positions past Rhai's 16-bit counters.
 
+use std::fmt::Write as _;
+
 use crate::support::*;
 
 /// A scenario whose file name carries a terminal escape sequence is
@@ -131,4 +133,68 @@ fn a_huge_or_zero_worker_count_is_a_usage_error() {
         f.run_stdin(&["-j", n, "run", "-"], "").code(2);
     }
     f.run(&["-j", "256", "run", "scenarios"]).code(0);
+}
+
+/// 1,500 responses in one `fired` cycle: each cycle is reported once, its
+/// members listed once, so the output grows with the rules, not with their
+/// square (5,000 rules printed 295 MB).
+#[test]
+fn a_long_fired_cycle_is_reported_once_in_output_linear_in_its_length() {
+    const N: usize = 1500;
+    let f = Fixture::new();
+    let mut catalogue = String::new();
+    for i in 0..N {
+        writeln!(
+            catalogue,
+            "[r{i}]\ntitle = \"R{i}\"\ncategory = \"x\"\nseverity = 1\n"
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        f.rule(
+            &format!("c/r{i}"),
+            &format!(
+                "const RESPONSE = \"r{i}\";\nfn fires(s) {{\n    fired(\"r{}\")\n}}\n",
+                (i + 1) % N
+            ),
+        );
+    }
+    f.write("rules/responses.toml", &catalogue)
+        .rule("good", "const RESPONSE = \"r0\";\nfn fires(s) { true }\n")
+        .scenario("talks", TALKS);
+    let check = f.run(&["check"]);
+    check.code(2).stderr_has("`fired` cycle");
+    // Every member is named, once in the full listing.
+    check.stderr_has("`r0` → `r1` → `r2`");
+    check.stderr_has(&format!("`r{}` → `r0`", N - 1));
+    assert!(
+        check.stderr.len() < 1_000_000,
+        "check printed {} bytes",
+        check.stderr.len()
+    );
+    let run = f.run(&["run", "scenarios", "--format", "json"]);
+    run.code(2);
+    assert!(
+        run.stdout.len() < 4_000_000,
+        "run printed {} bytes",
+        run.stdout.len()
+    );
+    let doc = run.json();
+    let sc = scenario(&doc, "talks");
+    assert_eq!(response(sc, "r7")["status"], "error");
+    assert_message(rule_error(sc, "c/r7"), "`fired` cycle");
+}
+
+/// A short cycle still shows its whole path in each rule's error, at the
+/// `fired` call.
+#[test]
+fn a_response_reading_itself_is_a_cycle_at_its_fired_call() {
+    let f = Fixture::new();
+    f.rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    fired(\"leaders-summit\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_at(e, "rules/bad.rhai", 3, 11);
+    assert_message(e, "`fired` cycle: `leaders-summit` → `leaders-summit`");
 }
