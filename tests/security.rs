@@ -198,3 +198,36 @@ fn a_response_reading_itself_is_a_cycle_at_its_fired_call() {
     assert_at(e, "rules/bad.rhai", 3, 11);
     assert_message(e, "`fired` cycle: `leaders-summit` → `leaders-summit`");
 }
+
+/// Rhai counts lines and columns in 16 bits and stops at 65,535: a script
+/// past that would be blamed at a wrong place, so it is refused where the
+/// count runs out.
+#[test]
+fn a_rule_line_longer_than_rhai_can_count_is_an_error_at_that_line() {
+    let f = Fixture::new();
+    let long = format!(
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    let x = \"{}\"; x.len() > 1 && undefined_fn()\n}}\n",
+        "a".repeat(70_000)
+    );
+    f.rule("good", GOOD_RULE)
+        .rule("long", &long)
+        .scenario("talks", TALKS);
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    let d = diagnostic(&doc, "rules/long.rhai", "65,535");
+    assert_at(d, "rules/long.rhai", 3, 65_536);
+    let sc = scenario(&doc, "talks");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+    assert_eq!(response(sc, "leaders-summit")["status"], "error");
+
+    let f = Fixture::new();
+    let many = format!(
+        "const RESPONSE = \"leaders-summit\";\n{}fn fires(s) {{ true }}\n",
+        "\n".repeat(70_000)
+    );
+    f.rule("good", GOOD_RULE)
+        .rule("many", &many)
+        .scenario("talks", TALKS);
+    let doc = f.run(&["run", "scenarios", "--format", "json"]).json();
+    let d = diagnostic(&doc, "rules/many.rhai", "65,535 lines");
+    assert_at(d, "rules/many.rhai", 65_536, 1);
+}

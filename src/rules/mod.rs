@@ -642,6 +642,35 @@ fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic 
 /// A bare carriage return (an old Mac line end) is refused first: Rhai
 /// counts it as a line break inside comments only, so positions after it
 /// would point at the wrong line.
+/// Rhai counts lines and columns in 16 bits, and stops counting at this.
+const MAX_POSITION: usize = u16::MAX as usize;
+
+/// Refuses a script longer or wider than Rhai's positions can count: an
+/// error past that would be blamed on the wrong line or column.
+fn positions_fit(source: &SourceText) -> Result<(), Diagnostic> {
+    for (i, line) in source.text.lines().enumerate() {
+        if i == MAX_POSITION {
+            return Err(source
+                .error_at(
+                    i + 1,
+                    1,
+                    "script has more than 65,535 lines, more than Rhai's positions can count",
+                )
+                .with_help("split it into several rules, or move code into `lib/` helpers"));
+        }
+        if line.len() > MAX_POSITION && line.chars().count() > MAX_POSITION {
+            return Err(source
+                .error_at(
+                    i + 1,
+                    MAX_POSITION + 1,
+                    "line is longer than 65,535 characters, more than Rhai's positions can count",
+                )
+                .with_help("break the line, or keep long data in the scenario"));
+        }
+    }
+    Ok(())
+}
+
 fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> {
     let bytes = source.text.as_bytes();
     if let Some(i) =
@@ -654,15 +683,21 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> 
             )
             .with_help("save the file with `\\n` or `\\r\\n` line endings"));
     }
-    engine.compile(&*source.text).map_err(|e| {
+    // A syntax error before the counters run out is at the right place;
+    // anything else in a script past them could not be.
+    let ast = engine.compile(&*source.text).map_err(|e| {
+        let (line, column) = (e.1.line().unwrap_or(1), e.1.position().unwrap_or(1));
+        if line.max(column) >= MAX_POSITION
+            && let Err(d) = positions_fit(source)
+        {
+            return d;
+        }
         source
-            .error_at(
-                e.1.line().unwrap_or(1),
-                e.1.position().unwrap_or(1),
-                e.0.to_string(),
-            )
+            .error_at(line, column, e.0.to_string())
             .with_help_opt(parse_help(&e.0))
-    })
+    })?;
+    positions_fit(source)?;
+    Ok(ast)
 }
 
 fn compile_helper(
