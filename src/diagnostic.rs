@@ -11,6 +11,8 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
+use crate::printable;
+
 /// How bad a diagnostic is: errors make the run exit 2, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,7 +178,7 @@ impl Diagnostic {
         let mut s = self
             .file
             .as_ref()
-            .map(|p| p.display().to_string())
+            .map(|p| printable::escape(&p.display().to_string(), false).into_owned())
             .unwrap_or_default();
         if let (Some(l), Some(c)) = (self.line, self.column) {
             s.push_str(&format!(":{l}:{c}"));
@@ -195,32 +197,43 @@ impl Diagnostic {
         } else {
             Renderer::plain()
         };
-        let path = self.file.as_ref().map(|p| p.display().to_string());
+        // Messages quote rule and scenario text; neither may drive the
+        // terminal.
+        let path = self
+            .file
+            .as_ref()
+            .map(|p| printable::escape(&p.display().to_string(), false).into_owned());
+        let message = printable::escape(&self.message, true);
         let mut groups = Vec::new();
-        match (&self.source, &self.span, &path) {
-            (Some(src), Some(span), Some(path)) => {
-                let span = span.start.min(src.len())..span.end.min(src.len());
+        let shown = match (&self.source, &self.span) {
+            (Some(src), Some(span)) => Some(printable::source_with_span(
+                src,
+                span.start.min(src.len())..span.end.min(src.len()),
+            )),
+            _ => None,
+        };
+        match (&shown, &path) {
+            (Some((src, span)), Some(path)) => {
                 groups.push(
-                    level.clone().primary_title(self.message.as_str()).element(
+                    level.clone().primary_title(&*message).element(
                         Snippet::source(&**src)
                             .path(path.as_str())
                             .fold(true)
-                            .annotation(AnnotationKind::Primary.span(span)),
+                            .annotation(AnnotationKind::Primary.span(span.clone())),
                     ),
                 );
             }
             _ => {
                 let title = match &path {
-                    Some(p) => format!("{}\n  --> {}", self.message, self.location_or(p.as_str())),
-                    None => self.message.clone(),
+                    Some(p) => format!("{message}\n  --> {}", self.location_or(p.as_str())),
+                    None => message.to_string(),
                 };
                 groups.push(Group::with_title(level.clone().primary_title(title)));
             }
         }
-        if let Some(help) = &self.help {
-            groups.push(Group::with_title(
-                Level::HELP.secondary_title(help.as_str()),
-            ));
+        let help = self.help.as_deref().map(|h| printable::escape(h, true));
+        if let Some(help) = &help {
+            groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
         }
         renderer.render(&groups).to_string()
     }

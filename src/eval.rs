@@ -3,6 +3,7 @@
 //! `Send`, and a shared engine measured slower), and evaluates responses in
 //! dependency order so that `fired("x")` reads a finished verdict.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
 
 use crate::native::{Bail, Decision};
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
+use crate::printable;
 use crate::rules::{self, CompiledRule, RuleSet};
 use crate::sandbox;
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
@@ -74,23 +76,12 @@ impl Sink for Statuses {
 
 /// Text a rule produced, safe for a terminal: control characters other
 /// than tab and newline (an escape sequence in a reason could recolour or
-/// erase the user's screen) are written as `\u{1b}`.
+/// erase the user's screen) and bidi controls are written as `\u{1b}`.
 fn printable(s: String) -> String {
-    // Printable ASCII, nearly every reason, needs no decoding.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b))
-        || !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return s;
+    match printable::escape(&s, true) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(o) => o,
     }
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Builds an [`Outcome`]'s responses in plan order.

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
+use crate::printable;
 
 /// Folders deeper than this are assumed to be a symlink loop.
 const MAX_DEPTH: usize = 64;
@@ -101,7 +102,33 @@ pub fn walk_links(
     };
     walk.visit(root, 0);
     let links = walk.links;
+    out.retain(|(path, id)| match printable::first_unsafe(id, false) {
+        None => true,
+        Some(c) => {
+            diags.push(unsafe_name(root, path, id, c));
+            false
+        }
+    });
     (out, diags, links)
+}
+
+/// A file whose name (or a folder's on its way) holds a character that
+/// could drive or deceive the terminal: its id and file name would be
+/// printed by every verb, so it is refused and named escaped.
+fn unsafe_name(root: &Path, path: &Path, id: &str, c: char) -> Diagnostic {
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let shown = root.join(format!("{}{ext}", printable::escape(id, false)));
+    Diagnostic::error(
+        Some(&shown),
+        format!(
+            "file name contains {}, which could change what the terminal shows",
+            printable::describe(c)
+        ),
+    )
+    .with_help("rename the file (or its folder) without control or text-direction characters")
 }
 
 /// The id of a file under a root: its relative path without extension.

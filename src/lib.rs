@@ -17,6 +17,7 @@ pub mod eval;
 pub mod files;
 pub mod native;
 pub mod outcome;
+pub mod printable;
 pub mod report;
 pub mod rules;
 pub mod runner;

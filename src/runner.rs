@@ -28,6 +28,11 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+/// The most worker threads a run starts (`-j` above it is a usage error):
+/// each reserves a 64 MiB stack and compiles every rule, so a count
+/// beyond any machine's cores only costs memory and start-up time.
+pub const MAX_JOBS: usize = 256;
+
 /// Loads each file and calls `work` on it in a worker; `sink` gets the
 /// results in the order of `files`.
 pub fn for_each<T: Send>(
@@ -72,7 +77,7 @@ pub fn stream<W, I: Send, T: Send>(
     work: impl Fn(&W, I) -> T + Sync,
     mut sink: impl FnMut(T),
 ) {
-    let jobs = jobs.max(1);
+    let jobs = jobs.clamp(1, MAX_JOBS);
     let source = Mutex::new(items.enumerate());
     // Bounded, so workers wait for a slow sink (a pipe) instead of piling
     // up results.

@@ -15,6 +15,7 @@ mod native;
 mod props;
 mod rule_api;
 mod sandbox;
+mod security;
 mod security_files;
 mod support;
 mod variants;

@@ -70,8 +70,9 @@ pub struct Global {
     /// Folder of rules (`*.rhai`, `lib/`, `responses.toml`)
     #[arg(long, global = true, value_name = "DIR", default_value = "rules")]
     pub rules: PathBuf,
-    /// Worker threads [default: the number of cores]
-    #[arg(short = 'j', long = "jobs", global = true, value_name = "N")]
+    /// Worker threads, 1 to 256 [default: the number of cores]
+    #[arg(short = 'j', long = "jobs", global = true, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::runner::MAX_JOBS as u64))]
     pub jobs: Option<usize>,
     /// Rhai operations allowed per rule call (the deterministic bound)
     #[arg(long, global = true, value_name = "N")]
@@ -107,7 +108,9 @@ impl Global {
     }
 
     pub fn jobs(&self) -> usize {
-        self.jobs.unwrap_or_else(crate::runner::default_jobs).max(1)
+        self.jobs
+            .unwrap_or_else(crate::runner::default_jobs)
+            .clamp(1, crate::runner::MAX_JOBS)
     }
 
     pub fn load_rules(&self) -> Arc<RuleSet> {

@@ -383,80 +383,40 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<u
             (resp.as_str(), d)
         })
         .collect();
-    // Depth-first, in sorted order, so the plan is deterministic.
+    // Depth-first, in sorted order, so the plan is deterministic; an edge
+    // back into the path is a cycle, reported below.
     let mut order: Vec<String> = Vec::new();
     let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
     fn visit<'a>(
         n: &'a str,
         deps: &BTreeMap<&'a str, BTreeSet<&'a str>>,
         state: &mut HashMap<&'a str, u8>,
-        stack: &mut Vec<&'a str>,
         order: &mut Vec<String>,
-        cycles: &mut Vec<Vec<String>>,
     ) {
-        match state.get(n) {
-            Some(2) => return,
-            Some(1) => {
-                let start = stack.iter().position(|s| *s == n).unwrap_or(0);
-                let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
-                cycle.push(n.to_string());
-                cycles.push(cycle);
-                return;
-            }
-            _ => {}
+        if state.contains_key(n) {
+            return;
         }
         state.insert(n, 1);
-        stack.push(n);
         for d in deps.get(n).into_iter().flatten() {
-            visit(d, deps, state, stack, order, cycles);
+            visit(d, deps, state, order);
         }
-        stack.pop();
         state.insert(n, 2);
         order.push(n.to_string());
     }
-    let mut cycles = Vec::new();
     for n in deps.keys() {
-        visit(
-            n,
-            &deps,
-            &mut state,
-            &mut Vec::new(),
-            &mut order,
-            &mut cycles,
-        );
+        visit(n, &deps, &mut state, &mut order);
     }
-    for cycle in cycles {
-        let shown = cycle
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(" → ");
-        for r in rules.iter_mut() {
-            let in_cycle =
-                cycle.contains(&r.response) && r.depends_on.iter().any(|d| cycle.contains(d));
-            if in_cycle && r.broken.is_none() {
-                let dep = r
-                    .depends_on
-                    .iter()
-                    .find(|d| cycle.contains(d))
-                    .cloned()
-                    .unwrap_or_default();
-                let (line, column) = find_text(&r.source.text, &format!("\"{dep}\""));
-                let d = r
-                    .source
-                    .error_at(line, column, format!("`fired` cycle: {shown}"))
-                    .with_help("a response cannot depend on itself, directly or through others");
-                r.broken = Some(RuleError {
-                    rule: r.id.to_string(),
-                    file: r.source.path.clone(),
-                    line: Some(line),
-                    column: Some(column),
-                    message: format!("rule did not load: `fired` cycle: {shown}"),
-                    kind: ErrorKind::Compile,
-                });
-                diags.push(d);
-            }
-        }
+    let groups = cycle_groups(&deps);
+    let groups: Vec<(Vec<String>, Vec<String>)> = groups
+        .into_iter()
+        .map(|g| {
+            let path = shortest_cycle(&deps, &g);
+            let own = |v: Vec<&str>| v.into_iter().map(str::to_string).collect();
+            (own(g), own(path))
+        })
+        .collect();
+    for (group, path) in groups {
+        report_cycle(rules, &group, &path, diags);
     }
     order
         .into_iter()
@@ -465,6 +425,187 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<u
             (resp.into(), ix)
         })
         .collect()
+}
+
+/// Longest cycle written out in every rule's error; a longer one is
+/// listed once, in the first of its rules' diagnostics, so that the output
+/// grows with the rules rather than with their square.
+const CYCLE_SHOWN: usize = 8;
+
+/// Marks every rule of a cycle group that reads a response of the group
+/// as broken, with a diagnostic at its `fired` call.
+fn report_cycle(
+    rules: &mut [Rule],
+    group: &[String],
+    path: &[String],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let members: BTreeSet<&str> = group.iter().map(String::as_str).collect();
+    let full = path
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    let mut listed_at: Option<String> = None;
+    for r in rules.iter_mut() {
+        let dep = r
+            .depends_on
+            .iter()
+            .find(|d| members.contains(d.as_str()))
+            .cloned();
+        let Some(dep) = dep else { continue };
+        if !members.contains(r.response.as_str()) || r.broken.is_some() {
+            continue;
+        }
+        let (line, column) = fired_at(&r.source.text, &dep);
+        let (message, listing) = if path.len() <= CYCLE_SHOWN + 1 {
+            (format!("`fired` cycle: {full}"), None)
+        } else {
+            let short = format!(
+                "`fired` cycle of {} responses, through `{}` → `{dep}`",
+                group.len(),
+                r.response
+            );
+            match &listed_at {
+                Some(at) => (format!("{short} (listed in full at {at})"), None),
+                None => {
+                    listed_at = Some(format!("{}:{line}:{column}", r.source.path.display()));
+                    (short, Some(format!("the whole cycle: {full}")))
+                }
+            }
+        };
+        let help = "a response cannot depend on itself, directly or through others";
+        let d = r
+            .source
+            .error_at(line, column, message.clone())
+            .with_help(listing.map_or_else(|| help.to_string(), |l| format!("{l}; {help}")));
+        r.broken = Some(RuleError {
+            rule: r.id.to_string(),
+            file: r.source.path.clone(),
+            line: Some(line),
+            column: Some(column),
+            message: format!("rule did not load: {message}"),
+            kind: ErrorKind::Compile,
+        });
+        diags.push(d);
+    }
+}
+
+/// Where a rule reads `dep`: its `fired("dep")` call, or else the first
+/// mention of `"dep"` (a call spelled with spaces).
+fn fired_at(text: &str, dep: &str) -> (usize, usize) {
+    let call = format!("fired(\"{dep}\")");
+    if text.contains(&call) {
+        let (line, column) = find_text(text, &call);
+        return (line, column + "fired(".len());
+    }
+    find_text(text, &format!("\"{dep}\""))
+}
+
+/// The groups of responses that reach one another through `fired` (the
+/// strongly connected components with a cycle), each sorted, found with
+/// Tarjan's algorithm on an explicit stack: linear in the rules, however
+/// the cycles interlock.
+fn cycle_groups<'a>(deps: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Vec<Vec<&'a str>> {
+    let names: Vec<&str> = deps.keys().copied().collect();
+    let index_of: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let adj: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            deps[n]
+                .iter()
+                .filter_map(|d| index_of.get(d).copied())
+                .collect()
+        })
+        .collect();
+    const UNSEEN: usize = usize::MAX;
+    let n = names.len();
+    let (mut index, mut low, mut on_stack) = (vec![UNSEEN; n], vec![0; n], vec![false; n]);
+    let (mut stack, mut next, mut groups) = (Vec::new(), 0, Vec::new());
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&(v, child)) = work.last() {
+            if let Some(&w) = adj[v].get(child) {
+                if let Some(top) = work.last_mut() {
+                    top.1 += 1;
+                }
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(u, _)) = work.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut group = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    group.push(names[w]);
+                    if w == v {
+                        break;
+                    }
+                }
+                if group.len() > 1 || adj[v].contains(&v) {
+                    group.sort_unstable();
+                    groups.push(group);
+                }
+            }
+        }
+    }
+    groups.sort_unstable();
+    groups
+}
+
+/// The shortest cycle through the first (smallest) member of a group,
+/// from it back to it, by breadth-first search inside the group.
+fn shortest_cycle<'a>(
+    deps: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    group: &[&'a str],
+) -> Vec<&'a str> {
+    let Some(&start) = group.first() else {
+        return Vec::new();
+    };
+    let members: BTreeSet<&str> = group.iter().copied().collect();
+    let mut parent: HashMap<&str, &str> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in deps.get(v).into_iter().flatten() {
+            if w == start {
+                // Back from `v` to `start` along the search, then forward.
+                let mut path = vec![v];
+                let mut at = v;
+                while at != start {
+                    at = parent.get(at).copied().unwrap_or(start);
+                    path.push(at);
+                }
+                path.reverse();
+                path.push(start);
+                return path;
+            }
+            if members.contains(w) && !parent.contains_key(w) {
+                parent.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start, start]
 }
 
 /// A rule compiled for one engine, with its top-level constants.
@@ -506,6 +647,35 @@ fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic 
 /// A bare carriage return (an old Mac line end) is refused first: Rhai
 /// counts it as a line break inside comments only, so positions after it
 /// would point at the wrong line.
+/// Rhai counts lines and columns in 16 bits, and stops counting at this.
+const MAX_POSITION: usize = u16::MAX as usize;
+
+/// Refuses a script longer or wider than Rhai's positions can count: an
+/// error past that would be blamed on the wrong line or column.
+fn positions_fit(source: &SourceText) -> Result<(), Diagnostic> {
+    for (i, line) in source.text.lines().enumerate() {
+        if i == MAX_POSITION {
+            return Err(source
+                .error_at(
+                    i + 1,
+                    1,
+                    "script has more than 65,535 lines, more than Rhai's positions can count",
+                )
+                .with_help("split it into several rules, or move code into `lib/` helpers"));
+        }
+        if line.len() > MAX_POSITION && line.chars().count() > MAX_POSITION {
+            return Err(source
+                .error_at(
+                    i + 1,
+                    MAX_POSITION + 1,
+                    "line is longer than 65,535 characters, more than Rhai's positions can count",
+                )
+                .with_help("break the line, or keep long data in the scenario"));
+        }
+    }
+    Ok(())
+}
+
 fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> {
     let bytes = source.text.as_bytes();
     if let Some(i) =
@@ -518,15 +688,21 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> 
             )
             .with_help("save the file with `\\n` or `\\r\\n` line endings"));
     }
-    engine.compile(&*source.text).map_err(|e| {
+    // A syntax error before the counters run out is at the right place;
+    // anything else in a script past them could not be.
+    let ast = engine.compile(&*source.text).map_err(|e| {
+        let (line, column) = (e.1.line().unwrap_or(1), e.1.position().unwrap_or(1));
+        if line.max(column) >= MAX_POSITION
+            && let Err(d) = positions_fit(source)
+        {
+            return d;
+        }
         source
-            .error_at(
-                e.1.line().unwrap_or(1),
-                e.1.position().unwrap_or(1),
-                e.0.to_string(),
-            )
+            .error_at(line, column, e.0.to_string())
             .with_help_opt(parse_help(&e.0))
-    })
+    })?;
+    positions_fit(source)?;
+    Ok(ast)
 }
 
 fn compile_helper(

@@ -16,6 +16,7 @@ use toml_spanner::{
 use super::{Event, ExpectAt, ExpectSet, Expectations, MAX_EVENTS, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use crate::files::MAX_FILE_BYTES;
+use crate::printable;
 use crate::value::{Label, Table, Value};
 
 const TOP_KEYS: &[&str] = &["scenario", "facts", "actors", "events", "expect", "drop"];
@@ -609,9 +610,11 @@ impl<'a> Parser<'a> {
         s
     }
 
-    /// Refuses control characters (other than tab and line breaks) in a
-    /// string: ids, titles and fields end up on terminals, where an escape
-    /// sequence could recolour, retitle or erase what the user reads.
+    /// Refuses control characters (other than tab and line breaks) and
+    /// bidi controls in a string: ids, titles and fields end up on
+    /// terminals, where an escape sequence could recolour, retitle or
+    /// erase what the user reads, and a bidi control could make text read
+    /// as something it is not.
     fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
         // Printable ASCII, the common case, needs no decoding.
         if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
@@ -619,13 +622,14 @@ impl<'a> Parser<'a> {
         }
         if let Some(c) = text
             .chars()
-            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            .find(|&c| c != '\r' && printable::is_unsafe(c, true))
         {
             self.err(
                 span,
                 format!(
-                    "`{key}` contains the control character U+{:04X}; scenario text may not hold terminal control codes",
-                    c as u32
+                    "`{}` contains {}; scenario text may not hold terminal control codes or bidi controls",
+                    printable::escape(key, false),
+                    printable::describe(c)
                 ),
                 None,
             );
