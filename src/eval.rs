@@ -23,7 +23,7 @@ use crate::scenario::Scenario;
 /// One worker: an engine, the compiled rules, and the rule set they came from.
 pub struct Worker {
     engine: Engine,
-    compiled: Vec<Option<CompiledRule>>,
+    compiled: Vec<Result<CompiledRule, RuleError>>,
     set: Arc<RuleSet>,
     /// Response id → plan position, for `fired`.
     plan_index: PlanIndex,
@@ -282,16 +282,9 @@ impl Worker {
         if let Some(e) = &rule.broken {
             return (Verdict::Error(e.clone()), Vec::new());
         }
-        let Some(c) = &self.compiled[i] else {
-            let e = RuleError {
-                rule: rule.id.to_string(),
-                file: rule.path().to_path_buf(),
-                line: None,
-                column: None,
-                message: "rule did not compile in this worker".into(),
-                kind: ErrorKind::Compile,
-            };
-            return (Verdict::Error(e), Vec::new());
+        let c = match &self.compiled[i] {
+            Ok(c) => c,
+            Err(e) => return (Verdict::Error(e.clone()), Vec::new()),
         };
         if let Ok(program) = &c.native {
             let decided =
@@ -375,31 +368,7 @@ impl Worker {
             Some(s) if s.starts_with("lib/") => self.set.dir.join(format!("{s}.rhai")),
             _ => rule.path().to_path_buf(),
         };
-        let kind = match e {
-            EvalAltResult::ErrorTooManyOperations(_) => ErrorKind::Limit,
-            EvalAltResult::ErrorStackOverflow(_)
-            | EvalAltResult::ErrorDataTooLarge(..)
-            | EvalAltResult::ErrorTooManyVariables(_)
-            | EvalAltResult::ErrorTooManyModules(_) => ErrorKind::Limit,
-            EvalAltResult::ErrorTerminated(..) => ErrorKind::Timeout,
-            _ => ErrorKind::Runtime,
-        };
-        let limits = &self.set.limits;
-        let message = match e {
-            EvalAltResult::ErrorTooManyOperations(_) => format!(
-                "stopped after {} operations (a loop that never ends?); raise the limit with `--max-operations`",
-                limits.max_operations
-            ),
-            EvalAltResult::ErrorStackOverflow(_) => format!(
-                "stopped at {} nested calls (runaway recursion?)",
-                limits.max_call_levels
-            ),
-            EvalAltResult::ErrorTerminated(..) => format!(
-                "stopped after the {} ms time limit; raise it with `--timeout-ms`",
-                limits.timeout.as_millis()
-            ),
-            other => sandbox::error_message(other),
-        };
+        let (kind, message) = sandbox::describe(e, &self.set.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
         let (line, column) = match e.position() {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),

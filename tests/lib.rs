@@ -15,5 +15,6 @@ mod native;
 mod props;
 mod rule_api;
 mod sandbox;
+mod security_sandbox;
 mod support;
 mod variants;

@@ -38,7 +38,7 @@ fn not_lowered(set: &RuleSet) -> Vec<String> {
     set.rules
         .iter()
         .zip(&compiled)
-        .filter_map(|(r, c)| match c.as_ref().map(|c| &c.native) {
+        .filter_map(|(r, c)| match c.as_ref().ok().map(|c| &c.native) {
             Some(Ok(_)) => None,
             Some(Err(why)) => Some(format!("{}: {}", r.id, why.0)),
             None => Some(format!("{}: did not compile", r.id)),

@@ -1,0 +1,178 @@
+//! Issue 12, the sandbox and native-code findings: the clock applies to a
+//! script's top level (3), a float that is not finite is an error (5),
+//! ordering against `()` and mismatched `switch` cases are errors (6).
+//! Each test runs the binary under a process time limit of its own, so a
+//! regression to a hang fails the test instead of hanging the suite.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// Runs the binary like [`Fixture::run`], but kills it and fails the test
+/// when it takes longer than `limit`.
+#[track_caller]
+fn run_within(f: &Fixture, args: &[&str], limit: Duration) -> Output {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+        .args(args)
+        .current_dir(f.path())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+    // Drained from threads: a full pipe must not look like a hang.
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(p) = stdout.as_mut() {
+            let _ = p.read_to_end(&mut s);
+        }
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(p) = stderr.as_mut() {
+            let _ = p.read_to_end(&mut s);
+        }
+        s
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("sanctions-trigger {args:?} still running after {limit:?}: killed");
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("cannot wait for sanctions-trigger: {e}"),
+        }
+    };
+    let o = Output {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned(),
+        elapsed: start.elapsed(),
+    };
+    if o.code == 70 || o.code == -1 || o.stderr.contains("panicked") {
+        panic!("sanctions-trigger crashed\n{}", o.dump());
+    }
+    o
+}
+
+/// Generous: the debug binary on a shared machine, still far below a hang.
+const PROCESS_LIMIT: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------
+// 3: the clock applies to a script's top level
+
+/// The talks scenario, the good rule, and `rules/bad.rhai` (response
+/// `leaders-summit`); runs `run --format json` with `extra` flags and
+/// checks that the good rule still fired and `bad` is an error.
+#[track_caller]
+fn run_bad(f: &Fixture, bad: &str, extra: &[&str]) -> (serde_json::Value, Output) {
+    f.rule("good", GOOD_RULE)
+        .rule("bad", bad)
+        .scenario("talks", TALKS);
+    let mut args = vec!["run", "scenarios/talks.toml", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run_within(f, &args, PROCESS_LIMIT);
+    out.code(2);
+    let doc = out.json();
+    let sc = scenario(&doc, "talks").clone();
+    assert_eq!(fired(&sc), ["new-sanctions"], "{}", pretty(&sc));
+    assert_eq!(response(&sc, "leaders-summit")["status"], "error");
+    (doc, out)
+}
+
+#[test]
+fn a_rule_s_endless_top_level_is_stopped_by_the_clock_without_an_operation_limit() {
+    let f = Fixture::new();
+    let (doc, out) = run_bad(
+        &f,
+        "const RESPONSE = \"leaders-summit\";\nloop { }\nfn fires(s) { true }\n",
+        &["--max-operations", "0", "--timeout-ms", "200"],
+    );
+    let sc = scenario(&doc, "talks");
+    let e = rule_error(sc, "bad");
+    assert_eq!(e["kind"], "timeout", "{}", pretty(e));
+    assert_eq!(e["file"], "rules/bad.rhai");
+    assert_message(e, "200 ms time limit");
+    let d = diagnostic(&doc, "rules/bad.rhai", "200 ms time limit");
+    assert_eq!(d["severity"], "error");
+    assert!(
+        out.elapsed < Duration::from_secs(20),
+        "took {:?}",
+        out.elapsed
+    );
+}
+
+#[test]
+fn a_helper_s_endless_top_level_is_stopped_by_the_clock_and_named() {
+    let f = Fixture::new();
+    f.write(
+        "rules/lib/x.rhai",
+        "let n = 0;\nloop { n += 1; }\nfn big(e) { true }\n",
+    );
+    let (doc, out) = run_bad(
+        &f,
+        "import \"lib/x\" as x;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) { x::big(s) }\n",
+        &["--max-operations", "0", "--timeout-ms", "200"],
+    );
+    let d = diagnostic(&doc, "rules/lib/x.rhai", "200 ms time limit");
+    assert_eq!(d["severity"], "error");
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_eq!(e["kind"], "timeout", "{}", pretty(e));
+    assert_message(e, "lib/x");
+    assert!(
+        out.elapsed < Duration::from_secs(20),
+        "took {:?}",
+        out.elapsed
+    );
+}
+
+#[test]
+fn slow_operations_at_the_top_level_are_stopped_by_the_clock() {
+    // Each `contains` compares 100,000 elements: one operation, long work.
+    let f = Fixture::new();
+    let (doc, out) = run_bad(
+        &f,
+        "const RESPONSE = \"leaders-summit\";\nlet a = [];\na.pad(100000, 0);\nloop { a.contains(1); }\nfn fires(s) { true }\n",
+        &["--timeout-ms", "200"],
+    );
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert!(
+        e["kind"] == "timeout" || e["kind"] == "limit",
+        "{}",
+        pretty(e)
+    );
+    assert!(
+        out.elapsed < Duration::from_secs(20),
+        "took {:?}",
+        out.elapsed
+    );
+}
+
+#[test]
+fn a_top_level_within_its_time_loads_and_runs() {
+    let f = Fixture::new();
+    f.rule(
+        "fine",
+        "const RESPONSE = \"leaders-summit\";\nlet n = 0;\nwhile n < 1000 { n += 1; }\nconst N = 3;\nfn fires(s) { N == 3 }\n",
+    )
+    .scenario("talks", TALKS);
+    run_within(
+        &f,
+        &["run", "scenarios/talks.toml", "--timeout-ms", "200"],
+        PROCESS_LIMIT,
+    )
+    .code(0)
+    .stdout_has("FIRES leaders-summit");
+}
