@@ -330,6 +330,14 @@ const BODIES: &[&str] = &[
     "#{ fires: 1 }",
     "[1, 2][5] == 1",
     "date(\"2025-02-30\") > s.as_of",
+    // Floats that are not finite are errors in both engines.
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio * 1e308 * 10.0 > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } let x = e.ratio * 1e308 * 10.0; let y = x - x; y != y",
+    "let x = 0.0; x += s.count() * 1e308 * 1e308; x < 1 || x >= 1",
+    "1.0 / 0.0 > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio / (e.ratio - e.ratio) > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio % 0.0 > 5",
+    "-1e308 - s.count() * 1e308 < 0",
 ];
 
 #[test]

@@ -176,3 +176,75 @@ fn a_top_level_within_its_time_loads_and_runs() {
     .code(0)
     .stdout_has("FIRES leaders-summit");
 }
+
+// ---------------------------------------------------------------------------
+// 5: a float that is not finite is an error, never a verdict
+
+#[test]
+fn a_float_result_that_is_not_finite_is_an_error_naming_the_operation() {
+    for (body, wanted) in [
+        ("1.0 / 0.0 > 5", "`/`"),
+        (
+            "let e = s.latest(\"strike\"); e.drones * 1e307 * 100.0 > 5",
+            "`*`",
+        ),
+        ("let x = 0.0 / 0.0; x != x", "`/`"),
+        ("let x = 1.0 - 1e308 * 10.0; x < 1 || x >= 1", "`*`"),
+        ("(-1.5) % 0.0 > 1", "`%`"),
+        ("let x = 1e300; x *= 1e300; x > 0.0", "`*`"),
+        ("let x = 1e308; x += 1e308; x > 0.0", "`+`"),
+        ("let x = 1; x -= 1e308 * 2.0; x < 0", "`*`"),
+        ("2.0 ** 5000.0 > 1.0", "`**`"),
+        ("10 ** 400.0 > 1.0", "`**`"),
+        ("sqrt(-1.0) > 0.0", "`sqrt`"),
+        ("ln(0.0) < 0.0", "`ln`"),
+        ("exp(1000.0) > 1.0", "`exp`"),
+        ("log(-1.0) > 1.0", "`log`"),
+        ("parse_float(\"inf\") > 1.0", "`parse_float`"),
+        ("parse_float(\"1e400\") > 1.0", "`parse_float`"),
+        ("parse_float(\"NaN\") > 1.0", "`parse_float`"),
+    ] {
+        let f = Fixture::new();
+        let text =
+            format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+        let (doc, _) = run_bad(&f, &text, &[]);
+        let sc = scenario(&doc, "talks");
+        assert_eq!(
+            verdict(sc, "bad")["status"],
+            "error",
+            "{body}: {}",
+            pretty(sc)
+        );
+        let e = rule_error(sc, "bad");
+        assert_eq!(e["kind"], "runtime", "{body}: {}", pretty(e));
+        assert_message(e, wanted);
+        assert_message(e, "not a finite number");
+        assert_on_line(e, "rules/bad.rhai", &[3]);
+    }
+}
+
+#[test]
+fn a_float_literal_too_large_to_be_finite_is_a_load_error() {
+    let f = Fixture::new();
+    let (doc, _) = run_bad(
+        &f,
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    1e400 > 1.0\n}\n",
+        &[],
+    );
+    let d = diagnostic(&doc, "rules/bad.rhai", "not a finite number");
+    assert_eq!(d["line"], 3);
+    f.run(&["check"]).code(2).stderr_has("rules/bad.rhai:3:5");
+}
+
+#[test]
+fn finite_float_arithmetic_still_works() {
+    let f = Fixture::new();
+    f.rule(
+        "floaty",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let x = 1.5; x += 2; x *= 2.0; x -= 1; x /= 2;\n    sqrt(16.0) == 4.0 && ln(1.0) == 0.0 && 2.0 ** 3 == 8.0 && x == 3.0 && 7.5 % 2 == 1.5 && parse_float(\"2.5\") == 2.5\n}\n",
+    )
+    .scenario("talks", TALKS);
+    run_within(&f, &["run", "scenarios/talks.toml"], PROCESS_LIMIT)
+        .code(0)
+        .stdout_has("FIRES leaders-summit");
+}

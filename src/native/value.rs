@@ -153,17 +153,18 @@ fn date(r: Result<Date, Box<rhai::EvalAltResult>>) -> Res<V<'static>> {
     r.map(|d| V::Date(d.0)).map_err(|_| Bail)
 }
 
+/// A float operation; a result that is not finite (division by zero
+/// included) is the sandbox's error, which Rhai reports.
+#[inline]
 fn float(op: Arith, x: f64, y: f64) -> Res<f64> {
-    Ok(match op {
+    let r = match op {
         Arith::Add => x + y,
         Arith::Sub => x - y,
         Arith::Mul => x * y,
-        // Rhai raises an error on division by zero.
-        Arith::Div if y == 0.0 => return Err(Bail),
         Arith::Div => x / y,
-        Arith::Rem if y == 0.0 => return Err(Bail),
         Arith::Rem => x % y,
-    })
+    };
+    if r.is_finite() { Ok(r) } else { Err(Bail) }
 }
 
 /// `a + b` and the other arithmetic operators; `max_string` is the
@@ -310,5 +311,8 @@ mod tests {
         assert!(arith(Arith::Add, &V::Int(i64::MAX), &V::Int(1), 10).is_err());
         assert!(arith(Arith::Div, &V::Int(1), &V::Int(0), 10).is_err());
         assert!(arith(Arith::Add, &V::Str("ab"), &V::Str("cd"), 3).is_err());
+        assert!(arith(Arith::Div, &V::Float(1.0), &V::Float(0.0), 10).is_err());
+        assert!(arith(Arith::Mul, &V::Float(1e308), &V::Int(10), 10).is_err());
+        assert!(arith(Arith::Rem, &V::Int(1), &V::Float(0.0), 10).is_err());
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod context;
+mod finite;
 mod limits;
 mod strict;
 
@@ -63,6 +64,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     });
     api::register(&mut e);
     strict::register(&mut e);
+    finite::register(&mut e);
     e
 }
 
