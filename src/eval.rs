@@ -364,15 +364,25 @@ impl Worker {
                 _ => break,
             }
         }
-        let file: PathBuf = match source {
-            Some(s) if s.starts_with("lib/") => self.set.dir.join(format!("{s}.rhai")),
-            _ => rule.path().to_path_buf(),
+        let (file, shifts): (PathBuf, &rules::switch::Shifts) = match source {
+            Some(s) if s.starts_with("lib/") => (
+                self.set.dir.join(format!("{s}.rhai")),
+                self.set
+                    .helpers
+                    .iter()
+                    .find(|h| h.name == s)
+                    .map_or(&rule.shifts, |h| &h.shifts),
+            ),
+            _ => (rule.path().to_path_buf(), &rule.shifts),
         };
         let (kind, message) = sandbox::describe(e, &self.set.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
         let (line, column) = match e.position() {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
-            p => (p.line().unwrap_or(1), p.position().unwrap_or(1)),
+            p => {
+                let line = p.line().unwrap_or(1);
+                (line, rules::column(shifts, line, p.position().unwrap_or(1)))
+            }
         };
         RuleError {
             rule: rule.id.to_string(),

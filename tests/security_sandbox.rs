@@ -248,3 +248,110 @@ fn finite_float_arithmetic_still_works() {
         .code(0)
         .stdout_has("FIRES leaders-summit");
 }
+
+// ---------------------------------------------------------------------------
+// 6: ordering against `()` and `switch` cases of another type
+
+#[test]
+fn ordering_against_unit_is_an_error_that_says_a_side_is_absent() {
+    for body in [
+        "let t = s.latest(\"ceasefire\"); t < 100",
+        "let t = s.latest(\"ceasefire\"); t > 100",
+        "s.latest(\"ceasefire\") < date(\"2025-01-01\")",
+        "100 >= s.latest(\"ceasefire\")",
+        "let e = s.latest(\"strike\"); e.get(\"missiles\", ()) <= 3",
+        "\"x\" > ()",
+        "() < ()",
+    ] {
+        let f = Fixture::new();
+        let text =
+            format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+        let (doc, _) = run_bad(&f, &text, &[]);
+        let sc = scenario(&doc, "talks");
+        assert_eq!(
+            verdict(sc, "bad")["status"],
+            "error",
+            "{body}: {}",
+            pretty(sc)
+        );
+        let e = rule_error(sc, "bad");
+        assert_message(e, "absent (`()`)");
+        assert_message(e, "has(");
+        assert_on_line(e, "rules/bad.rhai", &[3]);
+    }
+}
+
+#[test]
+fn equality_with_unit_stays_allowed() {
+    let f = Fixture::new();
+    f.rule(
+        "unit",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let t = s.latest(\"ceasefire\");\n    t == () && !(t != ()) && () == () && s.latest(\"strike\") != () && 5 != ()\n}\n",
+    )
+    .scenario("talks", TALKS);
+    run_within(&f, &["run", "scenarios/talks.toml"], PROCESS_LIMIT)
+        .code(0)
+        .stdout_has("FIRES leaders-summit");
+}
+
+#[test]
+fn a_switch_whose_literal_cases_mix_types_is_a_load_error() {
+    for (cases, wanted) in [
+        (
+            "250 => true, \"250\" => true, _ => false",
+            "different types",
+        ),
+        ("1 | \"one\" => true, _ => false", "different types"),
+        ("250.0 => true, _ => false", "float"),
+        ("true => 1, 2 => 2, _ => false", "different types"),
+    ] {
+        let f = Fixture::new();
+        let text = format!(
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    switch s.count() {{ {cases} }}\n}}\n"
+        );
+        let (doc, _) = run_bad(&f, &text, &[]);
+        let d = diagnostic(&doc, "rules/bad.rhai", wanted);
+        assert_eq!(d["line"], 3, "{cases}: {}", pretty(d));
+        f.run(&["check"]).code(2).stderr_has("rules/bad.rhai:3:");
+    }
+}
+
+#[test]
+fn a_switch_on_a_value_of_another_type_than_its_cases_is_a_runtime_error() {
+    for (value, cases) in [
+        ("s.latest(\"strike\").drones", "\"250\" => true, _ => false"),
+        (
+            "s.latest(\"strike\").date",
+            "\"2025-06-01\" => true, _ => false",
+        ),
+        (
+            "`${s.latest(\"strike\").drones}`",
+            "250 => true, _ => false",
+        ),
+        ("s.latest(\"strike\").drones", "'a' => true"),
+    ] {
+        let f = Fixture::new();
+        let text = format!(
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    switch {value} {{ {cases} }}\n}}\n"
+        );
+        let (doc, _) = run_bad(&f, &text, &[]);
+        let sc = scenario(&doc, "talks");
+        let e = rule_error(sc, "bad");
+        assert_eq!(e["kind"], "runtime", "{value}: {}", pretty(e));
+        assert_message(e, "`switch`");
+        assert_on_line(e, "rules/bad.rhai", &[3]);
+    }
+}
+
+#[test]
+fn a_switch_on_a_value_of_its_cases_type_or_unit_works() {
+    let f = Fixture::new();
+    f.rule(
+        "sw",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let a = switch s.latest(\"strike\").drones { 250 => 1, 1..10 => 2, _ => 3 };\n    let b = switch s.latest(\"talks\").location { \"Istanbul\" => 1, _ => 2 };\n    let c = switch s.latest(\"none\") { 1 => 5, _ => 6 };\n    let d = switch s.count() { _ => 7 };\n    a + b + c + d == 15\n}\n",
+    )
+    .scenario("talks", TALKS);
+    run_within(&f, &["run", "scenarios/talks.toml"], PROCESS_LIMIT)
+        .code(0)
+        .stdout_has("FIRES leaders-summit");
+}

@@ -158,6 +158,8 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
         }
     }
     a.problems.extend(infinite_literals(text));
+    a.problems
+        .extend(super::switch::problems(&super::switch::scan(text)));
     let top: Vec<*const Stmt> = ast.statements().iter().map(|s| s as *const Stmt).collect();
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else {

@@ -8,6 +8,7 @@
 
 mod analyze;
 pub mod catalogue;
+pub mod switch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub struct Helper {
     pub name: String,
     pub source: SourceText,
     pub fired: Vec<String>,
+    /// Where the `switch` check was inserted into the compiled text.
+    pub shifts: switch::Shifts,
 }
 
 /// A rule: one script deciding whether one response fires.
@@ -52,12 +55,19 @@ pub struct Rule {
     pub kinds: Vec<(String, usize, usize)>,
     /// Set when the rule could not be loaded: every evaluation reports it.
     pub broken: Option<RuleError>,
+    /// Where the `switch` check was inserted into the compiled text.
+    pub shifts: switch::Shifts,
 }
 
 impl Rule {
     pub fn path(&self) -> &Path {
         &self.source.path
     }
+}
+
+/// A column Rhai reported in a compiled script, as a column of the file.
+pub fn column(shifts: &switch::Shifts, line: usize, column: usize) -> usize {
+    switch::unshift(shifts, line, column)
 }
 
 /// Everything loaded from a rules folder.
@@ -159,13 +169,13 @@ impl RuleSet {
             };
             let name = format!("lib/{id}");
             match compile_helper(&engine, &name, &source, &limits) {
-                Ok((module, a, _)) => {
+                Ok((module, a, _, shifts)) => {
                     let mut bad = false;
                     for p in &a.problems {
                         bad = true;
                         diags.push(
                             source
-                                .error_at(p.line, p.column, &p.message)
+                                .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                                 .with_help_opt(p.help.clone()),
                         );
                     }
@@ -183,6 +193,7 @@ impl RuleSet {
                             name,
                             source,
                             fired: a.fired,
+                            shifts,
                         });
                     }
                 }
@@ -199,8 +210,8 @@ impl RuleSet {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
-            let ast = match parse(&engine, &source) {
-                Ok(ast) => ast,
+            let (ast, shifts) = match parse(&engine, &source) {
+                Ok(x) => x,
                 Err(d) => {
                     // Its response must not look quiet: keep the rule, broken,
                     // when the declaration can still be found in the text.
@@ -216,6 +227,7 @@ impl RuleSet {
                             depends_on: BTreeSet::new(),
                             kinds: Vec::new(),
                             broken,
+                            shifts: Vec::new(),
                         });
                     }
                     diags.push(d);
@@ -235,7 +247,7 @@ impl RuleSet {
                 .iter()
                 .map(|p| {
                     source
-                        .error_at(p.line, p.column, &p.message)
+                        .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                         .with_help_opt(p.help.clone())
                 })
                 .collect();
@@ -312,7 +324,7 @@ impl RuleSet {
             // The top level runs once here, so that a rule failing as it
             // loads is reported as it loads.
             if problems.is_empty()
-                && let Err(f) = run_top_level(&engine, &id, &source, ast, &limits)
+                && let Err(f) = run_top_level(&engine, &id, &source, ast, &shifts, &limits)
             {
                 kind = f.kind;
                 problems.push(f.diagnostic);
@@ -330,8 +342,13 @@ impl RuleSet {
                 description,
                 imports: a.imports,
                 depends_on,
-                kinds: a.kinds,
+                kinds: a
+                    .kinds
+                    .into_iter()
+                    .map(|(k, l, c)| (k, l, column(&shifts, l, c)))
+                    .collect(),
                 broken,
+                shifts,
             });
         }
 
@@ -528,13 +545,20 @@ impl From<Diagnostic> for LoadFailure {
     }
 }
 
-fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str, limits: &Limits) -> LoadFailure {
+fn rhai_error(
+    source: &SourceText,
+    shifts: &switch::Shifts,
+    e: &EvalAltResult,
+    what: &str,
+    limits: &Limits,
+) -> LoadFailure {
     let inner = e.unwrap_inner();
     let pos = inner.position();
     let (kind, reason) = sandbox::describe(inner, limits);
+    let line = pos.line().unwrap_or(1);
     let diagnostic = source.error_at(
-        pos.line().unwrap_or(1),
-        pos.position().unwrap_or(1),
+        line,
+        column(shifts, line, pos.position().unwrap_or(1)),
         format!("{what}: {reason}"),
     );
     LoadFailure {
@@ -548,7 +572,11 @@ fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str, limits: &Limit
 /// A bare carriage return (an old Mac line end) is refused first: Rhai
 /// counts it as a line break inside comments only, so positions after it
 /// would point at the wrong line.
-fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> {
+///
+/// A script with `switch` statements is compiled again with their values
+/// checked against their cases' type (`switch::rewrite`); the shifts say
+/// where text was inserted.
+fn parse(engine: &Engine, source: &SourceText) -> Result<(AST, switch::Shifts), Diagnostic> {
     let bytes = source.text.as_bytes();
     if let Some(i) =
         (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
@@ -560,7 +588,7 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> 
             )
             .with_help("save the file with `\\n` or `\\r\\n` line endings"));
     }
-    engine.compile(&*source.text).map_err(|e| {
+    let ast = engine.compile(&*source.text).map_err(|e| {
         source
             .error_at(
                 e.1.line().unwrap_or(1),
@@ -568,7 +596,14 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> 
                 e.0.to_string(),
             )
             .with_help_opt(parse_help(&e.0))
-    })
+    })?;
+    let switches = switch::scan(&source.text);
+    if let Some((text, shifts)) = switch::rewrite(&source.text, &switches)
+        && let Ok(checked) = engine.compile(&text)
+    {
+        return Ok((checked, shifts));
+    }
+    Ok((ast, Vec::new()))
 }
 
 /// Compiles a helper and runs its top level, under the clock, into a
@@ -578,15 +613,15 @@ fn compile_helper(
     name: &str,
     source: &SourceText,
     limits: &Limits,
-) -> Result<(Module, analyze::Analysis, AST), LoadFailure> {
-    let mut ast = parse(engine, source)?;
+) -> Result<(Module, analyze::Analysis, AST, switch::Shifts), LoadFailure> {
+    let (mut ast, shifts) = parse(engine, source)?;
     ast.set_source(name);
     let a = analyze::analyze(&ast, &source.text, false);
     let module = context::timed(limits.timeout, || {
         Module::eval_ast_as_new(Scope::new(), &ast, engine)
     })
-    .map_err(|e| rhai_error(source, &e, "helper failed while loading", limits))?;
-    Ok((module, a, ast))
+    .map_err(|e| rhai_error(source, &shifts, &e, "helper failed while loading", limits))?;
+    Ok((module, a, ast, shifts))
 }
 
 /// Compiles a rule and runs its top level once to collect its constants.
@@ -596,14 +631,8 @@ pub fn compile_rule(
     source: &SourceText,
     limits: &Limits,
 ) -> Result<CompiledRule, LoadFailure> {
-    let ast = engine.compile(&*source.text).map_err(|e| {
-        source.error_at(
-            e.1.line().unwrap_or(1),
-            e.1.position().unwrap_or(1),
-            e.0.to_string(),
-        )
-    })?;
-    run_top_level(engine, id, source, ast, limits)
+    let (ast, shifts) = parse(engine, source)?;
+    run_top_level(engine, id, source, ast, &shifts, limits)
 }
 
 /// A parsed rule with its top level run: its constants, and whether it
@@ -613,6 +642,7 @@ fn run_top_level(
     id: &str,
     source: &SourceText,
     mut ast: AST,
+    shifts: &switch::Shifts,
     limits: &Limits,
 ) -> Result<CompiledRule, LoadFailure> {
     ast.set_source(id);
@@ -620,7 +650,7 @@ fn run_top_level(
     context::timed(limits.timeout, || {
         engine.run_ast_with_scope(&mut scope, &ast)
     })
-    .map_err(|e| rhai_error(source, &e, "rule failed while loading", limits))?;
+    .map_err(|e| rhai_error(source, shifts, &e, "rule failed while loading", limits))?;
     let consts: HashMap<String, Dynamic> = scope
         .iter_raw()
         .filter(|(_, is_const, _)| *is_const)
@@ -658,7 +688,7 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Result<CompiledRule, RuleError>>) 
     let mut failed: HashMap<&str, LoadFailure> = HashMap::new();
     for h in &set.helpers {
         match compile_helper(&engine, &h.name, &h.source, &set.limits) {
-            Ok((m, a, ast)) => {
+            Ok((m, a, ast, _)) => {
                 resolver.insert(h.name.clone(), m);
                 properties.extend(a.properties);
                 helpers.insert(h.name.clone(), ast);

@@ -17,6 +17,10 @@ pub use limits::Limits;
 
 use crate::outcome::ErrorKind;
 
+/// The function a `switch` value is passed through to check it has its
+/// cases' type (see `rules::switch`).
+pub const SWITCH_CHECK: &str = "switch_cases_check";
+
 /// How often (in operations) the wall-clock backstop looks at the clock.
 const CLOCK_EVERY: u64 = 1024;
 
@@ -64,6 +68,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     });
     api::register(&mut e);
     strict::register(&mut e);
+    strict::register_switch_check(&mut e, SWITCH_CHECK);
     finite::register(&mut e);
     e
 }
@@ -153,6 +158,16 @@ pub fn type_name(v: &Dynamic) -> String {
         "()" => "`()`".into(),
         "array" => "an array".into(),
         "map" => "a map".into(),
-        other => format!("a {other}"),
+        // The rule API's own types, by their Rust names.
+        other => match other.rsplit("::").next().unwrap_or(other) {
+            "Date" => "a date".into(),
+            "Days" => "days".into(),
+            "Months" => "months".into(),
+            "Instant" => "an instant".into(),
+            "Record" => "a record".into(),
+            "Quiet" => "a quiet verdict".into(),
+            "ScenarioView" => "the scenario".into(),
+            _ => format!("a {other}"),
+        },
     }
 }
