@@ -596,3 +596,100 @@ fn both_engines_print_the_same_bytes_for_every_verb() {
         assert!(!a.stdout.is_empty(), "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Size limits (issue 12, finding 4): Rhai counts the string bytes and
+// elements nested in a value it builds; native code must bail wherever
+// that count is over a limit.
+
+/// A scenario with large text fields: `half` (512 KiB), `big1`/`big2`
+/// (600 KB), `huge` (just over 1 MiB), three `doc` events of 400 KiB and
+/// an array of three 300 KiB strings.
+fn big_scenario() -> Arc<Scenario> {
+    let s = |n: usize| "x".repeat(n);
+    let text = format!(
+        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\n\n{}",
+        s(512 * 1024),
+        s(600_000),
+        s(600_000),
+        s((1 << 20) + 1),
+        s(300 * 1024),
+        s(300 * 1024),
+        s(300 * 1024),
+        (1..=3)
+            .map(|d| format!(
+                "[[events]]\nkind = \"doc\"\ndate = 2025-06-0{d}\ntext = \"{}\"\n\n",
+                s(400 * 1024)
+            ))
+            .collect::<String>(),
+    );
+    Arc::new(parse_str(Path::new("big.toml"), &text, "big").unwrap_or_else(|d| panic!("{d:?}")))
+}
+
+#[test]
+fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
+    let sc = big_scenario();
+    let mut wrong = Vec::new();
+    for (body, over) in [
+        (
+            "let t = s.facts.half; let a = [t, t, t]; a.len() == 3",
+            true,
+        ),
+        (
+            "let t = s.facts.half; let a = [[t], [t, 1], t]; a.len() == 3",
+            true,
+        ),
+        (
+            "let t = s.facts.half; [t].len() == 1 && [[t], t].len() == 2",
+            false,
+        ),
+        (
+            "#{ fires: true, details: #{ a: s.facts.big1, b: s.facts.big2 } }",
+            true,
+        ),
+        (
+            "#{ fires: true, details: #{ a: s.facts.big1, b: s.facts.small } }",
+            false,
+        ),
+        ("let f = s.facts; f.huge == \"x\"", true),
+        ("let f = s.facts; f.huge != \"x\"", true),
+        ("let f = s.facts; let x = f.small; f.huge == x", true),
+        ("let f = s.facts; let x = f.small; f.huge != x", true),
+        (
+            "let f = s.facts; f.small == \"abc\" && f.half != \"x\"",
+            false,
+        ),
+        ("s.events(\"doc\").map(|e| e.text).len() == 3", true),
+        (
+            "s.events(\"doc\").filter(|e| e.text != \"\").len() == 3",
+            false,
+        ),
+        ("let l = s.facts.list; [l[0], l[1]].len() == 2", false),
+        ("let l = s.facts.list; [l, l].len() == 2", true),
+        ("let m = #{ a: s.facts.half }; [m, m, m].len() == 3", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("responses.toml"), CATALOGUE)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("ra.rhai"),
+            format!("const RESPONSE = \"a\";\nfn fires(s) {{\n    {body}\n}}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (native, rhai, set) = both(dir.path(), Limits::default());
+        assert_eq!(not_lowered(&set), Vec::<String>::new(), "{body}");
+        let a = native.evaluate(&sc, sc.as_of);
+        let b = rhai.evaluate(&sc, sc.as_of);
+        let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
+        if a != b {
+            wrong.push(format!("{body}: native {:?}, Rhai {errors:?}", a.fired));
+        } else if errors.is_empty() == over {
+            wrong.push(format!(
+                "{body}: expected over the limit: {over}, {errors:?}"
+            ));
+        } else if !over && native.native_calls() != (1, 0) {
+            wrong.push(format!("{body}: native code did not decide"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

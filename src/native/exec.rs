@@ -279,6 +279,19 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// A value the rule built (an array or map literal, a `map` or
+    /// `filter` result), as Rhai's size checks allow it: they count the
+    /// elements, entries and string bytes nested in it, and a limit of 0
+    /// is none.
+    fn sized(&self, v: V<'a>) -> Res<V<'a>> {
+        let (a, m, s) = value::sizes(&v);
+        let over = |n: usize, max: usize| max != 0 && n > max;
+        if over(a, self.p.max_array) || over(m, self.p.max_map) || over(s, self.p.max_string) {
+            return Err(Bail);
+        }
+        Ok(v)
+    }
+
     /// A value read from the scenario, as Rhai's size checks allow it.
     fn read(&self, v: &'a Value) -> Res<V<'a>> {
         match v {
@@ -410,7 +423,10 @@ impl<'a> Exec<'a> {
                 match (v, b) {
                     (Value::Int(x), V::Int(y)) => return Ok(ord(*c, x.cmp(y))),
                     (Value::Date(x), V::Date(y)) => return Ok(ord(*c, x.cmp(y))),
-                    (Value::Str(x), V::Str(y)) if matches!(c, Cmp::Eq | Cmp::Ne) => {
+                    // Rhai checks the size of a field it reads.
+                    (Value::Str(x), V::Str(y))
+                        if matches!(c, Cmp::Eq | Cmp::Ne) && x.len() <= self.p.max_string =>
+                    {
                         return Ok((**x == **y) == (*c == Cmp::Eq));
                     }
                     _ => self.read(v)?,
@@ -502,14 +518,14 @@ impl<'a> Exec<'a> {
                     .iter()
                     .map(|x| self.eval(x))
                     .collect::<Res<Vec<_>>>()?;
-                self.array(V::List(Rc::new(v)))?
+                self.sized(V::List(Rc::new(v)))?
             }
             Node::Map(entries) => {
                 let v = entries
                     .iter()
                     .map(|(k, x)| Ok((k.clone(), self.eval(x)?)))
                     .collect::<Res<Vec<_>>>()?;
-                V::Map(Rc::new(v))
+                self.sized(V::Map(Rc::new(v)))?
             }
             Node::Block(b) => match self.block(b)? {
                 Flow::Next(v) => v,
@@ -683,7 +699,7 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(match m {
-            Method::Filter | Method::Map => self.array(V::List(Rc::new(kept)))?,
+            Method::Filter | Method::Map => self.sized(V::List(Rc::new(kept)))?,
             Method::Some => V::Bool(false),
             Method::All => V::Bool(true),
             Method::Find => V::Unit,

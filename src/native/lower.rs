@@ -147,6 +147,7 @@ pub fn compile(rule: &AST, cx: &Context) -> R<Program> {
         budget: ops / (4 * (c.widest as u64 + 4)),
         max_string: limits.max_string_size,
         max_array: limits.max_array_size,
+        max_map: limits.max_map_size,
         max_depth: limits.max_call_levels / 2,
     })
 }

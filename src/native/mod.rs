@@ -41,6 +41,7 @@ pub struct Program {
     budget: u64,
     max_string: usize,
     max_array: usize,
+    max_map: usize,
     max_depth: usize,
 }
 
