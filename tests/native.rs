@@ -338,6 +338,12 @@ const BODIES: &[&str] = &[
     "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio / (e.ratio - e.ratio) > 5",
     "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio % 0.0 > 5",
     "-1e308 - s.count() * 1e308 < 0",
+    // Ordering against `()` is an error; `== ()` is not.
+    "s.latest(\"ceasefire\") < 100",
+    "100 >= s.latest(\"none\")",
+    "s.latest(\"none\") > s.as_of",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.get(\"nope\", ()) <= 3",
+    "s.latest(\"none\") == () && s.latest(\"strike\") != ()",
 ];
 
 #[test]
