@@ -308,6 +308,7 @@ impl Worker {
             ctx.deadline = None;
             ctx.trace.clear();
         });
+        sandbox::work::reset();
         let options = CallFnOptions::new()
             .eval_ast(c.has_imports)
             .rewind_scope(true);

@@ -699,3 +699,30 @@ fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[test]
+fn built_ins_charged_by_their_work_agree_near_the_operation_limit() {
+    // Rhai charges `contains` per element and string `+` per 256 bytes
+    // (`sandbox::work`); native code must bail no later than Rhai stops.
+    for ops in [200, 800, 3_000, 20_000] {
+        let limits = Limits {
+            max_operations: ops,
+            ..Limits::default()
+        };
+        for body in [
+            "let n = 0; let i = 0; while i < 400 { if \"UA\" in s.facts.list { n += 1; } i += 1; } n > 3",
+            "let t = s.title; let i = 0; while i < 12 { t = t + t; i += 1; } t.len() > 10",
+            "let t = `${s.title}`; for e in s.events() { t += `${e.kind}`; t = t + t; } t.len() > 3",
+        ] {
+            let r = compare_with(
+                &rule("a", BODIES[3]),
+                &rule("b", body),
+                true,
+                limits.clone(),
+            );
+            if let Err(e) = r {
+                panic!("{ops}: {body}\n{e}");
+            }
+        }
+    }
+}

@@ -355,3 +355,45 @@ fn a_switch_on_a_value_of_its_cases_type_or_unit_works() {
         .code(0)
         .stdout_has("FIRES leaders-summit");
 }
+
+// ---------------------------------------------------------------------------
+// 13: the operation limit binds before the clock for built-ins whose work
+// grows with the size of their input
+
+#[test]
+fn built_ins_over_long_arrays_and_strings_count_their_work_as_operations() {
+    for body in [
+        "let a = [];\n    a.pad(100000, 0);\n    loop { a.contains(1); }",
+        "let a = [];\n    a.pad(100000, 0);\n    loop { if 1 in a { break; } }\n    true",
+        "let a = [];\n    a.pad(100000, 0);\n    loop { a.index_of(1); }",
+        "loop { let a = [];\n    a.pad(100000, 0); }",
+        "let x = \"x\";\n    x.pad(1000000, \"y\");\n    loop { let t = x + \"z\"; }",
+    ] {
+        let f = Fixture::new();
+        let text =
+            format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+        // A generous clock: the operation limit must stop these first.
+        let (doc, out) = run_bad(&f, &text, &["--timeout-ms", "30000"]);
+        let e = rule_error(scenario(&doc, "talks"), "bad");
+        assert_eq!(e["kind"], "limit", "{body}: {}", pretty(e));
+        assert_message(e, "operations");
+        assert!(
+            out.elapsed < Duration::from_secs(20),
+            "{body}: took {:?}",
+            out.elapsed
+        );
+    }
+}
+
+#[test]
+fn counted_built_ins_keep_their_answers() {
+    let f = Fixture::new();
+    f.rule(
+        "arrays",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let a = [1, 2, 3];\n    a.pad(5, 0);\n    a.contains(2) && !a.contains(9) && 3 in a && a.index_of(3) == 2 && a.index_of(7) == -1 && a.len() == 5 && \"ab\" + \"cd\" == \"abcd\" && [\"x\"].contains(\"x\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    run_within(&f, &["run", "scenarios/talks.toml"], PROCESS_LIMIT)
+        .code(0)
+        .stdout_has("FIRES leaders-summit");
+}

@@ -12,6 +12,7 @@ use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
 use super::{Builtin, Cmp, Decision, Field, Method, Node, Program, Stmt};
 use crate::sandbox::api;
 use crate::sandbox::context::ResponseState;
+use crate::sandbox::work::BYTES_PER_OPERATION;
 use crate::scenario::Scenario;
 use crate::value::{Table, Value};
 
@@ -136,6 +137,27 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// Charges `work` Rhai operations, as the sandbox charges built-ins
+    /// whose work grows with their input (`sandbox::work`), rounded up
+    /// to whole statements of the budget.
+    fn charge(&mut self, work: usize) -> Res<()> {
+        self.ops += (work as u64).div_ceil(self.p.unit);
+        if self.ops > self.p.budget {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// A string the rule built, charged as Rhai charges string `+`.
+    fn charge_string(&mut self, v: &V) -> Res<()> {
+        match v {
+            V::Own(s) if s.len() >= BYTES_PER_OPERATION => {
+                self.charge(s.len() / BYTES_PER_OPERATION)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Calls a function whose `n` arguments are on top of the stack.
     fn call(&mut self, id: FnId, n: usize) -> Res<V<'a>> {
         let f = &self.p.funcs[id as usize];
@@ -208,6 +230,7 @@ impl<'a> Exec<'a> {
                 let r = self.eval(n)?;
                 let cur = std::mem::replace(self.slot(*slot), V::Unit);
                 let v = arith(*op, &cur, &r, self.p.max_string)?;
+                self.charge_string(&v)?;
                 *self.slot(*slot) = v;
                 Flow::Next(V::Unit)
             }
@@ -379,7 +402,9 @@ impl<'a> Exec<'a> {
             Node::FieldCmp(x) => V::Bool(self.field_cmp(x)?),
             Node::Arith(op, x) => {
                 let max = self.p.max_string;
-                self.pair(x, |a, b| arith(*op, a, b, max))?
+                let v = self.pair(x, |a, b| arith(*op, a, b, max))?;
+                self.charge_string(&v)?;
+                v
             }
             // A local's property is `LocalField`; this is any other base.
             Node::Prop(x, f) => match self.eval(x)? {
@@ -659,6 +684,7 @@ impl<'a> Exec<'a> {
             },
             (Method::Contains, r) => match (r.len(), r.as_str(), arg.as_str()) {
                 (Some(n), ..) => {
+                    self.charge(n)?;
                     for i in 0..n {
                         if equals(&r.at(sc, i), &arg)? {
                             return Ok(V::Bool(true));

@@ -105,6 +105,7 @@ pub fn timed<R>(timeout: Duration, f: impl FnOnce() -> R) -> R {
         c.deadline = Some(Instant::now() + timeout);
         saved
     });
+    super::work::reset();
     let r = f();
     with(|c| (c.timeout, c.deadline) = saved);
     r

@@ -8,6 +8,7 @@ pub mod context;
 mod finite;
 mod limits;
 mod strict;
+pub mod work;
 
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::packages::{Package, StandardPackage};
@@ -70,6 +71,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     strict::register(&mut e);
     strict::register_switch_check(&mut e, SWITCH_CHECK);
     finite::register(&mut e);
+    work::register(&mut e);
     e
 }
 
