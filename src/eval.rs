@@ -25,7 +25,7 @@ use crate::scenario::Scenario;
 /// One worker: an engine, the compiled rules, and the rule set they came from.
 pub struct Worker {
     engine: Engine,
-    compiled: Vec<Option<CompiledRule>>,
+    compiled: Vec<Result<CompiledRule, RuleError>>,
     set: Arc<RuleSet>,
     /// Response id → plan position, for `fired`.
     plan_index: PlanIndex,
@@ -273,16 +273,9 @@ impl Worker {
         if let Some(e) = &rule.broken {
             return (Verdict::Error(e.clone()), Vec::new());
         }
-        let Some(c) = &self.compiled[i] else {
-            let e = RuleError {
-                rule: rule.id.to_string(),
-                file: rule.path().to_path_buf(),
-                line: None,
-                column: None,
-                message: "rule did not compile in this worker".into(),
-                kind: ErrorKind::Compile,
-            };
-            return (Verdict::Error(e), Vec::new());
+        let c = match &self.compiled[i] {
+            Ok(c) => c,
+            Err(e) => return (Verdict::Error(e.clone()), Vec::new()),
         };
         if let Ok(program) = &c.native {
             let decided =
@@ -306,6 +299,7 @@ impl Worker {
             ctx.deadline = None;
             ctx.trace.clear();
         });
+        sandbox::work::reset();
         let options = CallFnOptions::new()
             .eval_ast(c.has_imports)
             .rewind_scope(true);
@@ -362,39 +356,25 @@ impl Worker {
                 _ => break,
             }
         }
-        let file: PathBuf = match source {
-            Some(s) if s.starts_with("lib/") => self.set.dir.join(format!("{s}.rhai")),
-            _ => rule.path().to_path_buf(),
-        };
-        let kind = match e {
-            EvalAltResult::ErrorTooManyOperations(_) => ErrorKind::Limit,
-            EvalAltResult::ErrorStackOverflow(_)
-            | EvalAltResult::ErrorDataTooLarge(..)
-            | EvalAltResult::ErrorTooManyVariables(_)
-            | EvalAltResult::ErrorTooManyModules(_) => ErrorKind::Limit,
-            EvalAltResult::ErrorTerminated(..) => ErrorKind::Timeout,
-            _ => ErrorKind::Runtime,
-        };
-        let limits = &self.set.limits;
-        let message = match e {
-            EvalAltResult::ErrorTooManyOperations(_) => format!(
-                "stopped after {} operations (a loop that never ends?); raise the limit with `--max-operations`",
-                limits.max_operations
+        let (file, shifts): (PathBuf, &rules::switch::Shifts) = match source {
+            Some(s) if s.starts_with("lib/") => (
+                self.set.dir.join(format!("{s}.rhai")),
+                self.set
+                    .helpers
+                    .iter()
+                    .find(|h| h.name == s)
+                    .map_or(&rule.shifts, |h| &h.shifts),
             ),
-            EvalAltResult::ErrorStackOverflow(_) => format!(
-                "stopped at {} nested calls (runaway recursion?)",
-                limits.max_call_levels
-            ),
-            EvalAltResult::ErrorTerminated(..) => format!(
-                "stopped after the {} ms time limit; raise it with `--timeout-ms`",
-                limits.timeout.as_millis()
-            ),
-            other => sandbox::error_message(other),
+            _ => (rule.path().to_path_buf(), &rule.shifts),
         };
+        let (kind, message) = sandbox::describe(e, &self.set.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
         let (line, column) = match e.position() {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
-            p => (p.line().unwrap_or(1), p.position().unwrap_or(1)),
+            p => {
+                let line = p.line().unwrap_or(1);
+                (line, rules::column(shifts, line, p.position().unwrap_or(1)))
+            }
         };
         RuleError {
             rule: rule.id.to_string(),

@@ -865,8 +865,11 @@ bad_bodies! {
         "2 ** 64 > 0" => "Exponential overflow", ["runtime"], [3];
     modulo_by_zero:
         "let x = 1;\n    x % 0 > 0" => "Modulo division by zero", ["runtime"], [4];
+    // Infinity is refused where it is made (issue 12, finding 5).
     float_infinity_to_integer:
-        "let x = 1.0 / 0.0;\n    x.to_int() > 0" => "Integer overflow", ["runtime"], [4];
+        "let x = 1.0 / 0.0;\n    x.to_int() > 0" => "gives infinity, not a finite number", ["runtime"], [3];
+    float_too_large_to_integer:
+        "let x = 1e300 * 10.0;\n    x.to_int() > 0" => "Integer overflow", ["runtime"], [4];
     // Day and month counts past the calendar or past 64 bits: these three
     // used to panic (exit 70).
     days_past_the_duration_range:

@@ -17,5 +17,6 @@ mod rule_api;
 mod sandbox;
 mod security;
 mod security_files;
+mod security_sandbox;
 mod support;
 mod variants;

@@ -38,7 +38,7 @@ fn not_lowered(set: &RuleSet) -> Vec<String> {
     set.rules
         .iter()
         .zip(&compiled)
-        .filter_map(|(r, c)| match c.as_ref().map(|c| &c.native) {
+        .filter_map(|(r, c)| match c.as_ref().ok().map(|c| &c.native) {
             Some(Ok(_)) => None,
             Some(Err(why)) => Some(format!("{}: {}", r.id, why.0)),
             None => Some(format!("{}: did not compile", r.id)),
@@ -330,6 +330,20 @@ const BODIES: &[&str] = &[
     "#{ fires: 1 }",
     "[1, 2][5] == 1",
     "date(\"2025-02-30\") > s.as_of",
+    // Floats that are not finite are errors in both engines.
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio * 1e308 * 10.0 > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } let x = e.ratio * 1e308 * 10.0; let y = x - x; y != y",
+    "let x = 0.0; x += s.count() * 1e308 * 1e308; x < 1 || x >= 1",
+    "1.0 / 0.0 > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio / (e.ratio - e.ratio) > 5",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio % 0.0 > 5",
+    "-1e308 - s.count() * 1e308 < 0",
+    // Ordering against `()` is an error; `== ()` is not.
+    "s.latest(\"ceasefire\") < 100",
+    "100 >= s.latest(\"none\")",
+    "s.latest(\"none\") > s.as_of",
+    "let e = s.latest(\"strike\"); if e == () { return false; } e.get(\"nope\", ()) <= 3",
+    "s.latest(\"none\") == () && s.latest(\"strike\") != ()",
 ];
 
 #[test]
@@ -586,5 +600,129 @@ fn both_engines_print_the_same_bytes_for_every_verb() {
         assert_eq!(a.code, b.code, "{args:?}");
         assert!(a.stdout == b.stdout, "{args:?}: outputs differ");
         assert!(!a.stdout.is_empty(), "{args:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Size limits (issue 12, finding 4): Rhai counts the string bytes and
+// elements nested in a value it builds; native code must bail wherever
+// that count is over a limit.
+
+/// A scenario with large text fields: `half` (512 KiB), `big1`/`big2`
+/// (600 KB), `huge` (just over 1 MiB), three `doc` events of 400 KiB and
+/// an array of three 300 KiB strings.
+fn big_scenario() -> Arc<Scenario> {
+    let s = |n: usize| "x".repeat(n);
+    let text = format!(
+        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\n\n{}",
+        s(512 * 1024),
+        s(600_000),
+        s(600_000),
+        s((1 << 20) + 1),
+        s(300 * 1024),
+        s(300 * 1024),
+        s(300 * 1024),
+        (1..=3)
+            .map(|d| format!(
+                "[[events]]\nkind = \"doc\"\ndate = 2025-06-0{d}\ntext = \"{}\"\n\n",
+                s(400 * 1024)
+            ))
+            .collect::<String>(),
+    );
+    Arc::new(parse_str(Path::new("big.toml"), &text, "big").unwrap_or_else(|d| panic!("{d:?}")))
+}
+
+#[test]
+fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
+    let sc = big_scenario();
+    let mut wrong = Vec::new();
+    for (body, over) in [
+        (
+            "let t = s.facts.half; let a = [t, t, t]; a.len() == 3",
+            true,
+        ),
+        (
+            "let t = s.facts.half; let a = [[t], [t, 1], t]; a.len() == 3",
+            true,
+        ),
+        (
+            "let t = s.facts.half; [t].len() == 1 && [[t], t].len() == 2",
+            false,
+        ),
+        (
+            "#{ fires: true, details: #{ a: s.facts.big1, b: s.facts.big2 } }",
+            true,
+        ),
+        (
+            "#{ fires: true, details: #{ a: s.facts.big1, b: s.facts.small } }",
+            false,
+        ),
+        ("let f = s.facts; f.huge == \"x\"", true),
+        ("let f = s.facts; f.huge != \"x\"", true),
+        ("let f = s.facts; let x = f.small; f.huge == x", true),
+        ("let f = s.facts; let x = f.small; f.huge != x", true),
+        (
+            "let f = s.facts; f.small == \"abc\" && f.half != \"x\"",
+            false,
+        ),
+        ("s.events(\"doc\").map(|e| e.text).len() == 3", true),
+        (
+            "s.events(\"doc\").filter(|e| e.text != \"\").len() == 3",
+            false,
+        ),
+        ("let l = s.facts.list; [l[0], l[1]].len() == 2", false),
+        ("let l = s.facts.list; [l, l].len() == 2", true),
+        ("let m = #{ a: s.facts.half }; [m, m, m].len() == 3", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("responses.toml"), CATALOGUE)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("ra.rhai"),
+            format!("const RESPONSE = \"a\";\nfn fires(s) {{\n    {body}\n}}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (native, rhai, set) = both(dir.path(), Limits::default());
+        assert_eq!(not_lowered(&set), Vec::<String>::new(), "{body}");
+        let a = native.evaluate(&sc, sc.as_of);
+        let b = rhai.evaluate(&sc, sc.as_of);
+        let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
+        if a != b {
+            wrong.push(format!("{body}: native {:?}, Rhai {errors:?}", a.fired));
+        } else if errors.is_empty() == over {
+            wrong.push(format!(
+                "{body}: expected over the limit: {over}, {errors:?}"
+            ));
+        } else if !over && native.native_calls() != (1, 0) {
+            wrong.push(format!("{body}: native code did not decide"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn built_ins_charged_by_their_work_agree_near_the_operation_limit() {
+    // Rhai charges `contains` per element and string `+` per 256 bytes
+    // (`sandbox::work`); native code must bail no later than Rhai stops.
+    for ops in [200, 800, 3_000, 20_000] {
+        let limits = Limits {
+            max_operations: ops,
+            ..Limits::default()
+        };
+        for body in [
+            "let n = 0; let i = 0; while i < 400 { if \"UA\" in s.facts.list { n += 1; } i += 1; } n > 3",
+            "let t = s.title; let i = 0; while i < 12 { t = t + t; i += 1; } t.len() > 10",
+            "let t = `${s.title}`; for e in s.events() { t += `${e.kind}`; t = t + t; } t.len() > 3",
+        ] {
+            let r = compare_with(
+                &rule("a", BODIES[3]),
+                &rule("b", body),
+                true,
+                limits.clone(),
+            );
+            if let Err(e) = r {
+                panic!("{ops}: {body}\n{e}");
+            }
+        }
     }
 }

@@ -89,7 +89,7 @@ fn native_report(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
     let mut native = 0;
     let mut rhai = Vec::new();
     for (r, c) in set.rules.iter().zip(&compiled) {
-        match c.as_ref().map(|c| &c.native) {
+        match c.as_ref().ok().map(|c| &c.native) {
             Some(Ok(_)) => native += 1,
             Some(Err(why)) => rhai.push(format!("{}: {}", r.path().display(), why.0)),
             None => rhai.push(format!("{}: does not compile", r.path().display())),

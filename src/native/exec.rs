@@ -12,6 +12,7 @@ use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
 use super::{Builtin, Cmp, Decision, Field, Method, Node, Program, Stmt};
 use crate::sandbox::api;
 use crate::sandbox::context::ResponseState;
+use crate::sandbox::work::BYTES_PER_OPERATION;
 use crate::scenario::Scenario;
 use crate::value::{Table, Value};
 
@@ -136,6 +137,27 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// Charges `work` Rhai operations, as the sandbox charges built-ins
+    /// whose work grows with their input (`sandbox::work`), rounded up
+    /// to whole statements of the budget.
+    fn charge(&mut self, work: usize) -> Res<()> {
+        self.ops += (work as u64).div_ceil(self.p.unit);
+        if self.ops > self.p.budget {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// A string the rule built, charged as Rhai charges string `+`.
+    fn charge_string(&mut self, v: &V) -> Res<()> {
+        match v {
+            V::Own(s) if s.len() >= BYTES_PER_OPERATION => {
+                self.charge(s.len() / BYTES_PER_OPERATION)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Calls a function whose `n` arguments are on top of the stack.
     fn call(&mut self, id: FnId, n: usize) -> Res<V<'a>> {
         let f = &self.p.funcs[id as usize];
@@ -208,6 +230,7 @@ impl<'a> Exec<'a> {
                 let r = self.eval(n)?;
                 let cur = std::mem::replace(self.slot(*slot), V::Unit);
                 let v = arith(*op, &cur, &r, self.p.max_string)?;
+                self.charge_string(&v)?;
                 *self.slot(*slot) = v;
                 Flow::Next(V::Unit)
             }
@@ -277,6 +300,19 @@ impl<'a> Exec<'a> {
             Some(n) if n > self.p.max_array => Err(Bail),
             _ => Ok(v),
         }
+    }
+
+    /// A value the rule built (an array or map literal, a `map` or
+    /// `filter` result), as Rhai's size checks allow it: they count the
+    /// elements, entries and string bytes nested in it, and a limit of 0
+    /// is none.
+    fn sized(&self, v: V<'a>) -> Res<V<'a>> {
+        let (a, m, s) = value::sizes(&v);
+        let over = |n: usize, max: usize| max != 0 && n > max;
+        if over(a, self.p.max_array) || over(m, self.p.max_map) || over(s, self.p.max_string) {
+            return Err(Bail);
+        }
+        Ok(v)
     }
 
     /// A value read from the scenario, as Rhai's size checks allow it.
@@ -366,7 +402,9 @@ impl<'a> Exec<'a> {
             Node::FieldCmp(x) => V::Bool(self.field_cmp(x)?),
             Node::Arith(op, x) => {
                 let max = self.p.max_string;
-                self.pair(x, |a, b| arith(*op, a, b, max))?
+                let v = self.pair(x, |a, b| arith(*op, a, b, max))?;
+                self.charge_string(&v)?;
+                v
             }
             // A local's property is `LocalField`; this is any other base.
             Node::Prop(x, f) => match self.eval(x)? {
@@ -410,7 +448,10 @@ impl<'a> Exec<'a> {
                 match (v, b) {
                     (Value::Int(x), V::Int(y)) => return Ok(ord(*c, x.cmp(y))),
                     (Value::Date(x), V::Date(y)) => return Ok(ord(*c, x.cmp(y))),
-                    (Value::Str(x), V::Str(y)) if matches!(c, Cmp::Eq | Cmp::Ne) => {
+                    // Rhai checks the size of a field it reads.
+                    (Value::Str(x), V::Str(y))
+                        if matches!(c, Cmp::Eq | Cmp::Ne) && x.len() <= self.p.max_string =>
+                    {
                         return Ok((**x == **y) == (*c == Cmp::Eq));
                     }
                     _ => self.read(v)?,
@@ -502,14 +543,14 @@ impl<'a> Exec<'a> {
                     .iter()
                     .map(|x| self.eval(x))
                     .collect::<Res<Vec<_>>>()?;
-                self.array(V::List(Rc::new(v)))?
+                self.sized(V::List(Rc::new(v)))?
             }
             Node::Map(entries) => {
                 let v = entries
                     .iter()
                     .map(|(k, x)| Ok((k.clone(), self.eval(x)?)))
                     .collect::<Res<Vec<_>>>()?;
-                V::Map(Rc::new(v))
+                self.sized(V::Map(Rc::new(v)))?
             }
             Node::Block(b) => match self.block(b)? {
                 Flow::Next(v) => v,
@@ -643,6 +684,7 @@ impl<'a> Exec<'a> {
             },
             (Method::Contains, r) => match (r.len(), r.as_str(), arg.as_str()) {
                 (Some(n), ..) => {
+                    self.charge(n)?;
                     for i in 0..n {
                         if equals(&r.at(sc, i), &arg)? {
                             return Ok(V::Bool(true));
@@ -683,7 +725,7 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(match m {
-            Method::Filter | Method::Map => self.array(V::List(Rc::new(kept)))?,
+            Method::Filter | Method::Map => self.sized(V::List(Rc::new(kept)))?,
             Method::Some => V::Bool(false),
             Method::All => V::Bool(true),
             Method::Find => V::Unit,

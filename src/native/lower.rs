@@ -142,11 +142,14 @@ pub fn compile(rule: &AST, cx: &Context) -> R<Program> {
         0 => default,
         n => n.min(default),
     };
+    let unit = 4 * (c.widest as u64 + 4);
     Ok(Program {
         funcs,
-        budget: ops / (4 * (c.widest as u64 + 4)),
+        budget: ops / unit,
+        unit,
         max_string: limits.max_string_size,
         max_array: limits.max_array_size,
+        max_map: limits.max_map_size,
         max_depth: limits.max_call_levels / 2,
     })
 }

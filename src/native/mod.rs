@@ -39,8 +39,11 @@ pub struct Program {
     /// The most operations Rhai could count for one statement this program
     /// executes, so the statement budget stays below Rhai's limit.
     budget: u64,
+    /// The most Rhai operations one statement of the budget stands for.
+    unit: u64,
     max_string: usize,
     max_array: usize,
+    max_map: usize,
     max_depth: usize,
 }
 

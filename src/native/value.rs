@@ -153,17 +153,18 @@ fn date(r: Result<Date, Box<rhai::EvalAltResult>>) -> Res<V<'static>> {
     r.map(|d| V::Date(d.0)).map_err(|_| Bail)
 }
 
+/// A float operation; a result that is not finite (division by zero
+/// included) is the sandbox's error, which Rhai reports.
+#[inline]
 fn float(op: Arith, x: f64, y: f64) -> Res<f64> {
-    Ok(match op {
+    let r = match op {
         Arith::Add => x + y,
         Arith::Sub => x - y,
         Arith::Mul => x * y,
-        // Rhai raises an error on division by zero.
-        Arith::Div if y == 0.0 => return Err(Bail),
         Arith::Div => x / y,
-        Arith::Rem if y == 0.0 => return Err(Bail),
         Arith::Rem => x % y,
-    })
+    };
+    if r.is_finite() { Ok(r) } else { Err(Bail) }
 }
 
 /// `a + b` and the other arithmetic operators; `max_string` is the
@@ -214,6 +215,55 @@ pub fn string<'a>(s: String, max: usize) -> Res<V<'a>> {
         return Err(Bail);
     }
     Ok(V::Own(Rc::new(s)))
+}
+
+/// Elements of arrays, entries of maps and bytes of strings in a value,
+/// nested ones included: what Rhai's size checks count (its
+/// `calc_data_sizes`) on a value it builds. Records, like Rhai's custom
+/// types, count as nothing but their place in an array.
+pub fn sizes(v: &V) -> (usize, usize, usize) {
+    match v {
+        V::Str(s) => (0, 0, s.len()),
+        V::Own(s) => (0, 0, s.len()),
+        V::Kind(ix) => (ix.len(), 0, 0),
+        V::All(n) => (*n, 0, 0),
+        V::Vals(a) => values_sizes(a),
+        V::List(l) => {
+            let mut t = (l.len(), 0, 0);
+            for x in l.iter() {
+                if let V::Str(_) | V::Own(_) | V::Vals(_) | V::List(_) | V::Map(_) = x {
+                    add(&mut t, sizes(x));
+                }
+            }
+            t
+        }
+        V::Map(m) => {
+            let mut t = (0, m.len(), 0);
+            for (_, x) in m.iter() {
+                add(&mut t, sizes(x));
+            }
+            t
+        }
+        _ => (0, 0, 0),
+    }
+}
+
+fn add(t: &mut (usize, usize, usize), d: (usize, usize, usize)) {
+    t.0 = t.0.saturating_add(d.0);
+    t.1 = t.1.saturating_add(d.1);
+    t.2 = t.2.saturating_add(d.2);
+}
+
+fn values_sizes(a: &[Value]) -> (usize, usize, usize) {
+    let mut t: (usize, usize, usize) = (a.len(), 0, 0);
+    for x in a {
+        match x {
+            Value::Str(s) => t.2 = t.2.saturating_add(s.len()),
+            Value::Array(inner) => add(&mut t, values_sizes(inner)),
+            _ => {}
+        }
+    }
+    t
 }
 
 /// Appends a value as string interpolation (`${x}`) writes it.
@@ -310,5 +360,23 @@ mod tests {
         assert!(arith(Arith::Add, &V::Int(i64::MAX), &V::Int(1), 10).is_err());
         assert!(arith(Arith::Div, &V::Int(1), &V::Int(0), 10).is_err());
         assert!(arith(Arith::Add, &V::Str("ab"), &V::Str("cd"), 3).is_err());
+        assert!(arith(Arith::Div, &V::Float(1.0), &V::Float(0.0), 10).is_err());
+        assert!(arith(Arith::Mul, &V::Float(1e308), &V::Int(10), 10).is_err());
+        assert!(arith(Arith::Rem, &V::Int(1), &V::Float(0.0), 10).is_err());
+    }
+
+    #[test]
+    fn sizes_count_nested_strings_and_elements_as_rhai_does() {
+        let s = V::Own(Rc::new("abcd".into()));
+        let inner = V::List(Rc::new(vec![s.clone(), V::Int(1)]));
+        let outer = V::List(Rc::new(vec![inner.clone(), s.clone(), V::Unit]));
+        assert_eq!(sizes(&outer), (5, 0, 8));
+        let m = V::Map(Rc::new(vec![("a".into(), inner), ("b".into(), s)]));
+        assert_eq!(sizes(&m), (2, 2, 8));
+        let vals = [
+            Value::Str("xy".into()),
+            Value::Array(vec![Value::Int(1)].into()),
+        ];
+        assert_eq!(sizes(&V::Vals(&vals)), (3, 0, 2));
     }
 }

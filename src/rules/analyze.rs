@@ -74,6 +74,42 @@ pub fn properties(ast: &AST) -> BTreeSet<String> {
     names
 }
 
+/// Float literals too large to be finite (`1e400`): Rhai reads them as
+/// infinity without a word. Found in an unoptimised parse, since the
+/// optimiser folds `1e400 > 1.0` into `false` and the literal disappears.
+fn infinite_literals(text: &str) -> Vec<Problem> {
+    // Only an exponent or a run of 309 digits can overflow a float.
+    let b = text.as_bytes();
+    let exponent = b
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && matches!(w[1], b'e' | b'E'));
+    let long = b.split(|c| !c.is_ascii_digit()).any(|run| run.len() > 308);
+    if !exponent && !long {
+        return Vec::new();
+    }
+    let mut engine = rhai::Engine::new_raw();
+    engine
+        .set_optimization_level(rhai::OptimizationLevel::None)
+        .set_max_expr_depths(0, 0);
+    let Ok(ast) = engine.compile(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FloatConstant(x, pos))) = path.last()
+            && !x.is_finite()
+        {
+            out.push(at(
+                *pos,
+                "this float literal is not a finite number (too large for a float)".into(),
+                None,
+            ));
+        }
+        true
+    });
+    out
+}
+
 pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
     let mut a = Analysis {
         properties: properties(ast),
@@ -121,6 +157,9 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
             });
         }
     }
+    a.problems.extend(infinite_literals(text));
+    a.problems
+        .extend(super::switch::problems(&super::switch::scan(text)));
     let top: Vec<*const Stmt> = ast.statements().iter().map(|s| s as *const Stmt).collect();
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else {

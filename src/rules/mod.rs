@@ -8,6 +8,7 @@
 
 mod analyze;
 pub mod catalogue;
+pub mod switch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
 use crate::files;
 use crate::native;
 use crate::outcome::{ErrorKind, RuleError};
-use crate::sandbox::{self, Limits, context::Consts};
+use crate::sandbox::{self, Limits, context, context::Consts};
 use crate::scenario::read_text;
 pub use catalogue::{Catalogue, Response};
 
@@ -32,6 +33,8 @@ pub struct Helper {
     pub name: String,
     pub source: SourceText,
     pub fired: Vec<String>,
+    /// Where the `switch` check was inserted into the compiled text.
+    pub shifts: switch::Shifts,
 }
 
 /// A rule: one script deciding whether one response fires.
@@ -52,12 +55,19 @@ pub struct Rule {
     pub kinds: Vec<(String, usize, usize)>,
     /// Set when the rule could not be loaded: every evaluation reports it.
     pub broken: Option<RuleError>,
+    /// Where the `switch` check was inserted into the compiled text.
+    pub shifts: switch::Shifts,
 }
 
 impl Rule {
     pub fn path(&self) -> &Path {
         &self.source.path
     }
+}
+
+/// A column Rhai reported in a compiled script, as a column of the file.
+pub fn column(shifts: &switch::Shifts, line: usize, column: usize) -> usize {
+    switch::unshift(shifts, line, column)
 }
 
 /// Everything loaded from a rules folder.
@@ -149,23 +159,28 @@ impl RuleSet {
             );
         }
 
-        // Helpers first: rules import them.
+        // Helpers first: rules import them. This engine only runs top
+        // levels, so it reads the clock at every operation.
         let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
+        sandbox::clock_per_operation(&mut engine);
         let mut helpers = Vec::new();
+        // Helpers that failed as they loaded, with why and the kind of
+        // error the rules importing them report.
+        let mut failed: HashMap<String, (String, ErrorKind)> = HashMap::new();
         let mut resolver = StaticModuleResolver::new();
         for (path, id) in helper_files {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
             let name = format!("lib/{id}");
-            match compile_helper(&engine, &name, &source) {
-                Ok((module, a, _)) => {
+            match compile_helper(&engine, &name, &source, &limits) {
+                Ok((module, a, _, shifts)) => {
                     let mut bad = false;
                     for p in &a.problems {
                         bad = true;
                         diags.push(
                             source
-                                .error_at(p.line, p.column, &p.message)
+                                .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                                 .with_help_opt(p.help.clone()),
                         );
                     }
@@ -183,10 +198,14 @@ impl RuleSet {
                             name,
                             source,
                             fired: a.fired,
+                            shifts,
                         });
                     }
                 }
-                Err(d) => diags.push(d),
+                Err(f) => {
+                    failed.insert(name, (f.reason, f.kind));
+                    diags.push(f.diagnostic);
+                }
             }
         }
         engine.set_module_resolver(resolver);
@@ -196,13 +215,13 @@ impl RuleSet {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
-            let ast = match parse(&engine, &source) {
-                Ok(ast) => ast,
+            let (ast, shifts) = match parse(&engine, &source) {
+                Ok(x) => x,
                 Err(d) => {
                     // Its response must not look quiet: keep the rule, broken,
                     // when the declaration can still be found in the text.
                     if let Some(response) = declared_response(&source.text) {
-                        let broken = Some(load_error(&id, &path, &d));
+                        let broken = Some(load_error(&id, &path, &d, ErrorKind::Compile));
                         rules.push(Rule {
                             id: id.into(),
                             source,
@@ -213,6 +232,7 @@ impl RuleSet {
                             depends_on: BTreeSet::new(),
                             kinds: Vec::new(),
                             broken,
+                            shifts: Vec::new(),
                         });
                     }
                     diags.push(d);
@@ -232,14 +252,28 @@ impl RuleSet {
                 .iter()
                 .map(|p| {
                     source
-                        .error_at(p.line, p.column, &p.message)
+                        .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                         .with_help_opt(p.help.clone())
                 })
                 .collect();
+            // The kind of error the rule's first problem is.
+            let mut kind = ErrorKind::Compile;
             let mut depends_on: BTreeSet<String> = a.fired.iter().cloned().collect();
             for imp in &a.imports {
                 match helpers.iter().find(|h| &h.name == imp) {
                     Some(h) => depends_on.extend(h.fired.iter().cloned()),
+                    None if failed.contains_key(imp) => {
+                        let (why, k) = &failed[imp];
+                        if problems.is_empty() {
+                            kind = *k;
+                        }
+                        let (line, column) = find_text(&source.text, imp);
+                        problems.push(source.error_at(
+                            line,
+                            column,
+                            format!("helper `{imp}` failed while loading: {why}"),
+                        ));
+                    }
                     None => {
                         let (line, column) = find_text(&source.text, imp);
                         let msg = if imp.contains("..")
@@ -295,11 +329,12 @@ impl RuleSet {
             // The top level runs once here, so that a rule failing as it
             // loads is reported as it loads.
             if problems.is_empty()
-                && let Err(e) = run_top_level(&engine, &id, &source, ast)
+                && let Err(f) = run_top_level(&engine, &id, &source, ast, &shifts, &limits)
             {
-                problems.push(e);
+                kind = f.kind;
+                problems.push(f.diagnostic);
             }
-            let broken = problems.first().map(|d| load_error(&id, &path, d));
+            let broken = problems.first().map(|d| load_error(&id, &path, d, kind));
             diags.extend(problems);
             if response.is_empty() {
                 continue;
@@ -312,8 +347,13 @@ impl RuleSet {
                 description,
                 imports: a.imports,
                 depends_on,
-                kinds: a.kinds,
+                kinds: a
+                    .kinds
+                    .into_iter()
+                    .map(|(k, l, c)| (k, l, column(&shifts, l, c)))
+                    .collect(),
                 broken,
+                shifts,
             });
         }
 
@@ -621,32 +661,59 @@ pub struct CompiledRule {
 
 /// The error every evaluation of a rule that did not load reports, so
 /// that its response shows as errored rather than quiet.
-fn load_error(id: &str, path: &Path, d: &Diagnostic) -> RuleError {
+fn load_error(id: &str, path: &Path, d: &Diagnostic, kind: ErrorKind) -> RuleError {
     RuleError {
         rule: id.to_string(),
         file: path.to_path_buf(),
         line: d.line,
         column: d.column,
         message: format!("rule did not load: {}", d.message),
-        kind: ErrorKind::Compile,
+        kind,
     }
 }
 
-fn rhai_error(source: &SourceText, e: &EvalAltResult, what: &str) -> Diagnostic {
-    let inner = e.unwrap_inner();
-    let pos = inner.position();
-    let msg = sandbox::error_message(inner);
-    source.error_at(
-        pos.line().unwrap_or(1),
-        pos.position().unwrap_or(1),
-        format!("{what}: {msg}"),
-    )
+/// A script that failed as it loaded: the diagnostic, and the kind of
+/// error (a timeout at the top level is a timeout, as in a call).
+pub struct LoadFailure {
+    pub diagnostic: Diagnostic,
+    /// The message without what was loading.
+    pub reason: String,
+    pub kind: ErrorKind,
 }
 
-/// Compiles a script, with its parse error as a positioned diagnostic.
-/// A bare carriage return (an old Mac line end) is refused first: Rhai
-/// counts it as a line break inside comments only, so positions after it
-/// would point at the wrong line.
+impl From<Diagnostic> for LoadFailure {
+    fn from(diagnostic: Diagnostic) -> Self {
+        LoadFailure {
+            reason: diagnostic.message.clone(),
+            diagnostic,
+            kind: ErrorKind::Compile,
+        }
+    }
+}
+
+fn rhai_error(
+    source: &SourceText,
+    shifts: &switch::Shifts,
+    e: &EvalAltResult,
+    what: &str,
+    limits: &Limits,
+) -> LoadFailure {
+    let inner = e.unwrap_inner();
+    let pos = inner.position();
+    let (kind, reason) = sandbox::describe(inner, limits);
+    let line = pos.line().unwrap_or(1);
+    let diagnostic = source.error_at(
+        line,
+        column(shifts, line, pos.position().unwrap_or(1)),
+        format!("{what}: {reason}"),
+    );
+    LoadFailure {
+        diagnostic,
+        reason,
+        kind,
+    }
+}
+
 /// Rhai counts lines and columns in 16 bits, and stops counting at this.
 const MAX_POSITION: usize = u16::MAX as usize;
 
@@ -676,7 +743,15 @@ fn positions_fit(source: &SourceText) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> {
+/// Compiles a script, with its parse error as a positioned diagnostic.
+/// A bare carriage return (an old Mac line end) is refused first: Rhai
+/// counts it as a line break inside comments only, so positions after it
+/// would point at the wrong line.
+///
+/// A script with `switch` statements is compiled again with their values
+/// checked against their cases' type (`switch::rewrite`); the shifts say
+/// where text was inserted.
+fn parse(engine: &Engine, source: &SourceText) -> Result<(AST, switch::Shifts), Diagnostic> {
     let bytes = source.text.as_bytes();
     if let Some(i) =
         (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
@@ -702,20 +777,31 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<rhai::AST, Diagnostic> 
             .with_help_opt(parse_help(&e.0))
     })?;
     positions_fit(source)?;
-    Ok(ast)
+    let switches = switch::scan(&source.text);
+    if let Some((text, shifts)) = switch::rewrite(&source.text, &switches)
+        && let Ok(checked) = engine.compile(&text)
+    {
+        return Ok((checked, shifts));
+    }
+    Ok((ast, Vec::new()))
 }
 
+/// Compiles a helper and runs its top level, under the clock, into a
+/// module.
 fn compile_helper(
     engine: &Engine,
     name: &str,
     source: &SourceText,
-) -> Result<(Module, analyze::Analysis, AST), Diagnostic> {
-    let mut ast = parse(engine, source)?;
+    limits: &Limits,
+) -> Result<(Module, analyze::Analysis, AST, switch::Shifts), LoadFailure> {
+    let (mut ast, shifts) = parse(engine, source)?;
     ast.set_source(name);
     let a = analyze::analyze(&ast, &source.text, false);
-    let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
-        .map_err(|e| rhai_error(source, &e, "helper failed while loading"))?;
-    Ok((module, a, ast))
+    let module = context::timed(limits.timeout, || {
+        Module::eval_ast_as_new(Scope::new(), &ast, engine)
+    })
+    .map_err(|e| rhai_error(source, &shifts, &e, "helper failed while loading", limits))?;
+    Ok((module, a, ast, shifts))
 }
 
 /// Compiles a rule and runs its top level once to collect its constants.
@@ -723,15 +809,10 @@ pub fn compile_rule(
     engine: &Engine,
     id: &str,
     source: &SourceText,
-) -> Result<CompiledRule, Diagnostic> {
-    let ast = engine.compile(&*source.text).map_err(|e| {
-        source.error_at(
-            e.1.line().unwrap_or(1),
-            e.1.position().unwrap_or(1),
-            e.0.to_string(),
-        )
-    })?;
-    run_top_level(engine, id, source, ast)
+    limits: &Limits,
+) -> Result<CompiledRule, LoadFailure> {
+    let (ast, shifts) = parse(engine, source)?;
+    run_top_level(engine, id, source, ast, &shifts, limits)
 }
 
 /// A parsed rule with its top level run: its constants, and whether it
@@ -741,12 +822,15 @@ fn run_top_level(
     id: &str,
     source: &SourceText,
     mut ast: AST,
-) -> Result<CompiledRule, Diagnostic> {
+    shifts: &switch::Shifts,
+    limits: &Limits,
+) -> Result<CompiledRule, LoadFailure> {
     ast.set_source(id);
     let mut scope = Scope::new();
-    engine
-        .run_ast_with_scope(&mut scope, &ast)
-        .map_err(|e| rhai_error(source, &e, "rule failed while loading"))?;
+    context::timed(limits.timeout, || {
+        engine.run_ast_with_scope(&mut scope, &ast)
+    })
+    .map_err(|e| rhai_error(source, shifts, &e, "rule failed while loading", limits))?;
     let consts: HashMap<String, Dynamic> = scope
         .iter_raw()
         .filter(|(_, is_const, _)| *is_const)
@@ -765,9 +849,13 @@ fn run_top_level(
 }
 
 /// A worker's own engine and compiled rules (index-aligned with
-/// `RuleSet::rules`; `None` for rules that are broken).
-pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
+/// `RuleSet::rules`; for a rule that is broken, or fails to load in this
+/// worker, the error each of its calls reports).
+pub fn compile(set: &RuleSet) -> (Engine, Vec<Result<CompiledRule, RuleError>>) {
     let mut engine = sandbox::engine(&set.limits, StaticModuleResolver::new());
+    // Top levels run first, reading the clock at every operation; calls
+    // read it less often (below).
+    sandbox::clock_per_operation(&mut engine);
     if set.line_coverage {
         // Before the helpers and rules run their top levels, so those
         // lines count too.
@@ -776,11 +864,18 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
     let mut resolver = StaticModuleResolver::new();
     let mut properties = BTreeSet::new();
     let mut helpers = HashMap::new();
+    // A helper that loaded once may still run out of time here.
+    let mut failed: HashMap<&str, LoadFailure> = HashMap::new();
     for h in &set.helpers {
-        if let Ok((m, a, ast)) = compile_helper(&engine, &h.name, &h.source) {
-            resolver.insert(h.name.clone(), m);
-            properties.extend(a.properties);
-            helpers.insert(h.name.clone(), ast);
+        match compile_helper(&engine, &h.name, &h.source, &set.limits) {
+            Ok((m, a, ast, _)) => {
+                resolver.insert(h.name.clone(), m);
+                properties.extend(a.properties);
+                helpers.insert(h.name.clone(), ast);
+            }
+            Err(f) => {
+                failed.insert(&h.name, f);
+            }
         }
     }
     engine.set_module_resolver(resolver);
@@ -790,16 +885,31 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Option<CompiledRule>>) {
         .enumerate()
         .map(|(i, (id, _))| (id.clone(), i))
         .collect();
-    let mut rules: Vec<Option<CompiledRule>> = set
+    let mut rules: Vec<Result<CompiledRule, RuleError>> = set
         .rules
         .iter()
         .map(|r| {
-            if r.broken.is_some() {
-                return None;
+            if let Some(e) = &r.broken {
+                return Err(e.clone());
             }
-            compile_rule(&engine, &r.id, &r.source).ok()
+            if let Some((imp, f)) = r
+                .imports
+                .iter()
+                .find_map(|i| failed.get(i.as_str()).map(|f| (i, f)))
+            {
+                let (line, column) = find_text(&r.source.text, imp);
+                let d = r.source.error_at(
+                    line,
+                    column,
+                    format!("helper `{imp}` failed while loading: {}", f.reason),
+                );
+                return Err(load_error(&r.id, r.path(), &d, f.kind));
+            }
+            compile_rule(&engine, &r.id, &r.source, &set.limits)
+                .map_err(|f| load_error(&r.id, r.path(), &f.diagnostic, f.kind))
         })
         .collect();
+    sandbox::clock_per_call(&mut engine);
     for c in rules.iter_mut().flatten() {
         properties.extend(analyze::properties(&c.ast));
         // Line coverage needs every line to run in Rhai.

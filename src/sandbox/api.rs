@@ -20,6 +20,7 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 /// Names of the rule API; a rule or helper may not define functions so named.
 pub const API_NAMES: &[&str] = &[
     "fired",
+    super::SWITCH_CHECK,
     "date",
     "days",
     "months",

@@ -34,8 +34,8 @@ pub struct CallContext {
     pub plan: Option<PlanIndex>,
     /// Per plan position: the verdict of a response already evaluated.
     pub states: Vec<Option<ResponseState>>,
-    /// The wall-clock allowance of the call in progress (`None` outside
-    /// calls: loading a rule is not timed).
+    /// The wall-clock allowance of the call or top level in progress
+    /// (`None` outside them).
     pub timeout: Option<Duration>,
     /// Set at the first clock check of a call, `timeout` later, so a call
     /// too short to reach a check never reads the clock.
@@ -94,6 +94,21 @@ impl CallContext {
             }
         }
     }
+}
+
+/// Runs `f` (a script's top level) under the wall-clock backstop,
+/// started now; the call context's clock is restored afterwards.
+pub fn timed<R>(timeout: Duration, f: impl FnOnce() -> R) -> R {
+    let saved = with(|c| {
+        let saved = (c.timeout, c.deadline);
+        c.timeout = Some(timeout);
+        c.deadline = Some(Instant::now() + timeout);
+        saved
+    });
+    super::work::reset();
+    let r = f();
+    with(|c| (c.timeout, c.deadline) = saved);
+    r
 }
 
 thread_local! {

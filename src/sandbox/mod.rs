@@ -5,14 +5,22 @@
 
 pub mod api;
 pub mod context;
+mod finite;
 mod limits;
 mod strict;
+pub mod work;
 
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Dynamic, Engine};
 
 pub use limits::Limits;
+
+use crate::outcome::ErrorKind;
+
+/// The function a `switch` value is passed through to check it has its
+/// cases' type (see `rules::switch`).
+pub const SWITCH_CHECK: &str = "switch_cases_check";
 
 /// How often (in operations) the wall-clock backstop looks at the clock.
 const CLOCK_EVERY: u64 = 1024;
@@ -46,12 +54,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         };
         context::with(|c| context::push_trace(c, &format!("debug{at}: {s}")))
     });
-    e.on_progress(|ops| {
-        if ops % CLOCK_EVERY == 0 && context::with(|c| c.late()) {
-            return Some(Dynamic::from("timeout"));
-        }
-        None
-    });
+    clock_per_call(&mut e);
     #[allow(deprecated, reason = "on_var is marked volatile, not deprecated")]
     e.on_var(|name, index, ctx| {
         // A pre-computed index means a local variable: not ours to resolve.
@@ -66,7 +69,68 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     });
     api::register(&mut e);
     strict::register(&mut e);
+    strict::register_switch_check(&mut e, SWITCH_CHECK);
+    finite::register(&mut e);
+    work::register(&mut e);
     e
+}
+
+/// Checks the clock every [`CLOCK_EVERY`] operations: the setting for
+/// rule calls, where reading the clock at each operation would cost more
+/// than many operations do.
+pub fn clock_per_call(e: &mut Engine) {
+    e.on_progress(|ops| {
+        if ops % CLOCK_EVERY == 0 && context::with(|c| c.late()) {
+            return Some(Dynamic::from("timeout"));
+        }
+        None
+    });
+}
+
+/// Checks the clock at every operation: the setting while scripts' top
+/// levels run (once per load and per worker, so the cost is nothing),
+/// where one operation — `contains` over a padded array — can take
+/// milliseconds and 1,024 of them would overshoot the limit by seconds.
+pub fn clock_per_operation(e: &mut Engine) {
+    e.on_progress(|_| {
+        if context::with(|c| c.late()) {
+            return Some(Dynamic::from("timeout"));
+        }
+        None
+    });
+}
+
+/// How a Rhai error (the innermost one) is reported: its kind, and a
+/// message that says which limit stopped the script and how to raise it.
+pub fn describe(e: &rhai::EvalAltResult, limits: &Limits) -> (ErrorKind, String) {
+    use rhai::EvalAltResult as E;
+    match e {
+        E::ErrorTooManyOperations(_) => (
+            ErrorKind::Limit,
+            format!(
+                "stopped after {} operations (a loop that never ends?); raise the limit with `--max-operations`",
+                limits.max_operations
+            ),
+        ),
+        E::ErrorStackOverflow(_) => (
+            ErrorKind::Limit,
+            format!(
+                "stopped at {} nested calls (runaway recursion?)",
+                limits.max_call_levels
+            ),
+        ),
+        E::ErrorTerminated(..) => (
+            ErrorKind::Timeout,
+            format!(
+                "stopped after the {} ms time limit; raise it with `--timeout-ms`",
+                limits.timeout.as_millis()
+            ),
+        ),
+        E::ErrorDataTooLarge(..) | E::ErrorTooManyVariables(_) | E::ErrorTooManyModules(_) => {
+            (ErrorKind::Limit, error_message(e))
+        }
+        _ => (ErrorKind::Runtime, error_message(e)),
+    }
 }
 
 /// The message of a Rhai error without the position Rhai appends (callers
@@ -96,6 +160,16 @@ pub fn type_name(v: &Dynamic) -> String {
         "()" => "`()`".into(),
         "array" => "an array".into(),
         "map" => "a map".into(),
-        other => format!("a {other}"),
+        // The rule API's own types, by their Rust names.
+        other => match other.rsplit("::").next().unwrap_or(other) {
+            "Date" => "a date".into(),
+            "Days" => "days".into(),
+            "Months" => "months".into(),
+            "Instant" => "an instant".into(),
+            "Record" => "a record".into(),
+            "Quiet" => "a quiet verdict".into(),
+            "ScenarioView" => "the scenario".into(),
+            _ => format!("a {other}"),
+        },
     }
 }

@@ -38,6 +38,34 @@ fn pair<A: Variant + Clone, B: Variant + Clone>(e: &mut Engine, a: &'static str,
     }
 }
 
+/// Ordering against `()` (`() < 100`): Rhai answers `false` both ways.
+/// `== ()` and `!= ()` stay allowed: they are how a rule asks whether a
+/// value is there.
+fn unit_pair<A: Variant + Clone>(e: &mut Engine, a: &'static str) {
+    for op in ["<", "<=", ">", ">="] {
+        e.register_fn(op, move |_: A, _: ()| -> Fallible<bool> {
+            unit_err(op, a, true)
+        });
+        e.register_fn(op, move |_: (), _: A| -> Fallible<bool> {
+            unit_err(op, a, false)
+        });
+    }
+}
+
+fn unit_err(op: &str, other: &str, unit_right: bool) -> Fallible<bool> {
+    let side = if unit_right { "right" } else { "left" };
+    let other = if other.is_empty() {
+        "`()`".to_string()
+    } else {
+        article(other)
+    };
+    err(format!(
+        "cannot order {other} against `()` using `{op}`: the {side} side is absent (`()`), \
+         as a `latest` with no such event or a `get(\"field\", ())` of a missing field is; \
+         check first, e.g. `e.has(\"drones\")` or `x != ()`"
+    ))
+}
+
 /// `an integer`, `a date`.
 fn article(noun: &str) -> String {
     let an = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
@@ -72,6 +100,23 @@ fn test(ctx: &NativeCallContext, f: &FnPtr, name: &str, item: &Dynamic) -> Falli
 }
 
 pub fn register(e: &mut Engine) {
+    unit_pair::<INT>(e, "integer");
+    unit_pair::<FLOAT>(e, "float");
+    unit_pair::<bool>(e, "boolean");
+    unit_pair::<ImmutableString>(e, "string");
+    unit_pair::<Date>(e, "date");
+    unit_pair::<Days>(e, "days");
+    unit_pair::<Months>(e, "months");
+    unit_pair::<Instant>(e, "instant");
+    unit_pair::<Record>(e, "record");
+    unit_pair::<Array>(e, "array");
+    unit_pair::<Quiet>(e, "quiet");
+    unit_pair::<ScenarioView>(e, "scenario");
+    for op in ["<", "<=", ">", ">="] {
+        e.register_fn(op, move |_: (), _: ()| -> Fallible<bool> {
+            unit_err(op, "", true)
+        });
+    }
     row::<INT>(e, "integer");
     row::<FLOAT>(e, "float");
     row::<bool>(e, "boolean");
@@ -171,6 +216,40 @@ pub fn register(e: &mut Engine) {
             }
             *a = kept;
             Ok(removed)
+        },
+    );
+}
+
+/// The run-time half of the `switch` check (`rules/switch.rs` rewrites
+/// `switch v { 1 => … }` to pass `v` through this with the cases' type):
+/// a value of another type would silently match no case. `()` passes, as
+/// `== ()` does: it falls to the default case.
+pub fn register_switch_check(e: &mut Engine, name: &'static str) {
+    e.register_fn(
+        name,
+        |v: Dynamic, cases: ImmutableString| -> Fallible<Dynamic> {
+            let ok = v.is_unit()
+                || match cases.as_str() {
+                    "integer" => v.is_int(),
+                    "float" => v.is_float(),
+                    "string" => v.is_string(),
+                    "char" => v.is_char(),
+                    "boolean" => v.is_bool(),
+                    "unit" => false,
+                    _ => true,
+                };
+            if ok {
+                return Ok(v);
+            }
+            let cases = match cases.as_str() {
+                "unit" => "`()`".to_string(),
+                c => article(c),
+            };
+            err(format!(
+                "`switch` on {} whose cases are {} values: it would match none of them",
+                super::type_name(&v),
+                cases.trim_start_matches("a ").trim_start_matches("an "),
+            ))
         },
     );
 }
