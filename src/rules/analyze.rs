@@ -36,7 +36,7 @@ pub struct Analysis {
     pub problems: Vec<Problem>,
 }
 
-fn at(pos: Position, message: String, help: Option<String>) -> Problem {
+pub(super) fn at(pos: Position, message: String, help: Option<String>) -> Problem {
     Problem {
         line: pos.line().unwrap_or(1),
         column: pos.position().unwrap_or(1),

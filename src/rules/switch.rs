@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use rhai::{Position, Token};
 
-use super::analyze::Problem;
+use super::analyze::{Problem, at};
 
 /// The type of a literal `switch` case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +213,7 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
             continue;
         };
         if let Some((other, t2, pos)) = s.cases.iter().find(|c| c.0 != *first) {
-            out.push(problem(
+            out.push(at(
                 *pos,
                 format!(
                     "this `switch` has cases of different types ({} `{text}` and {} `{t2}`); a value matches only cases of its own type",
@@ -223,7 +223,7 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
                 Some("give every case the type of the value".into()),
             ));
         } else if let Some((_, t, pos)) = s.cases.iter().find(|c| c.0 == CaseType::Float) {
-            out.push(problem(
+            out.push(at(
                 *pos,
                 format!(
                     "a float case (`{t}`) matches only the identical float, never an integer that `==` it"
@@ -233,15 +233,6 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
         }
     }
     out
-}
-
-fn problem(pos: Position, message: String, help: Option<String>) -> Problem {
-    Problem {
-        line: pos.line().unwrap_or(1),
-        column: pos.position().unwrap_or(1),
-        message,
-        help,
-    }
 }
 
 /// The function a rewritten `switch` passes its value through.
