@@ -128,3 +128,40 @@ date = 2025-06-05
         )
         .stdout_has("ended by `agreement` (deal, line 20) — talks: a deal was made");
 }
+
+/// The shipped `deadlines::within` helper makes a response to a one-off
+/// event fire for a set number of days, then lapse on its own.
+#[test]
+fn a_one_off_response_written_with_within_lapses_after_its_window() {
+    let f = Fixture::new();
+    let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/lib/deadlines.rhai");
+    let lib = std::fs::read_to_string(lib).unwrap_or_else(|e| panic!("{e}"));
+    f.write("rules/lib/deadlines.rhai", &lib)
+        .rule(
+            "punitive",
+            r#"import "lib/deadlines" as deadlines;
+const RESPONSE = "new-sanctions";
+fn fires(s) {
+    let strike = s.latest("strike");
+    if strike == () || !deadlines::within(s, strike, 7) { return quiet("no recent strike"); }
+    `strike on ${strike.date}`
+}
+"#,
+        )
+        .scenario("talks", TALKS);
+    let doc = f
+        .run(&[
+            "timeline",
+            "scenarios/talks.toml",
+            "--to",
+            "2025-06-20",
+            "--format",
+            "json",
+        ])
+        .json();
+    let p = &doc["scenarios"][0]["responses"][0]["periods"][0];
+    assert_eq!(p["from"], "2025-06-01", "{}", pretty(p));
+    assert_eq!(p["to"], "2025-06-08", "{}", pretty(p));
+    assert_eq!(p["ended_by"], "deadline", "{}", pretty(p));
+    assert_eq!(p["end_cause"]["reason"], "no recent strike", "{}", pretty(p));
+}
