@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
 
+use crate::blame;
 use crate::native::{Bail, Decision};
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::printable;
@@ -333,7 +334,20 @@ impl Worker {
                     kind: ErrorKind::Verdict,
                 })
             }),
-            Err(e) => Verdict::Error(self.error(i, &e)),
+            Err(e) => {
+                let mut err = self.error(i, &e);
+                if err.kind == ErrorKind::Runtime {
+                    let mut names = BTreeSet::new();
+                    blame::names_read(&rule.source.text, &mut names);
+                    for h in &self.set.helpers {
+                        blame::names_read(&h.source.text, &mut names);
+                    }
+                    if let Some(h) = blame::hint(&err.message, &view.scenario, view.as_of, &names) {
+                        err.message.push_str(&printable(h));
+                    }
+                }
+                Verdict::Error(err)
+            }
         };
         (verdict, trace)
     }

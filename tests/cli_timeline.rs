@@ -163,5 +163,10 @@ fn fires(s) {
     assert_eq!(p["from"], "2025-06-01", "{}", pretty(p));
     assert_eq!(p["to"], "2025-06-08", "{}", pretty(p));
     assert_eq!(p["ended_by"], "deadline", "{}", pretty(p));
-    assert_eq!(p["end_cause"]["reason"], "no recent strike", "{}", pretty(p));
+    assert_eq!(
+        p["end_cause"]["reason"],
+        "no recent strike",
+        "{}",
+        pretty(p)
+    );
 }
