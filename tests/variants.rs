@@ -231,5 +231,70 @@ fn a_base_outside_the_scenario_tree_and_the_working_folder_is_refused() {
     f.run(&["check", "scenarios/v.toml"])
         .code(2)
         .stderr_has("scenarios/v.toml:3:11")
-        .stderr_has("is outside this scenario's folder and the working folder");
+        .stderr_has("is outside the scenario folder `scenarios` and the working folder");
+}
+
+#[test]
+fn the_shipped_library_passes_when_run_from_another_folder() {
+    let f = shipped_under("project");
+    f.mkdir("elsewhere");
+    let out = f.run_in(
+        "elsewhere",
+        &[
+            "--rules",
+            "../project/rules",
+            "test",
+            "../project/scenarios",
+        ],
+    );
+    out.code(0).stdout_has(" 0 failed");
+    assert!(!out.stderr.contains("error"), "{}", out.dump());
+}
+
+#[test]
+fn a_base_under_the_folder_given_is_found_from_another_folder() {
+    let f = fixture();
+    f.mkdir("elsewhere");
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "check", "../scenarios"],
+    )
+    .code(0);
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "run", "../scenarios/v"],
+    )
+    .code(2);
+    // Given the variant alone, its root is its own folder: the base one
+    // level up is outside it and outside the working folder.
+    f.run_in(
+        "elsewhere",
+        &[
+            "--rules",
+            "../rules",
+            "check",
+            "../scenarios/v/variant.toml",
+        ],
+    )
+    .code(2)
+    .stderr_has("../scenarios/v/variant.toml:3:11")
+    .stderr_has("is outside");
+}
+
+#[test]
+fn a_base_beside_the_scenario_folder_is_refused_from_another_folder() {
+    let f = fixture();
+    f.mkdir("elsewhere");
+    f.write("shared/base.toml", BASE);
+    f.scenario(
+        "w/out",
+        "[scenario]\ntitle = \"Out\"\nextends = \"../../shared/base.toml\"\n",
+    );
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "check", "../scenarios"],
+    )
+    .code(2)
+    .stderr_has("../scenarios/w/out.toml:3:11")
+    .stderr_has("is outside");
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use super::{Exit, Global, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
 use crate::rules::{self, RuleSet};
-use crate::scenario::{SeenIds, discover, load_file};
+use crate::scenario::{SeenIds, discover};
 use crate::suite::validate;
 
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let mut ids = SeenIds::default();
     let mut loaded = 0;
     for f in &files {
-        match load_file(&f.path, &f.id) {
+        match f.load() {
             Ok(sc) => {
                 loaded += 1;
                 kinds.extend(sc.kinds().map(str::to_string));

@@ -41,18 +41,41 @@ const MAX_DEPTH: usize = 256;
 
 type Item<'i> = toml_spanner::Item<'i>;
 
-/// Loads a scenario file. `id` is the id it gets when `[scenario] id` is absent.
+/// Loads a scenario file. `id` is the id it gets when `[scenario] id` is
+/// absent. Its bases may lie under its own folder or the working folder.
 pub fn load_file(path: &Path, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Vec::new();
+    load_under(path, id, None)
+}
+
+/// [`load_file`] for a file found under `root`, where its bases may also lie.
+pub(crate) fn load_under(
+    path: &Path,
+    id: &str,
+    root: Option<&Path>,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut chain = Chain {
+        files: Vec::new(),
+        root,
+    };
     let raw = load_raw(path, &mut chain)?;
     build(raw, id)
 }
 
 /// Parses scenario text (no `extends` allowed unless the base exists on disk).
 pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Vec::new();
+    let mut chain = Chain {
+        files: Vec::new(),
+        root: None,
+    };
     let raw = parse_raw(SourceText::new(path, text), &mut chain)?;
     build(raw, id)
+}
+
+/// The `extends` chain being followed: the files so far (canonical) and the
+/// folder the first was found under.
+struct Chain<'r> {
+    files: Vec<PathBuf>,
+    root: Option<&'r Path>,
 }
 
 /// Reads a file as UTF-8 text, without a byte-order mark.
@@ -156,12 +179,12 @@ struct Raw {
     bases: Vec<PathBuf>,
 }
 
-fn load_raw(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+fn load_raw(path: &Path, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = read_text(path).map_err(|d| vec![d])?;
     parse_raw(SourceText::new(path, text), chain)
 }
 
-fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = source.text.clone();
     let arena = Arena::new();
     let doc = toml_spanner::parse(&text, &arena).map_err(|e| vec![toml_error(&source, &e)])?;
@@ -310,7 +333,7 @@ fn merge_variant(
     raw: Raw,
     (base_name, span): (String, Range<usize>),
     drops: Vec<Named>,
-    chain: &mut Vec<PathBuf>,
+    chain: &mut Chain<'_>,
 ) -> Result<Raw, Vec<Diagnostic>> {
     let src = raw.source.clone();
     // Scenario files only: `extends` must not become a way to read (and,
@@ -334,8 +357,10 @@ fn merge_variant(
             format!("cannot read base scenario `{base_name}`: {e}"),
         )]
     })?;
-    // A base lives beside the variant (in its folder or below) or in the
-    // working folder's tree: never elsewhere on the machine.
+    // A base lives beside the variant (in its folder or below), under the
+    // folder the scenario was found in, or in the working folder's tree:
+    // never elsewhere on the machine. Checked nearest first, so the common
+    // case costs one resolution.
     let within = |root: &Path| {
         let root = if root.as_os_str().is_empty() {
             Path::new(".")
@@ -344,33 +369,52 @@ fn merge_variant(
         };
         root.canonicalize().is_ok_and(|r| key.starts_with(r))
     };
-    let cwd = std::env::current_dir().unwrap_or_default();
-    if !within(dir) && !within(&cwd) {
-        return Err(vec![
-            src.error(
-                span,
-                format!("base scenario `{base_name}` is outside this scenario's folder and the working folder"),
-            )
-            .with_help("keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`"),
-        ]);
+    let inside = within(dir)
+        || chain.root.is_some_and(within)
+        || std::env::current_dir().is_ok_and(|cwd| within(&cwd));
+    if !inside {
+        let (message, help) = match chain.root {
+            Some(root) => {
+                let shown = root.display().to_string();
+                let shown = if shown.is_empty() { "." } else { &shown };
+                (
+                    format!(
+                        "base scenario `{base_name}` is outside the scenario folder `{shown}` \
+                         and the working folder"
+                    ),
+                    "a base must lie under the scenario folder given on the command line or \
+                     the working folder; give the folder that holds both the variant and its \
+                     base, such as `test scenarios/`",
+                )
+            }
+            None => (
+                format!(
+                    "base scenario `{base_name}` is outside this scenario's folder and the \
+                     working folder"
+                ),
+                "keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`",
+            ),
+        };
+        return Err(vec![src.error(span, message).with_help(help)]);
     }
-    if chain.is_empty()
+    let chain_files = &mut chain.files;
+    if chain_files.is_empty()
         && let Ok(me) = src.path.canonicalize()
     {
-        chain.push(me);
+        chain_files.push(me);
     }
-    if chain.contains(&key) {
+    if chain_files.contains(&key) {
         return Err(vec![src.error(
             span,
             format!("`extends` cycle: `{base_name}` extends this file again"),
         )]);
     }
-    if chain.len() >= MAX_EXTENDS {
+    if chain_files.len() >= MAX_EXTENDS {
         return Err(vec![src.error(span, "`extends` chain is too deep")]);
     }
-    chain.push(key);
+    chain_files.push(key);
     let base = load_raw(&base_path, chain);
-    chain.pop();
+    chain.files.pop();
     // The base's problems keep their file, position and message but lose
     // their source lines: a file that is not a scenario (a credentials file
     // named `*.toml`) must not have its contents printed through `extends`.
