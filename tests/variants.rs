@@ -298,3 +298,29 @@ fn a_base_beside_the_scenario_folder_is_refused_from_another_folder() {
     .stderr_has("../scenarios/w/out.toml:3:11")
     .stderr_has("is outside");
 }
+
+#[test]
+fn a_duplicate_event_id_in_a_variant_is_an_error_but_replacing_a_base_event_is_not() {
+    let f = fixture();
+    f.scenario(
+        "v/twice",
+        "[scenario]\ntitle = \"Twice\"\nextends = \"../base.toml\"\n\n[[events]]\nid = \"round-2\"\nkind = \"talks\"\ndate = 2025-06-02\n\n[[events]]\nid = \"round-2\"\nkind = \"talks\"\ndate = 2025-06-02\n",
+    );
+    let out = f.run(&["run", "scenarios/v", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/v/twice.toml", "event id `round-2`");
+    assert_at(d, "scenarios/v/twice.toml", 11, 6);
+    assert_message(d, "line 5");
+    // The variant that replaces `round-2` once still loads.
+    scenario(&doc, "variant");
+}
+
+#[test]
+fn a_duplicate_event_id_in_a_base_is_an_error_in_the_base() {
+    let f = fixture();
+    f.scenario("base", &BASE.replace("id = \"offer\"", "id = \"strike-1\""));
+    let out = f.run(&["run", "scenarios/v/variant.toml", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/base.toml", "event id `strike-1`");
+    assert_eq!(d["line"], 22, "{}", pretty(d));
+}

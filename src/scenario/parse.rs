@@ -3,7 +3,7 @@
 //! did-you-mean: a typo must never silently change a judgement. Variants
 //! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -195,6 +195,7 @@ fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagn
         strings: HashSet::default(),
         shown: source.path.display().to_string().into(),
         depth: 0,
+        event_ids: HashMap::default(),
     };
     let mut raw = Raw {
         source: source.clone(),
@@ -558,6 +559,8 @@ struct Parser<'a> {
     shown: Arc<str>,
     /// How deep `convert` is in nested tables and arrays.
     depth: usize,
+    /// The event ids seen so far in the file, with the line of their event.
+    event_ids: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl<'a> Parser<'a> {
@@ -783,15 +786,29 @@ impl<'a> Parser<'a> {
                 None
             }
         };
+        let line = self.src.line_col(span.start).0;
         let id = match t.get("id") {
-            Some(v) => Some(self.string(v, "id")?),
+            Some(v) => {
+                let id = self.string(v, "id")?;
+                // Two events with one id would both go with one `[[drop]]`
+                // and only one would be replaced by a variant's event.
+                if let Some(&first) = self.event_ids.get(id.as_str()) {
+                    self.err(
+                        v.span().range(),
+                        format!("event id `{id}` is also the id of the event at line {first}"),
+                        Some("give each event its own `id`".into()),
+                    );
+                } else {
+                    self.event_ids.insert(id.clone(), line);
+                }
+                Some(id)
+            }
             None => None,
         };
         if let Some(v) = t.get("source") {
             self.string(v, "source")?;
         }
         let (kind, date) = (kind?, date?);
-        let line = self.src.line_col(span.start).0;
         // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
         // without the formatting machinery: one per event adds up.
         let label = Label::Event {
