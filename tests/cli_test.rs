@@ -460,3 +460,36 @@ fn a_filter_that_matches_nothing_warns_but_exits_0() {
         .stdout_lacks("matched none");
     assert_eq!(json.json()["summary"]["filtered_out"], 2);
 }
+
+#[test]
+fn a_first_fire_date_after_as_of_is_an_error_at_the_expectation_naming_the_window() {
+    let f = fixture();
+    f.scenario(
+        "late",
+        "[scenario]\ntitle = \"Late\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-04\n\n[expect.first_fire]\nleaders-summit = 2025-06-20\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(2)
+        .stdout_has("scenarios/late.toml:10:1")
+        .stdout_has("`first_fire` date 2025-06-20 is after the scenario's `as_of` 2025-06-10");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("scenarios/late.toml:10:1")
+        .stderr_has("the replay stops at `as_of`");
+}
+
+#[test]
+fn a_first_fire_failure_is_reported_as_of_the_replays_window() {
+    let f = fixture();
+    f.scenario(
+        "first",
+        "[scenario]\ntitle = \"First\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-04\n\n[expect.first_fire]\nleaders-summit = 2025-06-06\nstronger-sanctions = 2025-06-05\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(1)
+        .stdout_has("scenarios/first.toml:14: `first_fire` as of 2025-06-10")
+        .stdout_has("scenarios/first.toml:15: `first_fire` as of 2025-06-10")
+        .stdout_has("actual:   `leaders-summit` first fires on 2025-06-04")
+        .stdout_has("actual:   `stronger-sanctions` does not fire from 2025-06-01 to 2025-06-10");
+    assert!(!out.stdout.contains("as of 2025-06-04"), "{}", out.dump());
+}

@@ -521,6 +521,24 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
             NaiveDate::MIN
         }
     };
+    // The replay that checks `first_fire` stops at `as_of`, so a later
+    // date could never pass; say so where it is written.
+    for (n, want) in &raw.expect.first_fire {
+        if *want > as_of && as_of != NaiveDate::MIN {
+            diags.push(
+                src.error(
+                    n.span.clone(),
+                    format!(
+                        "`first_fire` date {want} is after the scenario's `as_of` {as_of}: \
+                         the replay stops at `as_of`"
+                    ),
+                )
+                .with_help(format!(
+                    "set `as_of = {want}` (or later) under `[scenario]`, or expect an earlier date"
+                )),
+            );
+        }
+    }
     if !diags.is_empty() {
         return Err(diags);
     }
