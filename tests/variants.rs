@@ -324,3 +324,25 @@ fn a_duplicate_event_id_in_a_base_is_an_error_in_the_base() {
     let d = diagnostic(&doc, "scenarios/base.toml", "event id `strike-1`");
     assert_eq!(d["line"], 22, "{}", pretty(d));
 }
+
+/// A base in India's time zone with one strike just after midnight there.
+const ZONED_BASE: &str = "[scenario]\ntitle = \"Zoned\"\ntimezone = \"Asia/Kolkata\"\n\n[[events]]\nid = \"strike\"\nkind = \"strike\"\ndate = 2025-05-07T01:05:00+05:30\n";
+
+#[test]
+fn a_variant_inherits_the_time_zone_of_its_base_and_may_override_it() {
+    let f = fixture();
+    f.scenario("zoned", ZONED_BASE)
+        .scenario(
+            "zv/inherits",
+            "[scenario]\ntitle = \"Inherits\"\nextends = \"../zoned.toml\"\n\n[[events]]\nkind = \"talks\"\ndate = 2025-05-08T01:00:00+05:30\noutcome = { ceasefire = false }\n",
+        )
+        .scenario(
+            "zv/utc",
+            "[scenario]\ntitle = \"Utc\"\nextends = \"../zoned.toml\"\ntimezone = \"UTC\"\n",
+        );
+    let doc = f.run(&["run", "scenarios/zv", "--format", "json"]).json();
+    // The variant's own event counts in the base's zone: 2025-05-08.
+    assert_eq!(scenario(&doc, "inherits")["as_of"], "2025-05-08");
+    // Overridden, the base's event counts as its UTC day.
+    assert_eq!(scenario(&doc, "utc")["as_of"], "2025-05-06");
+}
