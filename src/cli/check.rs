@@ -41,6 +41,22 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
             Err(d) => diags.extend(d),
         }
     }
+    // "No scenario has" is a claim about the library: checking one file
+    // must not make every kind it lacks a warning, so the kinds of the
+    // scenario tree count too. Its files' problems are not reported here.
+    if loaded > 0 && !a.paths.is_empty() {
+        let tree = PathBuf::from("scenarios");
+        if tree.is_dir() {
+            let given: BTreeSet<_> = files.iter().map(|f| f.path.clone()).collect();
+            for f in discover(&[tree]).0 {
+                if !given.contains(&f.path)
+                    && let Ok(sc) = f.load()
+                {
+                    kinds.extend(sc.kinds().map(str::to_string));
+                }
+            }
+        }
+    }
     // A rule that asks for an event kind no scenario has is probably a typo.
     if loaded > 0 {
         for r in &set.rules {
