@@ -232,7 +232,7 @@ fn walk(
     zone: Option<Tz>,
 ) -> Result<Walked, Vec<Diagnostic>> {
     let mut p = Parser {
-        src: &source,
+        src: source,
         diags: Vec::new(),
         file: source.path.as_path().into(),
         strings: HashSet::default(),
