@@ -293,6 +293,7 @@ fn corpus_runs(fx: &Fixture) {
         .map(|(id, path)| ScenarioFile {
             path: path.clone(),
             id: id.clone(),
+            root: fx.dir.join("scenarios").into(),
         })
         .collect();
     let rules_dir = fx.dir.join("rules");

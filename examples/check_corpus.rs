@@ -152,6 +152,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
         .map(|(id, path)| ScenarioFile {
             path: path.clone(),
             id: id.clone(),
+            root: dir.join("scenarios").into(),
         })
         .collect();
     let mut out = Vec::with_capacity(files.len());

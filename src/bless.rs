@@ -71,7 +71,8 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
                 .and_then(Item::as_datetime)
                 .ok_or("an `[[expect.at]]` entry has no valid `date`")
                 .and_then(|d| {
-                    day_of(d).map_err(|_| "an `[[expect.at]]` entry has no valid `date`")
+                    day_of(d, sc.timezone)
+                        .map_err(|_| "an `[[expect.at]]` entry has no valid `date`")
                 })?;
             let o = evaluated(worker, sc, date)?;
             set(at, &o, &format!("at {date}: "), &mut edits);
@@ -105,8 +106,8 @@ fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
 }
 
 /// The day a TOML date-time stands for, as `test` judges it (an offset
-/// date-time at its UTC day).
-fn day_of(d: &toml_edit::Datetime) -> Result<NaiveDate, String> {
+/// date-time at its day in the scenario's zone, or its UTC day).
+fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveDate, String> {
     let date = d.date.ok_or("no date")?;
     let time = d.time.map(|t| {
         (
@@ -121,7 +122,7 @@ fn day_of(d: &toml_edit::Datetime) -> Result<NaiveDate, String> {
         toml_edit::Offset::Custom { minutes } => i32::from(minutes),
     });
     let ymd = (date.year.into(), date.month.into(), date.day.into());
-    calendar_day(ymd, time, offset, &d.to_string())
+    calendar_day(ymd, time, offset, zone, &d.to_string())
 }
 
 /// The outcome at a date, or the first rule error as the reason to refuse.

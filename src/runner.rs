@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::rules::RuleSet;
-use crate::scenario::{Scenario, ScenarioFile, load_file};
+use crate::scenario::{Scenario, ScenarioFile};
 
 /// A scenario file, loaded or not.
 pub type Loaded = Result<Arc<Scenario>, Vec<Diagnostic>>;
@@ -60,7 +60,7 @@ pub fn for_each_with<W, T: Send>(
         files.iter(),
         jobs,
         |w, file| {
-            let loaded = load_file(&file.path, &file.id).map(Arc::new);
+            let loaded = file.load().map(Arc::new);
             work(w, file, loaded)
         },
         sink,

@@ -292,7 +292,9 @@ fn first_fire(
         }
         out.push(Failure {
             expectation: "first_fire".into(),
-            date: got.map_or(sc.as_of, |(d, _)| d),
+            // The replay's window ends at `as_of` whatever day it found:
+            // every first-fire failure of a scenario is reported as of it.
+            date: sc.as_of,
             line: line(n),
             expected: format!("`{}` first fires on {want}", n.name),
             actual: match got {

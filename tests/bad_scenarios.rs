@@ -277,3 +277,27 @@ fn an_expect_at_entry_with_only_a_date_is_an_error_not_a_silent_pass() {
         .stderr_has("this `[[expect.at]]` entry checks nothing")
         .stderr_has("scenarios/at.toml:");
 }
+
+#[test]
+fn a_duplicate_event_id_is_an_error_at_the_second_naming_the_first() {
+    let doc = run_with_bad_scenario(
+        "[scenario]\ntitle = \"t\"\n\n[[events]]\nid = \"a\"\nkind = \"talks\"\ndate = 2025-06-01\n\n[[events]]\nid = \"a\"\nkind = \"strike\"\ndate = 2025-06-02\n",
+    );
+    let d = diagnostic(&doc, "scenarios/bad.toml", "event id `a`");
+    assert_at(d, "scenarios/bad.toml", 10, 6);
+    assert_message(d, "line 4");
+}
+
+#[test]
+fn an_unknown_time_zone_is_an_error_at_the_value_with_did_you_mean() {
+    let doc = run_with_bad_scenario(
+        "[scenario]\ntitle = \"t\"\ntimezone = \"Asia/Kolkatta\"\nas_of = 2025-06-02\n",
+    );
+    let d = diagnostic(
+        &doc,
+        "scenarios/bad.toml",
+        "unknown time zone `Asia/Kolkatta`",
+    );
+    assert_at(d, "scenarios/bad.toml", 3, 12);
+    assert_eq!(d["help"], "did you mean `Asia/Kolkata`?");
+}

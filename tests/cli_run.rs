@@ -272,3 +272,27 @@ fn markdown_says_nothing_fires_instead_of_an_empty_table() {
         .stdout_has("Nothing fires.")
         .stdout_lacks("| response | status | rule | reason |");
 }
+
+#[test]
+fn check_file_judges_event_kinds_over_the_scenario_tree_not_the_one_file() {
+    let f = Fixture::new();
+    f.rule(
+        "strikes",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    s.count(\"strike\") > 0\n}\n",
+    )
+    .rule(
+        "typo",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"strikse\") > 0\n}\n",
+    )
+    .scenario("talks", TALKS)
+    .scenario(
+        "quiet",
+        "[scenario]\ntitle = \"Quiet\"\n\n[[events]]\nkind = \"statement\"\ndate = 2025-06-01\n",
+    );
+    // `strike` is in another scenario of the library: no warning.
+    let out = f.run(&["check", "scenarios/quiet.toml"]);
+    out.code(0)
+        .stderr_has("no scenario has an event of kind `strikse`")
+        .stdout_has("1 warning");
+    assert!(!out.stderr.contains("kind `strike`"), "{}", out.dump());
+}

@@ -460,3 +460,99 @@ fn a_filter_that_matches_nothing_warns_but_exits_0() {
         .stdout_lacks("matched none");
     assert_eq!(json.json()["summary"]["filtered_out"], 2);
 }
+
+#[test]
+fn a_first_fire_date_after_as_of_is_an_error_at_the_expectation_naming_the_window() {
+    let f = fixture();
+    f.scenario(
+        "late",
+        "[scenario]\ntitle = \"Late\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-04\n\n[expect.first_fire]\nleaders-summit = 2025-06-20\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(2)
+        .stdout_has("scenarios/late.toml:10:1")
+        .stdout_has("`first_fire` date 2025-06-20 is after the scenario's `as_of` 2025-06-10");
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("scenarios/late.toml:10:1")
+        .stderr_has("the replay stops at `as_of`");
+}
+
+#[test]
+fn a_first_fire_failure_is_reported_as_of_the_replays_window() {
+    let f = fixture();
+    f.scenario(
+        "first",
+        "[scenario]\ntitle = \"First\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-04\n\n[expect.first_fire]\nleaders-summit = 2025-06-06\nstronger-sanctions = 2025-06-05\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(1)
+        .stdout_has("scenarios/first.toml:14: `first_fire` as of 2025-06-10")
+        .stdout_has("scenarios/first.toml:15: `first_fire` as of 2025-06-10")
+        .stdout_has("actual:   `leaders-summit` first fires on 2025-06-04")
+        .stdout_has("actual:   `stronger-sanctions` does not fire from 2025-06-01 to 2025-06-10");
+    assert!(!out.stdout.contains("as of 2025-06-04"), "{}", out.dump());
+}
+
+/// A scenario with one strike at `when`, `head` added under `[scenario]`,
+/// and `expect`; judged by a rule that fires from the first strike on.
+fn zoned(head: &str, when: &str, expect: &str) -> Fixture {
+    let f = Fixture::new();
+    f.rule(
+        "strike",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    s.count(\"strike\") > 0\n}\n",
+    );
+    f.scenario(
+        "z",
+        &format!(
+            "[scenario]\ntitle = \"Z\"\n{head}\n[[events]]\nkind = \"strike\"\ndate = {when}\n\n{expect}"
+        ),
+    );
+    f
+}
+
+#[track_caller]
+fn as_of(f: &Fixture) -> String {
+    let doc = f
+        .run(&["run", "scenarios", "--format", "json"])
+        .code(0)
+        .json();
+    scenario(&doc, "z")["as_of"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+const IST: &str = "timezone = \"Asia/Kolkata\"";
+
+#[test]
+fn an_offset_date_time_counts_as_its_day_in_the_scenario_time_zone() {
+    let ist = "2025-05-07T01:05:00+05:30";
+    assert_eq!(as_of(&zoned(IST, ist, "")), "2025-05-07");
+    assert_eq!(as_of(&zoned("", ist, "")), "2025-05-06");
+    let edt = "2025-09-27T20:00:00-04:00";
+    let new_york = "timezone = \"America/New_York\"";
+    assert_eq!(as_of(&zoned(new_york, edt, "")), "2025-09-27");
+    assert_eq!(as_of(&zoned("", edt, "")), "2025-09-28");
+    // `as_of` follows the zone too.
+    let late = "timezone = \"America/New_York\"\nas_of = 2025-09-27T22:00:00-04:00";
+    assert_eq!(
+        as_of(&zoned(late, "2025-09-27T12:00:00-04:00", "")),
+        "2025-09-27"
+    );
+}
+
+#[test]
+fn first_fire_and_expect_at_follow_the_scenario_time_zone() {
+    let expect = "[expect.first_fire]\nnew-sanctions = 2025-05-07\n\n[[expect.at]]\ndate = 2025-05-06T23:00:00+05:30\nnot_fires = [\"new-sanctions\"]\n\n[[expect.at]]\ndate = 2025-05-07T00:30:00+05:30\nfires = [\"new-sanctions\"]\n";
+    let when = "2025-05-07T01:05:00+05:30";
+    zoned(&format!("{IST}\nas_of = 2025-05-10"), when, expect)
+        .run(&["test"])
+        .code(0)
+        .stdout_has("test z ... ok");
+    // In UTC days the strike is on 2025-05-06, and so is the second check.
+    zoned("as_of = 2025-05-10", when, expect)
+        .run(&["test"])
+        .code(1)
+        .stdout_has("actual:   `new-sanctions` first fires on 2025-05-06");
+}

@@ -497,3 +497,26 @@ fn a_quoted_date_in_a_json_line_is_named_with_the_json_fix() {
         out.dump()
     );
 }
+
+#[test]
+fn printing_an_event_shows_its_fields_and_interpolating_it_its_label() {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let t = s.latest(\"talks\");\n    print(t);\n    debug(t.outcome);\n    `${t}`\n}\n",
+    )
+    .scenario("s", TALKS);
+    let out = f.run(&["run", "scenarios/s.toml", "--explain"]);
+    out.code(0)
+        .stdout_has(
+            "| event `talks` of 2025-06-02 (scenarios/s.toml:12) {date: 2025-06-02, id: \"round-2\", kind: \"talks\", location: \"Istanbul\", outcome: {breakthrough: false, ceasefire: false}, round: 2}",
+        )
+        .stdout_has("{breakthrough: false, ceasefire: false}");
+    let doc = f
+        .run(&["run", "scenarios/s.toml", "--format", "json"])
+        .json();
+    assert_eq!(
+        verdict(scenario(&doc, "s"), "r")["reason"],
+        "event `talks` of 2025-06-02 (scenarios/s.toml:12)"
+    );
+}

@@ -127,12 +127,24 @@ impl Fixture {
         self.run_with_stdin(args, Some(input))
     }
 
+    /// Runs the binary with `rel`, a folder under the fixture, as the
+    /// working folder: paths given in `args` are relative to it.
+    #[track_caller]
+    pub fn run_in(&self, rel: &str, args: &[&str]) -> Output {
+        self.spawn(&self.path().join(rel), args, None)
+    }
+
     #[track_caller]
     fn run_with_stdin(&self, args: &[&str], input: Option<&str>) -> Output {
+        self.spawn(self.path(), args, input)
+    }
+
+    #[track_caller]
+    fn spawn(&self, cwd: &Path, args: &[&str], input: Option<&str>) -> Output {
         let start = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
             .args(args)
-            .current_dir(self.path())
+            .current_dir(cwd)
             .env("NO_COLOR", "1")
             .env_remove("CLICOLOR_FORCE")
             .stdin(if input.is_some() {
@@ -353,10 +365,16 @@ pub fn pretty(v: &Value) -> String {
 
 /// A fixture holding a copy of the repository's `rules/` and `scenarios/`.
 pub fn shipped() -> Fixture {
+    shipped_under("")
+}
+
+/// A fixture holding a copy of the repository's `rules/` and `scenarios/`
+/// in its folder `rel` (the fixture's own folder when empty).
+pub fn shipped_under(rel: &str) -> Fixture {
     let f = Fixture::bare();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in ["rules", "scenarios"] {
-        copy_dir(&root.join(dir), &f.path().join(dir));
+        copy_dir(&root.join(dir), &f.path().join(rel).join(dir));
     }
     f
 }

@@ -231,5 +231,118 @@ fn a_base_outside_the_scenario_tree_and_the_working_folder_is_refused() {
     f.run(&["check", "scenarios/v.toml"])
         .code(2)
         .stderr_has("scenarios/v.toml:3:11")
-        .stderr_has("is outside this scenario's folder and the working folder");
+        .stderr_has("is outside the scenario folder `scenarios` and the working folder");
+}
+
+#[test]
+fn the_shipped_library_passes_when_run_from_another_folder() {
+    let f = shipped_under("project");
+    f.mkdir("elsewhere");
+    let out = f.run_in(
+        "elsewhere",
+        &[
+            "--rules",
+            "../project/rules",
+            "test",
+            "../project/scenarios",
+        ],
+    );
+    out.code(0).stdout_has(" 0 failed");
+    assert!(!out.stderr.contains("error"), "{}", out.dump());
+}
+
+#[test]
+fn a_base_under_the_folder_given_is_found_from_another_folder() {
+    let f = fixture();
+    f.mkdir("elsewhere");
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "check", "../scenarios"],
+    )
+    .code(0);
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "run", "../scenarios/v"],
+    )
+    .code(2);
+    // Given the variant alone, its root is its own folder: the base one
+    // level up is outside it and outside the working folder.
+    f.run_in(
+        "elsewhere",
+        &[
+            "--rules",
+            "../rules",
+            "check",
+            "../scenarios/v/variant.toml",
+        ],
+    )
+    .code(2)
+    .stderr_has("../scenarios/v/variant.toml:3:11")
+    .stderr_has("is outside");
+}
+
+#[test]
+fn a_base_beside_the_scenario_folder_is_refused_from_another_folder() {
+    let f = fixture();
+    f.mkdir("elsewhere");
+    f.write("shared/base.toml", BASE);
+    f.scenario(
+        "w/out",
+        "[scenario]\ntitle = \"Out\"\nextends = \"../../shared/base.toml\"\n",
+    );
+    f.run_in(
+        "elsewhere",
+        &["--rules", "../rules", "check", "../scenarios"],
+    )
+    .code(2)
+    .stderr_has("../scenarios/w/out.toml:3:11")
+    .stderr_has("is outside");
+}
+
+#[test]
+fn a_duplicate_event_id_in_a_variant_is_an_error_but_replacing_a_base_event_is_not() {
+    let f = fixture();
+    f.scenario(
+        "v/twice",
+        "[scenario]\ntitle = \"Twice\"\nextends = \"../base.toml\"\n\n[[events]]\nid = \"round-2\"\nkind = \"talks\"\ndate = 2025-06-02\n\n[[events]]\nid = \"round-2\"\nkind = \"talks\"\ndate = 2025-06-02\n",
+    );
+    let out = f.run(&["run", "scenarios/v", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/v/twice.toml", "event id `round-2`");
+    assert_at(d, "scenarios/v/twice.toml", 11, 6);
+    assert_message(d, "line 5");
+    // The variant that replaces `round-2` once still loads.
+    scenario(&doc, "variant");
+}
+
+#[test]
+fn a_duplicate_event_id_in_a_base_is_an_error_in_the_base() {
+    let f = fixture();
+    f.scenario("base", &BASE.replace("id = \"offer\"", "id = \"strike-1\""));
+    let out = f.run(&["run", "scenarios/v/variant.toml", "--format", "json"]);
+    let doc = out.code(2).json();
+    let d = diagnostic(&doc, "scenarios/base.toml", "event id `strike-1`");
+    assert_eq!(d["line"], 22, "{}", pretty(d));
+}
+
+/// A base in India's time zone with one strike just after midnight there.
+const ZONED_BASE: &str = "[scenario]\ntitle = \"Zoned\"\ntimezone = \"Asia/Kolkata\"\n\n[[events]]\nid = \"strike\"\nkind = \"strike\"\ndate = 2025-05-07T01:05:00+05:30\n";
+
+#[test]
+fn a_variant_inherits_the_time_zone_of_its_base_and_may_override_it() {
+    let f = fixture();
+    f.scenario("zoned", ZONED_BASE)
+        .scenario(
+            "zv/inherits",
+            "[scenario]\ntitle = \"Inherits\"\nextends = \"../zoned.toml\"\n\n[[events]]\nkind = \"talks\"\ndate = 2025-05-08T01:00:00+05:30\noutcome = { ceasefire = false }\n",
+        )
+        .scenario(
+            "zv/utc",
+            "[scenario]\ntitle = \"Utc\"\nextends = \"../zoned.toml\"\ntimezone = \"UTC\"\n",
+        );
+    let doc = f.run(&["run", "scenarios/zv", "--format", "json"]).json();
+    // The variant's own event counts in the base's zone: 2025-05-08.
+    assert_eq!(scenario(&doc, "inherits")["as_of"], "2025-05-08");
+    // Overridden, the base's event counts as its UTC day.
+    assert_eq!(scenario(&doc, "utc")["as_of"], "2025-05-06");
 }

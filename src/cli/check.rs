@@ -10,7 +10,7 @@ use clap::Args;
 use super::{Exit, Global, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
 use crate::rules::{self, RuleSet};
-use crate::scenario::{SeenIds, discover, load_file};
+use crate::scenario::{SeenIds, discover};
 use crate::suite::validate;
 
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let mut ids = SeenIds::default();
     let mut loaded = 0;
     for f in &files {
-        match load_file(&f.path, &f.id) {
+        match f.load() {
             Ok(sc) => {
                 loaded += 1;
                 kinds.extend(sc.kinds().map(str::to_string));
@@ -39,6 +39,22 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
                 diags.extend(ids.check(&sc.id, &sc.file));
             }
             Err(d) => diags.extend(d),
+        }
+    }
+    // "No scenario has" is a claim about the library: checking one file
+    // must not make every kind it lacks a warning, so the kinds of the
+    // scenario tree count too. Its files' problems are not reported here.
+    if loaded > 0 && !a.paths.is_empty() {
+        let tree = PathBuf::from("scenarios");
+        if tree.is_dir() {
+            let given: BTreeSet<_> = files.iter().map(|f| f.path.clone()).collect();
+            for f in discover(&[tree]).0 {
+                if !given.contains(&f.path)
+                    && let Ok(sc) = f.load()
+                {
+                    kinds.extend(sc.kinds().map(str::to_string));
+                }
+            }
         }
     }
     // A rule that asks for an event kind no scenario has is probably a typo.

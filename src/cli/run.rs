@@ -15,9 +15,7 @@ use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::{self, Format, JsonLinesReporter};
 use crate::runner;
-use crate::scenario::{
-    STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line, load_file,
-};
+use crate::scenario::{STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -104,7 +102,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         g.jobs(),
         |worker, input| -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {
             let sc = match input {
-                Input::File(f) => load_file(&f.path, &f.id)?,
+                Input::File(f) => f.load()?,
                 Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
                 Input::Line(n, Err(e)) => {
                     let mut d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e);

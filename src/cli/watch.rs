@@ -17,7 +17,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::test::{TestArgs, TestFormat, load_rules, suite};
 use super::{Exit, Global, paths_or_default};
-use crate::scenario::{ScenarioFile, discover, load_file};
+use crate::scenario::{ScenarioFile, discover};
 
 /// How long the files must be quiet before a run starts.
 const SETTLE: Duration = Duration::from_millis(200);
@@ -92,7 +92,7 @@ fn affected(files: Vec<ScenarioFile>, changed: &BTreeSet<PathBuf>) -> Vec<Scenar
         .into_iter()
         .filter(|f| {
             changed.contains(&normal(&f.path))
-                || load_file(&f.path, &f.id)
+                || f.load()
                     .is_ok_and(|sc| sc.bases.iter().any(|b| changed.contains(&normal(b))))
         })
         .collect()

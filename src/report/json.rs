@@ -155,7 +155,7 @@ mod tests {
     use crate::eval::Worker;
     use crate::outcome::{ErrorKind, ResponseOutcome, RuleError, RuleVerdict};
     use crate::sandbox::Limits;
-    use crate::scenario::{discover, load_file};
+    use crate::scenario::discover;
 
     /// What the derived serialiser writes for a scenario's line.
     fn derived(o: &Outcome) -> io::Result<Vec<u8>> {
@@ -182,7 +182,7 @@ mod tests {
         let (files, _) = discover(&[root.join("scenarios")]);
         assert!(files.len() >= 10, "{files:?}");
         for f in &files {
-            let Ok(sc) = load_file(&f.path, &f.id) else {
+            let Ok(sc) = f.load() else {
                 continue;
             };
             let sc = Arc::new(sc);

@@ -72,6 +72,48 @@ pub struct Quiet(pub String);
 #[derive(Debug, Clone)]
 pub struct Record(pub Arc<Table>);
 
+/// A table as `print` shows it: its label, then its fields with nested
+/// tables written out (`{outcome: {ceasefire: false}, round: 2}`).
+fn shown(t: &Table) -> String {
+    let mut out = t.label.to_string();
+    out.push(' ');
+    fields(t, &mut out);
+    out
+}
+
+fn fields(t: &Table, out: &mut String) {
+    use std::fmt::Write as _;
+    out.push('{');
+    for (i, (k, v)) in t.fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{k}: ");
+        value(v, out);
+    }
+    out.push('}');
+}
+
+fn value(v: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Table(t) => fields(t, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                value(v, out);
+            }
+            out.push(']');
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
 /// The scenario as one rule call sees it: the shared data and the
 /// judgement date. Cloning it clones an `Arc`.
 #[derive(Debug, Clone)]
@@ -333,8 +375,12 @@ pub fn register(engine: &mut Engine) {
                 None => r.missing(name),
             }
         })
+        // Interpolated (`${e}`), an event is its label, which reasons
+        // quote; printed, it is what a rule author debugging wants to see.
         .register_fn("to_string", |r: &mut Record| r.0.label.to_string())
-        .register_fn("to_debug", |r: &mut Record| r.0.label.to_string())
+        .register_fn("to_debug", |r: &mut Record| shown(&r.0))
+        .register_fn("print", |r: &mut Record| shown(&r.0))
+        .register_fn("debug", |r: &mut Record| shown(&r.0))
         .register_fn("==", |a: Record, b: Record| {
             Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0
         })

@@ -2,10 +2,11 @@
 //! recursively, in sorted order, hidden entries skipped). A scenario's
 //! default id is its path under the folder given, without `.toml`; a file
 //! given directly is known by its stem. Each folder given is a root that
-//! links found under it may not leave.
+//! links found under it, and the bases its variants extend, may not leave.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::files;
@@ -15,6 +16,17 @@ use crate::files;
 pub struct ScenarioFile {
     pub path: PathBuf,
     pub id: String,
+    /// The folder it was found under (the file's own folder for a file
+    /// given directly), shared by the files found there: a variant's base
+    /// may lie anywhere under it, wherever the command is run from.
+    pub root: Arc<Path>,
+}
+
+impl ScenarioFile {
+    /// Loads the scenario, its bases looked for under its root.
+    pub fn load(&self) -> Result<super::Scenario, Vec<Diagnostic>> {
+        super::parse::load_under(&self.path, &self.id, Some(&self.root))
+    }
 }
 
 /// The scenario ids seen so far in one run: two scenarios with one id are
@@ -49,7 +61,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
                 let within = files::Within::folder(root);
                 let (f, d, l) = files::walk_links(root, &within, "toml", &|_| false);
                 links |= l;
-                found.extend(f.into_iter().map(|(path, id)| ScenarioFile { path, id }));
+                let shared: Arc<Path> = root.as_path().into();
+                found.extend(f.into_iter().map(|(path, id)| ScenarioFile {
+                    path,
+                    id,
+                    root: shared.clone(),
+                }));
                 diags.extend(d);
             }
             Ok(_) => found.push(ScenarioFile {
@@ -58,6 +75,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default(),
+                root: root.parent().unwrap_or(Path::new("")).into(),
             }),
             Err(e) => diags.push(Diagnostic::error(
                 Some(root),

@@ -130,6 +130,9 @@ pub struct Scenario {
     /// The files this scenario `extends`, nearest first (`test --watch`
     /// re-runs a variant when its base changes).
     pub bases: Vec<PathBuf>,
+    /// `[scenario] timezone`, its own or its base's: the zone whose day an
+    /// offset date-time counts as (`None`: its UTC day).
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Scenario {
@@ -188,6 +191,7 @@ impl Scenario {
             by_kind: Vec::new(),
             expect: self.expect.clone(),
             bases: self.bases.clone(),
+            timezone: self.timezone,
         };
         sc.index();
         sc

@@ -3,12 +3,13 @@
 //! did-you-mean: a typo must never silently change a judgement. Variants
 //! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use toml_spanner::{
     Arena, DateTime as Datetime, Key, Table as TomlTable, TimeOffset, Value as TomlValue,
 };
@@ -29,6 +30,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "tags",
     "extends",
     "meta",
+    "timezone",
 ];
 const EXPECT_KEYS: &[&str] = &["fires", "not_fires", "exactly", "rules", "first_fire", "at"];
 const EXPECT_AT_KEYS: &[&str] = &["date", "fires", "not_fires", "exactly"];
@@ -41,18 +43,45 @@ const MAX_DEPTH: usize = 256;
 
 type Item<'i> = toml_spanner::Item<'i>;
 
-/// Loads a scenario file. `id` is the id it gets when `[scenario] id` is absent.
+/// Loads a scenario file. `id` is the id it gets when `[scenario] id` is
+/// absent. Its bases may lie under its own folder or the working folder.
 pub fn load_file(path: &Path, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Vec::new();
+    load_under(path, id, None)
+}
+
+/// [`load_file`] for a file found under `root`, where its bases may also lie.
+pub(crate) fn load_under(
+    path: &Path,
+    id: &str,
+    root: Option<&Path>,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut chain = Chain {
+        files: Vec::new(),
+        root,
+        zone: None,
+    };
     let raw = load_raw(path, &mut chain)?;
     build(raw, id)
 }
 
 /// Parses scenario text (no `extends` allowed unless the base exists on disk).
 pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Vec::new();
+    let mut chain = Chain {
+        files: Vec::new(),
+        root: None,
+        zone: None,
+    };
     let raw = parse_raw(SourceText::new(path, text), &mut chain)?;
     build(raw, id)
+}
+
+/// The `extends` chain being followed: the files so far (canonical), the
+/// folder the first was found under, and the time zone a variant above
+/// the file being read sets (it overrides the file's own).
+struct Chain<'r> {
+    files: Vec<PathBuf>,
+    root: Option<&'r Path>,
+    zone: Option<Tz>,
 }
 
 /// Reads a file as UTF-8 text, without a byte-order mark.
@@ -154,24 +183,64 @@ struct Raw {
     expect: Expectations,
     /// The files this one `extends`, nearest first.
     bases: Vec<PathBuf>,
+    /// The time zone its offset date-times were read in, its own or
+    /// inherited (`None`: UTC days).
+    zone: Option<Tz>,
 }
 
-fn load_raw(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+fn load_raw(path: &Path, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = read_text(path).map_err(|d| vec![d])?;
     parse_raw(SourceText::new(path, text), chain)
 }
 
-fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Diagnostic>> {
+fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = source.text.clone();
     let arena = Arena::new();
     let doc = toml_spanner::parse(&text, &arena).map_err(|e| vec![toml_error(&source, &e)])?;
+    let doc = doc.table();
+    // The zone is needed before any date is read, wherever `[scenario]`
+    // stands in the file; a bad name is reported by `walk`.
+    let own = doc
+        .get("scenario")
+        .and_then(|s| s.as_table())
+        .and_then(|s| s.get("timezone"))
+        .and_then(|z| z.as_str())
+        .and_then(|z| z.parse::<Tz>().ok());
+    let zone = chain.zone.or(own);
+    let (mut raw, extends, drops, offsets) = walk(&source, doc, zone)?;
+    let Some(extends) = extends else {
+        return Ok(raw);
+    };
+    let (base, base_path) = load_base(&source, extends, chain, zone)?;
+    // A variant that sets no zone counts its days in its base's. Read
+    // again only then, and only when it has offset date-times to count.
+    if zone.is_none() && base.zone.is_some() && offsets {
+        raw = walk(&source, doc, base.zone)?.0;
+    }
+    merge_variant(raw, base, base_path, drops)
+}
+
+/// A file read on its own: its values, its `extends` value with its span,
+/// its `[[drop]]` ids, and whether it has an offset date-time.
+type Walked = (Raw, Option<(String, Range<usize>)>, Vec<Named>, bool);
+
+/// Reads one file's document, its offset date-times counted as days in
+/// `zone` (UTC days without one).
+fn walk(
+    source: &SourceText,
+    doc: &TomlTable<'_>,
+    zone: Option<Tz>,
+) -> Result<Walked, Vec<Diagnostic>> {
     let mut p = Parser {
-        src: &source,
+        src: source,
         diags: Vec::new(),
         file: source.path.as_path().into(),
         strings: HashSet::default(),
         shown: source.path.display().to_string().into(),
         depth: 0,
+        event_ids: HashMap::default(),
+        zone,
+        offsets: false,
     };
     let mut raw = Raw {
         source: source.clone(),
@@ -187,10 +256,10 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
         events: Vec::new(),
         expect: Expectations::default(),
         bases: Vec::new(),
+        zone,
     };
     let mut extends = None;
     let mut drops = Vec::new();
-    let doc = doc.table();
     for (key, item) in doc.iter() {
         match key.name {
             "scenario" => {
@@ -259,6 +328,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
             other => p.unknown(key, other, TOP_KEYS, "top-level key"),
         }
     }
+    let offsets = p.offsets;
     let mut diags = p.diags;
     if !drops.is_empty() && extends.is_none() {
         diags.push(
@@ -273,10 +343,7 @@ fn parse_raw(source: SourceText, chain: &mut Vec<PathBuf>) -> Result<Raw, Vec<Di
     if !diags.is_empty() {
         return Err(diags);
     }
-    match extends {
-        None => Ok(raw),
-        Some(base) => merge_variant(raw, base, drops, chain),
-    }
+    Ok((raw, extends, drops, offsets))
 }
 
 /// A TOML syntax error as a diagnostic at its position, with the earlier
@@ -306,13 +373,14 @@ fn toml_error(source: &SourceText, e: &toml_spanner::Error) -> Diagnostic {
     }
 }
 
-fn merge_variant(
-    raw: Raw,
+/// Loads the base a variant `extends`, after checking that it may be read;
+/// its offset date-times count in `zone` when the variant has one.
+fn load_base(
+    src: &SourceText,
     (base_name, span): (String, Range<usize>),
-    drops: Vec<Named>,
-    chain: &mut Vec<PathBuf>,
-) -> Result<Raw, Vec<Diagnostic>> {
-    let src = raw.source.clone();
+    chain: &mut Chain<'_>,
+    zone: Option<Tz>,
+) -> Result<(Raw, PathBuf), Vec<Diagnostic>> {
     // Scenario files only: `extends` must not become a way to read (and,
     // through error snippets, print) other files.
     if !base_name.ends_with(".toml") {
@@ -334,8 +402,10 @@ fn merge_variant(
             format!("cannot read base scenario `{base_name}`: {e}"),
         )]
     })?;
-    // A base lives beside the variant (in its folder or below) or in the
-    // working folder's tree: never elsewhere on the machine.
+    // A base lives beside the variant (in its folder or below), under the
+    // folder the scenario was found in, or in the working folder's tree:
+    // never elsewhere on the machine. Checked nearest first, so the common
+    // case costs one resolution.
     let within = |root: &Path| {
         let root = if root.as_os_str().is_empty() {
             Path::new(".")
@@ -344,37 +414,58 @@ fn merge_variant(
         };
         root.canonicalize().is_ok_and(|r| key.starts_with(r))
     };
-    let cwd = std::env::current_dir().unwrap_or_default();
-    if !within(dir) && !within(&cwd) {
-        return Err(vec![
-            src.error(
-                span,
-                format!("base scenario `{base_name}` is outside this scenario's folder and the working folder"),
-            )
-            .with_help("keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`"),
-        ]);
+    let inside = within(dir)
+        || chain.root.is_some_and(within)
+        || std::env::current_dir().is_ok_and(|cwd| within(&cwd));
+    if !inside {
+        let (message, help) = match chain.root {
+            Some(root) => {
+                let shown = root.display().to_string();
+                let shown = if shown.is_empty() { "." } else { &shown };
+                (
+                    format!(
+                        "base scenario `{base_name}` is outside the scenario folder `{shown}` \
+                         and the working folder"
+                    ),
+                    "a base must lie under the scenario folder given on the command line or \
+                     the working folder; give the folder that holds both the variant and its \
+                     base, such as `test scenarios/`",
+                )
+            }
+            None => (
+                format!(
+                    "base scenario `{base_name}` is outside this scenario's folder and the \
+                     working folder"
+                ),
+                "keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`",
+            ),
+        };
+        return Err(vec![src.error(span, message).with_help(help)]);
     }
-    if chain.is_empty()
+    let chain_files = &mut chain.files;
+    if chain_files.is_empty()
         && let Ok(me) = src.path.canonicalize()
     {
-        chain.push(me);
+        chain_files.push(me);
     }
-    if chain.contains(&key) {
+    if chain_files.contains(&key) {
         return Err(vec![src.error(
             span,
             format!("`extends` cycle: `{base_name}` extends this file again"),
         )]);
     }
-    if chain.len() >= MAX_EXTENDS {
+    if chain_files.len() >= MAX_EXTENDS {
         return Err(vec![src.error(span, "`extends` chain is too deep")]);
     }
-    chain.push(key);
+    chain_files.push(key);
+    let above = std::mem::replace(&mut chain.zone, zone);
     let base = load_raw(&base_path, chain);
-    chain.pop();
+    chain.zone = above;
+    chain.files.pop();
     // The base's problems keep their file, position and message but lose
     // their source lines: a file that is not a scenario (a credentials file
     // named `*.toml`) must not have its contents printed through `extends`.
-    let mut base = base.map_err(|ds| {
+    let base = base.map_err(|ds| {
         let mut out: Vec<Diagnostic> = ds
             .into_iter()
             .map(|mut d| {
@@ -395,7 +486,16 @@ fn merge_variant(
         );
         out
     })?;
+    Ok((base, base_path))
+}
 
+fn merge_variant(
+    raw: Raw,
+    mut base: Raw,
+    base_path: PathBuf,
+    drops: Vec<Named>,
+) -> Result<Raw, Vec<Diagnostic>> {
+    let src = raw.source.clone();
     let mut diags = Vec::new();
     for d in &drops {
         let before = base.events.len();
@@ -450,6 +550,7 @@ fn merge_variant(
         events: base.events,
         expect: raw.expect,
         bases: std::iter::once(base_path).chain(base.bases).collect(),
+        zone: raw.zone.or(base.zone),
     })
 }
 
@@ -476,6 +577,24 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
             NaiveDate::MIN
         }
     };
+    // The replay that checks `first_fire` stops at `as_of`, so a later
+    // date could never pass; say so where it is written.
+    for (n, want) in &raw.expect.first_fire {
+        if *want > as_of && as_of != NaiveDate::MIN {
+            diags.push(
+                src.error(
+                    n.span.clone(),
+                    format!(
+                        "`first_fire` date {want} is after the scenario's `as_of` {as_of}: \
+                         the replay stops at `as_of`"
+                    ),
+                )
+                .with_help(format!(
+                    "set `as_of = {want}` (or later) under `[scenario]`, or expect an earlier date"
+                )),
+            );
+        }
+    }
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -495,6 +614,7 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
         by_kind: Default::default(),
         expect: raw.expect,
         bases: raw.bases,
+        timezone: raw.zone,
     };
     sc.index();
     Ok(sc)
@@ -514,6 +634,13 @@ struct Parser<'a> {
     shown: Arc<str>,
     /// How deep `convert` is in nested tables and arrays.
     depth: usize,
+    /// The event ids seen so far in the file, with the line of their event.
+    event_ids: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// The zone offset date-times count their day in (`None`: UTC).
+    zone: Option<Tz>,
+    /// Whether a date was written as an offset date-time (whose day the
+    /// zone decides).
+    offsets: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -661,13 +788,16 @@ impl<'a> Parser<'a> {
 
     fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
         match item.value() {
-            TomlValue::DateTime(dt) => match to_date(dt, &self.src.text[item.span().range()]) {
-                Ok(d) => Some(d),
-                Err(msg) => {
-                    self.err(item.span().range(), format!("`{key}`: {msg}"), None);
-                    None
+            TomlValue::DateTime(dt) => {
+                self.offsets |= dt.offset().is_some();
+                match to_date(dt, &self.src.text[item.span().range()], self.zone) {
+                    Ok(d) => Some(d),
+                    Err(msg) => {
+                        self.err(item.span().range(), format!("`{key}`: {msg}"), None);
+                        None
+                    }
                 }
-            },
+            }
             TomlValue::String(s) => {
                 let help = NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
@@ -702,6 +832,25 @@ impl<'a> Parser<'a> {
                 "sources" => raw.sources = self.strings(v, "sources"),
                 "tags" => raw.tags = self.strings(v, "tags"),
                 "extends" => extends = self.string(v, "extends").map(|s| (s, v.span().range())),
+                "timezone" => {
+                    // Read before the rest of the file; checked here.
+                    if let Some(name) = self.string(v, "timezone")
+                        && name.parse::<Tz>().is_err()
+                    {
+                        let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+                        let help = did_you_mean(&name, names).or_else(|| {
+                            Some(
+                                "use an IANA time zone name, such as `Asia/Kolkata` or `UTC`"
+                                    .into(),
+                            )
+                        });
+                        self.err(
+                            v.span().range(),
+                            format!("unknown time zone `{name}`"),
+                            help,
+                        );
+                    }
+                }
                 "meta" => {
                     if let Some(m) = self.table(v, "meta") {
                         raw.meta = self.convert_table(m, "scenario meta".into());
@@ -739,15 +888,29 @@ impl<'a> Parser<'a> {
                 None
             }
         };
+        let line = self.src.line_col(span.start).0;
         let id = match t.get("id") {
-            Some(v) => Some(self.string(v, "id")?),
+            Some(v) => {
+                let id = self.string(v, "id")?;
+                // Two events with one id would both go with one `[[drop]]`
+                // and only one would be replaced by a variant's event.
+                if let Some(&first) = self.event_ids.get(id.as_str()) {
+                    self.err(
+                        v.span().range(),
+                        format!("event id `{id}` is also the id of the event at line {first}"),
+                        Some("give each event its own `id`".into()),
+                    );
+                } else {
+                    self.event_ids.insert(id.clone(), line);
+                }
+                Some(id)
+            }
             None => None,
         };
         if let Some(v) = t.get("source") {
             self.string(v, "source")?;
         }
         let (kind, date) = (kind?, date?);
-        let line = self.src.line_col(span.start).0;
         // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
         // without the formatting machinery: one per event adds up.
         let label = Label::Event {
@@ -952,8 +1115,9 @@ fn to_instant(dt: &Datetime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 }
 
 /// A TOML date or offset date-time as a calendar day; an offset date-time
-/// counts as its UTC day. `text` is the value as written, for messages.
-fn to_date(dt: &Datetime, text: &str) -> Result<NaiveDate, String> {
+/// counts as its day in `zone`, or its UTC day. `text` is the value as
+/// written, for messages.
+fn to_date(dt: &Datetime, text: &str, zone: Option<Tz>) -> Result<NaiveDate, String> {
     let offset = dt.offset().map(|o| match o {
         TimeOffset::Z => 0,
         TimeOffset::Custom { minutes } => i32::from(minutes),
@@ -970,6 +1134,7 @@ fn to_date(dt: &Datetime, text: &str) -> Result<NaiveDate, String> {
                 )
             }),
             offset,
+            zone,
             text,
         ),
         (None, _) => Err(format!("`{text}` is a time without a date")),
@@ -977,13 +1142,14 @@ fn to_date(dt: &Datetime, text: &str) -> Result<NaiveDate, String> {
 }
 
 /// The day a TOML date (`time` is `None`) or offset date-time stands for:
-/// an offset date-time counts as its UTC day. The one definition for
-/// scenarios, expectations and `--bless`. `text` is the value as written,
-/// for messages.
+/// an offset date-time counts as its day in the scenario's `zone`, or its
+/// UTC day without one. The one definition for scenarios, expectations
+/// and `--bless`. `text` is the value as written, for messages.
 pub(crate) fn calendar_day(
     (year, month, day): (i32, u32, u32),
     time: Option<(u32, u32, u32, u32)>,
     offset_minutes: Option<i32>,
+    zone: Option<Tz>,
     text: &str,
 ) -> Result<NaiveDate, String> {
     let date = NaiveDate::from_ymd_opt(year, month, day);
@@ -993,7 +1159,10 @@ pub(crate) fn calendar_day(
             .and_then(|d| d.and_hms_nano_opt(h, m, s, ns))
             .zip(chrono::FixedOffset::east_opt(minutes * 60))
             .and_then(|(local, tz)| local.and_local_timezone(tz).single())
-            .map(|i| i.naive_utc().date())
+            .map(|i| match zone {
+                Some(z) => i.with_timezone(&z).date_naive(),
+                None => i.naive_utc().date(),
+            })
             .ok_or_else(|| format!("`{text}` is not a valid date-time")),
         (Some(_), None) => {
             let day = text.get(..10).unwrap_or(text);
