@@ -357,3 +357,103 @@ fn fuzz_regression_rule_error_positions_stay_inside_the_file() {
         }
     }
 }
+
+/// A helper with `fired` in some of its functions: each rule depends on
+/// the responses named in the functions it calls, not in the whole helper.
+const CRISIS: &str = "// Shared crisis facts.
+fn treaty_suspended() {
+    fired(\"leaders-summit\")
+}
+fn summit_needed() {
+    relief()
+}
+fn relief() {
+    fired(\"sanctions-relief\")
+}
+fn always() { true }
+";
+
+#[test]
+fn fired_in_a_helper_is_charged_only_to_the_rules_that_call_it() {
+    let f = Fixture::new();
+    f.write("rules/lib/crisis.rhai", CRISIS)
+        .rule(
+            "a",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::always()\n}\n",
+        )
+        .rule(
+            "b",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    crisis::treaty_suspended()\n}\n",
+        )
+        .scenario("talks", TALKS);
+    let check = f.run(&["check"]);
+    check.code(0);
+    assert!(!check.stderr.contains("cycle"), "{}", check.dump());
+    for engine in ["auto", "rhai"] {
+        let out = f.run(&[
+            "run",
+            "scenarios/talks.toml",
+            "--format",
+            "json",
+            "--engine",
+            engine,
+        ]);
+        out.code(0);
+        let doc = out.json();
+        let sc = scenario(&doc, "talks");
+        assert_eq!(
+            fired(sc),
+            ["leaders-summit", "sanctions-relief"],
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_fired_cycle_through_a_helper_is_reported_at_the_helpers_fired_with_the_calls() {
+    let f = Fixture::new();
+    f.write("rules/lib/crisis.rhai", CRISIS)
+        .rule("good", GOOD_RULE)
+        .rule(
+            "a",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::summit_needed()\n}\n",
+        )
+        .rule(
+            "b",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    crisis::treaty_suspended()\n}\n",
+        )
+        .scenario("talks", TALKS);
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired` cycle: `leaders-summit` → `sanctions-relief` → `leaders-summit`")
+        .stderr_has("rules/lib/crisis.rhai:9:11")
+        .stderr_has("`fires` → `crisis::summit_needed` → `relief`")
+        .stderr_has("rules/lib/crisis.rhai:3:11")
+        .stderr_has("`fires` → `crisis::treaty_suspended`");
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let sc = scenario(&doc, "talks");
+    let e = rule_error(sc, "a");
+    assert_at(e, "rules/lib/crisis.rhai", 9, 11);
+    assert_message(e, "cycle");
+    assert_at(rule_error(sc, "b"), "rules/lib/crisis.rhai", 3, 11);
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn fired_in_a_rules_own_function_it_never_calls_is_not_a_dependency() {
+    let f = Fixture::new();
+    f.rule(
+        "a",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\nfn unused() {\n    fired(\"sanctions-relief\")\n}\n",
+    )
+    .rule(
+        "b",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    via(s)\n}\nfn via(s) {\n    fired(\"leaders-summit\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let check = f.run(&["check"]);
+    check.code(0);
+    assert!(!check.stderr.contains("cycle"), "{}", check.dump());
+}

@@ -32,9 +32,22 @@ pub struct Helper {
     /// The import path: `lib/talks`.
     pub name: String,
     pub source: SourceText,
-    pub fired: Vec<String>,
+    /// What each of its functions calls and reads with `fired`.
+    pub calls: analyze::CallGraph,
     /// Where the `switch` check was inserted into the compiled text.
     pub shifts: switch::Shifts,
+}
+
+/// Where a rule reads a response with `fired`: in its own text, or in a
+/// helper function it calls, with the calls that lead there.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Index into `RuleSet::helpers`, or `None` for the rule's own text.
+    pub helper: Option<usize>,
+    pub line: usize,
+    pub column: usize,
+    /// From `fires` (or the top level, empty) to the function that reads.
+    pub calls: Vec<String>,
 }
 
 /// A rule: one script deciding whether one response fires.
@@ -48,8 +61,12 @@ pub struct Rule {
     /// The leading `//!` lines.
     pub description: String,
     pub imports: Vec<String>,
-    /// Responses this rule reads with `fired`, its helpers' included.
+    /// Responses this rule reads with `fired` in the code it can reach:
+    /// its top level, `fires`, and the functions (its own and its
+    /// helpers') called from there.
     pub depends_on: BTreeSet<String>,
+    /// Where it first reads each of them.
+    pub reads: BTreeMap<String, Read>,
     /// Event kinds the rule names literally (`s.latest("talks")`), with
     /// their 1-based line and column, for `check`'s typo warnings.
     pub kinds: Vec<(String, usize, usize)>,
@@ -197,7 +214,7 @@ impl RuleSet {
                         helpers.push(Helper {
                             name,
                             source,
-                            fired: a.fired,
+                            calls: a.calls,
                             shifts,
                         });
                     }
@@ -230,6 +247,7 @@ impl RuleSet {
                             description: String::new(),
                             imports: Vec::new(),
                             depends_on: BTreeSet::new(),
+                            reads: BTreeMap::new(),
                             kinds: Vec::new(),
                             broken,
                             shifts: Vec::new(),
@@ -258,10 +276,11 @@ impl RuleSet {
                 .collect();
             // The kind of error the rule's first problem is.
             let mut kind = ErrorKind::Compile;
-            let mut depends_on: BTreeSet<String> = a.fired.iter().cloned().collect();
+            let reads = reads(&a, &shifts, &helpers);
+            let depends_on: BTreeSet<String> = reads.keys().cloned().collect();
             for imp in &a.imports {
                 match helpers.iter().find(|h| &h.name == imp) {
-                    Some(h) => depends_on.extend(h.fired.iter().cloned()),
+                    Some(_) => {}
                     None if failed.contains_key(imp) => {
                         let (why, k) = &failed[imp];
                         if problems.is_empty() {
@@ -312,19 +331,31 @@ impl RuleSet {
                         })),
                 );
             }
-            for dep in &depends_on {
-                if catalogue.get(dep).is_none() && catalogue.source.is_some() {
-                    let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
-                    problems.push(
-                        source
-                            .error_at(
-                                line,
-                                column,
-                                format!("`fired(\"{dep}\")` names an unknown response"),
-                            )
-                            .with_help_opt(did_you_mean(dep, catalogue.ids())),
-                    );
+            // The rule's own ids, called or not, and those its helpers'
+            // functions read on its behalf.
+            let own = a.fired.iter().map(|d| (d, None));
+            let via = reads
+                .iter()
+                .filter_map(|(d, r)| r.helper.map(|_| (d, Some(r))));
+            let mut named = BTreeSet::new();
+            for (dep, read) in own.chain(via) {
+                if catalogue.get(dep).is_some() || catalogue.source.is_none() || !named.insert(dep)
+                {
+                    continue;
                 }
+                let message = format!("`fired(\"{dep}\")` names an unknown response");
+                let d = match read.and_then(|r| Some((r, &helpers.get(r.helper?)?.source))) {
+                    Some((r, helper)) => helper.error_at(
+                        r.line,
+                        r.column,
+                        format!("{message} (read for rule `{id}`)"),
+                    ),
+                    None => {
+                        let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
+                        source.error_at(line, column, message)
+                    }
+                };
+                problems.push(d.with_help_opt(did_you_mean(dep, catalogue.ids())));
             }
             // The top level runs once here, so that a rule failing as it
             // loads is reported as it loads.
@@ -347,6 +378,7 @@ impl RuleSet {
                 description,
                 imports: a.imports,
                 depends_on,
+                reads,
                 kinds: a
                     .kinds
                     .into_iter()
@@ -357,7 +389,7 @@ impl RuleSet {
             });
         }
 
-        let plan = plan(&mut rules, &mut diags);
+        let plan = plan(&mut rules, &helpers, &mut diags);
         RuleSet {
             dir: dir.to_path_buf(),
             catalogue,
@@ -370,6 +402,116 @@ impl RuleSet {
             native: true,
         }
     }
+}
+
+/// The responses a rule reads with `fired` in the code it can reach, each
+/// where it is first reached: breadth-first from the top level and
+/// `fires`, through its own functions and, by `alias::name(…)`, its
+/// helpers' (and theirs in turn). Each function is visited once per rule.
+fn reads(
+    a: &analyze::Analysis,
+    shifts: &switch::Shifts,
+    helpers: &[Helper],
+) -> BTreeMap<String, Read> {
+    // A node is a function of the rule (`None`) or of a helper; each
+    // remembers the node that first called it and how, so a path is
+    // rebuilt only for the reads found.
+    type Node<'a> = (Option<usize>, &'a str);
+    let graph = |script: Option<usize>| match script {
+        None => &a.calls,
+        Some(i) => &helpers[i].calls,
+    };
+    let alias: HashMap<&str, usize> = a
+        .aliases
+        .iter()
+        .filter_map(|(al, p)| Some((al.as_str(), helpers.iter().position(|h| &h.name == p)?)))
+        .collect();
+    let mut parent: HashMap<Node, (Option<Node>, String)> = HashMap::new();
+    let mut order: Vec<(Option<Node>, &analyze::Calls)> = vec![(None, &a.calls.top)];
+    if a.calls.fns.contains_key("fires") {
+        parent.insert((None, "fires"), (None, "fires".to_string()));
+    }
+    let mut queue: std::collections::VecDeque<_> = a
+        .calls
+        .fns
+        .get_key_value("fires")
+        .map(|(k, c)| ((None, k.as_str()), c))
+        .into_iter()
+        .collect();
+    let mut i = 0;
+    loop {
+        // The top level first, then breadth-first.
+        let (from, calls) = match order.get(i) {
+            Some(&(from, calls)) => (from, calls),
+            None => match queue.pop_front() {
+                Some((node, calls)) => {
+                    order.push((Some(node), calls));
+                    continue;
+                }
+                None => break,
+            },
+        };
+        i += 1;
+        let script = from.and_then(|n| n.0);
+        let g = graph(script);
+        let mut push = |node: Node<'_>, label: String| {
+            let Some((name, calls)) = graph(node.0).fns.get_key_value(node.1) else {
+                return;
+            };
+            let node = (node.0, name.as_str());
+            if !parent.contains_key(&node) {
+                parent.insert(node, (from, label));
+                queue.push_back((node, calls));
+            }
+        };
+        if calls.any {
+            for name in g.fns.keys() {
+                push((script, name), name.clone());
+            }
+        } else {
+            for name in &calls.local {
+                push((script, name), name.clone());
+            }
+        }
+        // Helpers import nothing, so only a rule's calls leave its script.
+        if script.is_none() {
+            for (al, name) in &calls.imported {
+                if let Some(&h) = alias.get(al.as_str()) {
+                    push((Some(h), name), format!("{al}::{name}"));
+                }
+            }
+        }
+    }
+    let mut out: BTreeMap<String, Read> = BTreeMap::new();
+    for &(from, calls) in &order {
+        let script = from.and_then(|n| n.0);
+        for (id, line, col) in &calls.fired {
+            if out.contains_key(id) {
+                continue;
+            }
+            let mut path = Vec::new();
+            let mut at = from;
+            while let Some(n) = at {
+                let Some((up, label)) = parent.get(&n) else {
+                    break;
+                };
+                path.push(label.clone());
+                at = *up;
+            }
+            path.reverse();
+            let shifts = script.map_or(shifts, |h| &helpers[h].shifts);
+            out.insert(
+                id.clone(),
+                Read {
+                    helper: script,
+                    line: *line,
+                    column: column(shifts, *line, *col),
+                    calls: path,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// The response a rule declares, read from a `const RESPONSE = "…";` line
@@ -407,7 +549,11 @@ pub fn find_text(text: &str, needle: &str) -> (usize, usize) {
 
 /// Orders responses so that each comes after those its rules read with
 /// `fired`. Rules caught in a cycle are marked broken.
-fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<usize>)> {
+fn plan(
+    rules: &mut [Rule],
+    helpers: &[Helper],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(Arc<str>, Vec<usize>)> {
     let mut by_response: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in rules.iter().enumerate() {
         by_response.entry(r.response.clone()).or_default().push(i);
@@ -456,7 +602,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<u
         })
         .collect();
     for (group, path) in groups {
-        report_cycle(rules, &group, &path, diags);
+        report_cycle(rules, helpers, &group, &path, diags);
     }
     order
         .into_iter()
@@ -476,6 +622,7 @@ const CYCLE_SHOWN: usize = 8;
 /// as broken, with a diagnostic at its `fired` call.
 fn report_cycle(
     rules: &mut [Rule],
+    helpers: &[Helper],
     group: &[String],
     path: &[String],
     diags: &mut Vec<Diagnostic>,
@@ -497,7 +644,27 @@ fn report_cycle(
         if !members.contains(r.response.as_str()) || r.broken.is_some() {
             continue;
         }
-        let (line, column) = fired_at(&r.source.text, &dep);
+        // Read in a helper: blamed on the helper's `fired`, with the calls
+        // from the rule that lead there.
+        let read = r.reads.get(&dep);
+        let via = read.and_then(|x| Some((x, helpers.get(x.helper?)?)));
+        let (source, line, column) = match (via, read) {
+            (Some((x, h)), _) => (&h.source, x.line, x.column),
+            (None, Some(x)) => (&r.source, x.line, x.column),
+            (None, None) => {
+                let (line, column) = fired_at(&r.source.text, &dep);
+                (&r.source, line, column)
+            }
+        };
+        let through = via.map(|(x, _)| {
+            let calls = x
+                .calls
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            format!(" (rule `{}` reads `{dep}` here through {calls})", r.id)
+        });
         let (message, listing) = if path.len() <= CYCLE_SHOWN + 1 {
             (format!("`fired` cycle: {full}"), None)
         } else {
@@ -509,19 +676,19 @@ fn report_cycle(
             match &listed_at {
                 Some(at) => (format!("{short} (listed in full at {at})"), None),
                 None => {
-                    listed_at = Some(format!("{}:{line}:{column}", r.source.path.display()));
+                    listed_at = Some(format!("{}:{line}:{column}", source.path.display()));
                     (short, Some(format!("the whole cycle: {full}")))
                 }
             }
         };
+        let message = message + through.as_deref().unwrap_or("");
         let help = "a response cannot depend on itself, directly or through others";
-        let d = r
-            .source
+        let d = source
             .error_at(line, column, message.clone())
             .with_help(listing.map_or_else(|| help.to_string(), |l| format!("{l}; {help}")));
         r.broken = Some(RuleError {
             rule: r.id.to_string(),
-            file: r.source.path.clone(),
+            file: source.path.clone(),
             line: Some(line),
             column: Some(column),
             message: format!("rule did not load: {message}"),
@@ -664,7 +831,8 @@ pub struct CompiledRule {
 fn load_error(id: &str, path: &Path, d: &Diagnostic, kind: ErrorKind) -> RuleError {
     RuleError {
         rule: id.to_string(),
-        file: path.to_path_buf(),
+        // A problem may lie in a helper the rule uses.
+        file: d.file.clone().unwrap_or_else(|| path.to_path_buf()),
         line: d.line,
         column: d.column,
         message: format!("rule did not load: {}", d.message),
