@@ -457,3 +457,57 @@ fn fired_in_a_rules_own_function_it_never_calls_is_not_a_dependency() {
     check.code(0);
     assert!(!check.stderr.contains("cycle"), "{}", check.dump());
 }
+
+/// A rule importing `lib/dates`, for the helper-failure tests.
+const IMPORTS_DATES: &str = "import \"lib/dates\" as dates;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\n";
+
+#[test]
+fn a_helper_with_a_syntax_error_is_reported_once_and_its_importers_say_it_did_not_compile() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write("rules/lib/dates.rhai", "fn later(d) {\n    d + days(\n}\n");
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("rules/lib/dates.rhai:3:1")
+        .stderr_has("imports a helper that did not compile: `lib/dates`")
+        .stderr_has("rules/bad.rhai:1:9")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_at(e, "rules/bad.rhai", 1, 9);
+    assert_message(e, "imports a helper that did not compile");
+}
+
+#[test]
+fn a_helper_failing_its_checks_is_not_reported_as_missing() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write("rules/lib/dates.rhai", "// helpers\nfn date(x) { x }\n");
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("function `date` would shadow the rule API")
+        .stderr_has("rules/lib/dates.rhai:2:1")
+        .stderr_has("imports a helper that did not compile: `lib/dates`")
+        .stderr_has("rules/bad.rhai:1:9")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+}
+
+#[test]
+fn a_helper_failing_as_its_top_level_runs_is_still_reported_as_failing_while_loading() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write(
+        "rules/lib/dates.rhai",
+        "const X = 1 / 0;\nfn later(d) { d }\n",
+    );
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("rules/lib/dates.rhai:1:")
+        .stderr_has("helper `lib/dates` failed while loading")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+}

@@ -93,6 +93,8 @@ pub struct RuleSet {
     pub dir: PathBuf,
     pub catalogue: Catalogue,
     pub helpers: Vec<Helper>,
+    /// Helper files found, those that failed to load included.
+    pub helpers_found: usize,
     /// Sorted by id.
     pub rules: Vec<Rule>,
     /// Responses in evaluation order, each with the indices of its rules.
@@ -181,35 +183,47 @@ impl RuleSet {
         let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
         sandbox::clock_per_operation(&mut engine);
         let mut helpers = Vec::new();
-        // Helpers that failed as they loaded, with why and the kind of
-        // error the rules importing them report.
+        // Helpers that failed as they loaded, with what the rules importing
+        // them report and its kind.
         let mut failed: HashMap<String, (String, ErrorKind)> = HashMap::new();
+        let mut helpers_found = 0;
         let mut resolver = StaticModuleResolver::new();
         for (path, id) in helper_files {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
+            helpers_found += 1;
             let name = format!("lib/{id}");
+            // Where a helper that did not compile has its (first) error.
+            let did_not_compile = |d: &Diagnostic| {
+                format!(
+                    "imports a helper that did not compile: `{name}` (its error is at {}:{}:{})",
+                    source.path.display(),
+                    d.line.unwrap_or(1),
+                    d.column.unwrap_or(1)
+                )
+            };
             match compile_helper(&engine, &name, &source, &limits) {
                 Ok((module, a, _, shifts)) => {
-                    let mut bad = false;
+                    let mut problems = Vec::new();
                     for p in &a.problems {
-                        bad = true;
-                        diags.push(
+                        problems.push(
                             source
                                 .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                                 .with_help_opt(p.help.clone()),
                         );
                     }
                     if !a.imports.is_empty() {
-                        bad = true;
-                        diags.push(
+                        problems.push(
                             source
                                 .error_at(1, 1, "helpers cannot import other helpers")
                                 .with_help("import both from the rule instead"),
                         );
                     }
-                    if !bad {
+                    if let Some(first) = problems.first() {
+                        failed.insert(name.clone(), (did_not_compile(first), ErrorKind::Compile));
+                        diags.extend(problems);
+                    } else {
                         resolver.insert(name.clone(), module);
                         helpers.push(Helper {
                             name,
@@ -220,7 +234,12 @@ impl RuleSet {
                     }
                 }
                 Err(f) => {
-                    failed.insert(name, (f.reason, f.kind));
+                    let why = if f.ran {
+                        format!("helper `{name}` failed while loading: {}", f.reason)
+                    } else {
+                        did_not_compile(&f.diagnostic)
+                    };
+                    failed.insert(name, (why, f.kind));
                     diags.push(f.diagnostic);
                 }
             }
@@ -287,11 +306,7 @@ impl RuleSet {
                             kind = *k;
                         }
                         let (line, column) = find_text(&source.text, imp);
-                        problems.push(source.error_at(
-                            line,
-                            column,
-                            format!("helper `{imp}` failed while loading: {why}"),
-                        ));
+                        problems.push(source.error_at(line, column, why.clone()));
                     }
                     None => {
                         let (line, column) = find_text(&source.text, imp);
@@ -394,6 +409,7 @@ impl RuleSet {
             dir: dir.to_path_buf(),
             catalogue,
             helpers,
+            helpers_found,
             rules,
             plan,
             diagnostics: diags,
@@ -847,6 +863,8 @@ pub struct LoadFailure {
     /// The message without what was loading.
     pub reason: String,
     pub kind: ErrorKind,
+    /// Whether the script compiled and failed as its top level ran.
+    pub ran: bool,
 }
 
 impl From<Diagnostic> for LoadFailure {
@@ -855,6 +873,7 @@ impl From<Diagnostic> for LoadFailure {
             reason: diagnostic.message.clone(),
             diagnostic,
             kind: ErrorKind::Compile,
+            ran: false,
         }
     }
 }
@@ -879,6 +898,7 @@ fn rhai_error(
         diagnostic,
         reason,
         kind,
+        ran: true,
     }
 }
 
