@@ -511,3 +511,55 @@ fn a_helper_failing_as_its_top_level_runs_is_still_reported_as_failing_while_loa
         .stdout_has("1 helper,");
     assert!(!check.stderr.contains("no helper"), "{}", check.dump());
 }
+
+/// A helper with one plain and one exported constant.
+const THRESHOLDS: &str = "// Shared thresholds.\nconst TREATY_THRESHOLD = 1;\nexport const STRIKES = 1;\nfn always() { true }\n";
+
+#[test]
+fn a_plain_const_of_a_helper_read_by_a_rule_says_to_export_it() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count() >= crisis::TREATY_THRESHOLD\n}\n",
+    );
+    f.write("rules/lib/crisis.rhai", THRESHOLDS);
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`crisis::TREATY_THRESHOLD`")
+        .stderr_has("declare it `export const`")
+        .stderr_has("rules/bad.rhai:4:26");
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let sc = scenario(&doc, "talks");
+    let e = rule_error(sc, "bad");
+    assert_at(e, "rules/bad.rhai", 4, 26);
+    assert_message(e, "declare it `export const`");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn an_exported_const_of_a_helper_is_shared_with_rules() {
+    let f = with_rule(
+        "shared",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"strike\") >= crisis::STRIKES\n}\n",
+    );
+    f.write("rules/lib/crisis.rhai", THRESHOLDS);
+    f.run(&["check"]).code(0);
+    for engine in ["auto", "rhai"] {
+        let doc = f
+            .run(&[
+                "run",
+                "scenarios/talks.toml",
+                "--format",
+                "json",
+                "--engine",
+                engine,
+            ])
+            .json();
+        assert_eq!(
+            fired(scenario(&doc, "talks")),
+            ["leaders-summit", "new-sanctions"],
+            "{engine}"
+        );
+    }
+}

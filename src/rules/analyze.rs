@@ -35,6 +35,8 @@ pub struct Analysis {
     pub calls: CallGraph,
     /// Literal event kinds passed to `events`/`latest`/`count`, with positions.
     pub kinds: Vec<(String, usize, usize)>,
+    /// Helper variables read as `alias::NAME`, with positions.
+    pub qualified: Vec<(String, String, usize, usize)>,
     /// Names read as properties (`e.drones`), for the engine's field getters.
     pub properties: BTreeSet<String>,
     pub problems: Vec<Problem>,
@@ -291,6 +293,14 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
                         Some("the engine orders responses by these ids before evaluating".into()),
                     )),
                 }
+            }
+            ASTNode::Expr(Expr::Variable(x, _, pos)) if !x.2.is_empty() => {
+                a.qualified.push((
+                    x.2.root().to_string(),
+                    x.1.to_string(),
+                    pos.line().unwrap_or(1),
+                    pos.position().unwrap_or(1),
+                ));
             }
             ASTNode::Expr(Expr::MethodCall(call, pos))
                 if matches!(call.name.as_str(), "events" | "latest" | "count") =>

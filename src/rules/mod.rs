@@ -34,6 +34,9 @@ pub struct Helper {
     pub source: SourceText,
     /// What each of its functions calls and reads with `fired`.
     pub calls: analyze::CallGraph,
+    /// The variables it exports (`export const X = …;`), which rules may
+    /// read as `alias::X`.
+    pub exports: BTreeSet<String>,
     /// Where the `switch` check was inserted into the compiled text.
     pub shifts: switch::Shifts,
 }
@@ -224,11 +227,13 @@ impl RuleSet {
                         failed.insert(name.clone(), (did_not_compile(first), ErrorKind::Compile));
                         diags.extend(problems);
                     } else {
+                        let exports = module.iter_var().map(|(n, _)| n.to_string()).collect();
                         resolver.insert(name.clone(), module);
                         helpers.push(Helper {
                             name,
                             source,
                             calls: a.calls,
+                            exports,
                             shifts,
                         });
                     }
@@ -328,6 +333,49 @@ impl RuleSet {
                         ));
                     }
                 }
+            }
+            for (alias, var, line, col) in &a.qualified {
+                let Some(h) = a
+                    .aliases
+                    .get(alias)
+                    .and_then(|p| helpers.iter().find(|h| &h.name == p))
+                else {
+                    continue;
+                };
+                if h.exports.contains(var) {
+                    continue;
+                }
+                let plain = format!("const {var}");
+                let message = if h
+                    .source
+                    .text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&plain))
+                {
+                    format!(
+                        "`{alias}::{var}`: helper `{}` declares `{var}` without exporting it; declare it `export const` to share it",
+                        h.name
+                    )
+                } else {
+                    format!(
+                        "`{alias}::{var}`: helper `{}` exports no `{var}`; declare it `export const` there to share it",
+                        h.name
+                    )
+                };
+                problems.push(
+                    source
+                        .error_at(*line, column(&shifts, *line, *col), message)
+                        .with_help(
+                            did_you_mean(var, h.exports.iter().map(String::as_str)).unwrap_or_else(
+                                || {
+                                    format!(
+                                        "in {}: `export const {var} = …;`",
+                                        h.source.path.display()
+                                    )
+                                },
+                            ),
+                        ),
+                );
             }
             let response = a.response.clone().unwrap_or_default();
             if !response.is_empty()
