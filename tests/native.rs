@@ -221,6 +221,8 @@ kind = "deadline"
 date = 2025-06-10
 due = 2025-06-30
 met = false
+until = 2025-06-20
+in = "RU"
 "#;
 
 fn scenario() -> Arc<Scenario> {
@@ -319,7 +321,10 @@ const BODIES: &[&str] = &[
     "s.actors.ru.name == \"Russia\" && s.facts.name != \"Russia\"",
     "let n = 0; for t in s.events(\"talks\") { if s.events(\"strike\").some(|e| e.date >= t.date) { n += 1; } } n",
     "let hits = []; for t in s.events(\"talks\") { hits = s.events(\"strike\").filter(|e| e.date < t.date); } `${hits.len()}`",
+    "let d = s.latest(\"deadline\"); if d == () { return false; } s.as_of > d[\"until\"] && d[\"in\"] == \"RU\"",
+    "let t = s.latest(\"talks\"); if t == () { return false; } t[\"outcome\"][\"ceasefire\"] || t[\"round\"] > 1",
     // Mistakes that are errors in Rhai: native code must hand them over.
+    "let d = s.latest(\"deadline\"); if d == () { return false; } d[\"untl\"] > s.as_of",
     "s.latest(\"strike\").drones > \"100\"",
     "s.latest(\"talks\").outcome.truce",
     "s.events().filter(|e| 1).len() > 0",

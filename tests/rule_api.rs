@@ -411,3 +411,72 @@ fn integers_and_floats_compare_as_numbers_and_unit_checks_are_allowed() {
     );
     assert_eq!(reason(&sc), "true true true true");
 }
+
+/// A deadline whose fields are named like Rhai keywords.
+const KEYWORD_FIELDS: &str = r#"[scenario]
+title = "Keywords"
+as_of = 2025-06-02
+
+[[events]]
+kind = "deadline"
+date = 2025-06-01
+until = 2025-06-30
+in = "RU"
+for = { as = 3 }
+"#;
+
+#[test]
+fn fields_named_like_keywords_are_read_with_brackets_in_both_engines() {
+    for engine in ["auto", "rhai"] {
+        let sc = judge(
+            "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let d = s.latest(\"deadline\");\n    if s.as_of > d[\"until\"] { return false; }\n    `${d[\"until\"]} ${d[\"in\"]} ${d[\"for\"][\"as\"] + 1}`\n}\n",
+            KEYWORD_FIELDS,
+            &["--engine", engine],
+        );
+        assert_eq!(reason(&sc), "2025-06-30 RU 4", "{engine}");
+    }
+}
+
+#[test]
+fn an_absent_field_read_with_brackets_is_an_error_naming_it() {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    s.latest(\"deadline\")[\"untl\"] > s.as_of\n}\n",
+    )
+    .scenario("s", KEYWORD_FIELDS);
+    for engine in ["auto", "rhai"] {
+        let doc = f
+            .run(&[
+                "run",
+                "scenarios/s.toml",
+                "--format",
+                "json",
+                "--engine",
+                engine,
+            ])
+            .json();
+        let e = rule_error(scenario(&doc, "s"), "r");
+        assert_on_line(e, "rules/r.rhai", &[3]);
+        assert_message(e, "untl");
+        assert_message(e, "did you mean `until`?");
+    }
+}
+
+#[test]
+fn a_field_named_like_a_keyword_gets_help_to_use_brackets() {
+    for word in ["until", "in", "import", "export", "for", "as", "private"] {
+        let f = Fixture::new();
+        f.rule(
+            "r",
+            &format!(
+                "const RESPONSE = \"new-sanctions\";\nfn fires(s) {{\n    let d = s.latest(\"deadline\");\n    d.{word} == ()\n}}\n"
+            ),
+        )
+        .scenario("s", KEYWORD_FIELDS);
+        f.run(&["check"])
+            .code(2)
+            .stderr_has("rules/r.rhai:4:")
+            .stderr_has(&format!("write `d[\"{word}\"]`"));
+    }
+}

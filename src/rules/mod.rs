@@ -594,11 +594,34 @@ fn declared_response(text: &str) -> Option<String> {
 }
 
 /// Help for parse errors whose message alone does not say what to do.
-fn parse_help(e: &rhai::ParseErrorType) -> Option<String> {
+/// A field named like a keyword (`e.until`) is reported by Rhai without the
+/// word, so it is read from the text at the error.
+fn parse_help(e: &rhai::ParseErrorType, text: &str, line: usize, column: usize) -> Option<String> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
     match e {
         rhai::ParseErrorType::Reserved(word) => Some(format!(
             "`{word}` is reserved in Rhai; to read a field with that name, write `e[\"{word}\"]`"
         )),
+        rhai::ParseErrorType::PropertyExpected => {
+            let l: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+            let at = column.checked_sub(1)?;
+            let word: String = l.get(at..)?.iter().take_while(|c| ident(**c)).collect();
+            let first = word.chars().next()?;
+            if first.is_ascii_digit() || l.get(at.checked_sub(1)?) != Some(&'.') {
+                return None;
+            }
+            let before = &l[..at - 1];
+            let start = before.iter().rposition(|c| !ident(*c)).map_or(0, |i| i + 1);
+            let receiver: String = before[start..].iter().collect();
+            let fix = if receiver.is_empty() {
+                format!("`[\"{word}\"]` in place of `.{word}`")
+            } else {
+                format!("`{receiver}[\"{word}\"]`")
+            };
+            Some(format!(
+                "`{word}` is a Rhai keyword; to read a field with that name, write {fix}"
+            ))
+        }
         _ => None,
     }
 }
@@ -1010,7 +1033,7 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<(AST, switch::Shifts), 
         }
         source
             .error_at(line, column, e.0.to_string())
-            .with_help_opt(parse_help(&e.0))
+            .with_help_opt(parse_help(&e.0, &source.text, line, column))
     })?;
     positions_fit(source)?;
     let switches = switch::scan(&source.text);
