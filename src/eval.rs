@@ -376,6 +376,18 @@ impl Worker {
                 (line, rules::column(shifts, line, p.position().unwrap_or(1)))
             }
         };
+        let text = match source {
+            Some(s) if s.starts_with("lib/") => self
+                .set
+                .helpers
+                .iter()
+                .find(|h| h.name == s)
+                .map(|h| &h.source.text),
+            _ => Some(&rule.source.text),
+        };
+        let message = text
+            .and_then(|t| sandbox::unit_read(e, t, line, column))
+            .unwrap_or(message);
         RuleError {
             rule: rule.id.to_string(),
             file,

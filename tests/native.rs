@@ -349,6 +349,9 @@ const BODIES: &[&str] = &[
     "s.latest(\"none\") > s.as_of",
     "let e = s.latest(\"strike\"); if e == () { return false; } e.get(\"nope\", ()) <= 3",
     "s.latest(\"none\") == () && s.latest(\"strike\") != ()",
+    // Reading a field of `()`.
+    "s.latest(\"ceasefire\").channel == 1",
+    "let c = s.latest(\"ceasefire\"); c[\"channel\"] == 1",
 ];
 
 #[test]

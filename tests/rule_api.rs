@@ -480,3 +480,68 @@ fn a_field_named_like_a_keyword_gets_help_to_use_brackets() {
             .stderr_has(&format!("write `d[\"{word}\"]`"));
     }
 }
+
+/// Runs rule `r` on the talks scenario (no ceasefire in it) in each engine
+/// and returns its error.
+#[track_caller]
+fn error_of_unit_read(body: &str) -> Vec<serde_json::Value> {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        &format!("const RESPONSE = \"new-sanctions\";\nfn fires(s) {{\n{body}\n}}\n"),
+    )
+    .scenario("s", TALKS);
+    ["auto", "rhai"]
+        .iter()
+        .map(|engine| {
+            let doc = f
+                .run(&[
+                    "run",
+                    "scenarios/s.toml",
+                    "--format",
+                    "json",
+                    "--engine",
+                    engine,
+                ])
+                .json();
+            rule_error(scenario(&doc, "s"), "r").clone()
+        })
+        .collect()
+}
+
+#[test]
+fn reading_a_field_of_unit_names_the_call_that_found_nothing() {
+    for e in error_of_unit_read("    s.latest(\"ceasefire\").channel == \"hotline\"") {
+        assert_on_line(&e, "rules/r.rhai", &[3]);
+        assert_message(&e, "`.channel` of `()`: there is no value to read it from");
+        assert_message(&e, "(`s.latest(\"ceasefire\")` found no event?)");
+        assert_message(&e, "check `!= ()` first");
+        assert!(
+            !e["message"].as_str().unwrap_or("").contains("getter"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn reading_a_field_of_unit_through_a_variable_names_the_call_it_came_from() {
+    let body = "    let c = s.latest(\"ceasefire\");\n    c.channel == \"hotline\"";
+    for e in error_of_unit_read(body) {
+        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_message(&e, "`.channel` of `()`");
+        assert_message(&e, "`c = s.latest(\"ceasefire\")` found no event?");
+    }
+}
+
+#[test]
+fn indexing_unit_with_a_field_name_is_said_in_the_rule_apis_words() {
+    let body = "    let c = s.latest(\"ceasefire\");\n    c[\"channel\"] == \"hotline\"";
+    for e in error_of_unit_read(body) {
+        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_message(
+            &e,
+            "`[\"channel\"]` of `()`: there is no value to read it from",
+        );
+        assert_message(&e, "check `!= ()` first");
+    }
+}

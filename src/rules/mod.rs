@@ -960,11 +960,9 @@ fn rhai_error(
     let pos = inner.position();
     let (kind, reason) = sandbox::describe(inner, limits);
     let line = pos.line().unwrap_or(1);
-    let diagnostic = source.error_at(
-        line,
-        column(shifts, line, pos.position().unwrap_or(1)),
-        format!("{what}: {reason}"),
-    );
+    let col = column(shifts, line, pos.position().unwrap_or(1));
+    let reason = sandbox::unit_read(inner, &source.text, line, col).unwrap_or(reason);
+    let diagnostic = source.error_at(line, col, format!("{what}: {reason}"));
     LoadFailure {
         diagnostic,
         reason,
