@@ -523,8 +523,8 @@ fn reads(
                 return;
             };
             let node = (node.0, name.as_str());
-            if !parent.contains_key(&node) {
-                parent.insert(node, (from, label));
+            if let std::collections::hash_map::Entry::Vacant(v) = parent.entry(node) {
+                v.insert((from, label));
                 queue.push_back((node, calls));
             }
         };
