@@ -563,3 +563,25 @@ fn an_exported_const_of_a_helper_is_shared_with_rules() {
         );
     }
 }
+
+#[test]
+fn fired_of_an_unknown_response_in_a_helper_is_reported_at_the_helper() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::summit()\n}\n",
+    );
+    f.write(
+        "rules/lib/crisis.rhai",
+        "// Shared.\nfn summit() {\n    fired(\"new-sanction\")\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired(\"new-sanction\")` names an unknown response (read for rule `bad`)")
+        .stderr_has("rules/lib/crisis.rhai:3:11")
+        .stderr_has("did you mean `new-sanctions`?");
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_at(e, "rules/lib/crisis.rhai", 3, 11);
+}

@@ -246,7 +246,7 @@ fn compare_with(a: &str, b: &str, lowered: bool, limits: Limits) -> Result<(u64,
     std::fs::create_dir_all(dir.path().join("lib")).map_err(|e| e.to_string())?;
     std::fs::write(
         dir.path().join("lib/h.rhai"),
-        "fn big(e, min) { e.get(\"drones\", 0) > min }\nfn label(t) { `round ${t.round} in ${t.location}` }\nfn since(s, kind, d) { s.events(kind).filter(|e| e.date >= d) }\n",
+        "fn big(e, min) { e.get(\"drones\", 0) > min }\nfn label(t) { `round ${t.round} in ${t.location}` }\nfn since(s, kind, d) { s.events(kind).filter(|e| e.date >= d) }\nfn a_fires() { fired(\"a\") }\n",
     )
     .map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("ra.rhai"), a).map_err(|e| e.to_string())?;
@@ -300,6 +300,8 @@ const BODIES: &[&str] = &[
     "s.events(\"strike\").some(|e| e.sectors.some(|x| x == \"rail\"))",
     "let t = s.latest(\"talks\"); if t == () { return false; } let done = s.events(\"strike\").filter(|x| x.date >= t.date); #{ fires: done.is_empty(), reason: `round ${t.round}`, details: #{ round: t.round, agreed: t.date, n: done.len(), list: WORDS, e: t } }",
     "if fired(\"a\") { quiet(\"a fires\") } else { s.count(\"strike\") > s.facts.threshold }",
+    // `fired` in a helper: rule `a` imports it too, without calling it.
+    "if h::a_fires() { `a fires` } else { s.count(\"strike\") > 1 }",
     "\"RU\" in s.facts.list && !(\"BY\" in WORDS)",
     "let x = s.facts.nested.when; s.as_of - x > 130",
     "let e = s.latest(\"strike\"); if e == () { return false; } e.ratio * 2 > 1.0 && e.ratio < 2",
