@@ -585,3 +585,44 @@ fn fired_of_an_unknown_response_in_a_helper_is_reported_at_the_helper() {
     let e = rule_error(scenario(&doc, "talks"), "bad");
     assert_at(e, "rules/lib/crisis.rhai", 3, 11);
 }
+
+/// Responses are judged in id order unless a `fired` says otherwise; each
+/// reader here sorts before the response it reads.
+#[test]
+fn a_function_called_through_a_computed_name_or_a_closure_still_orders_its_fired() {
+    let readers = [
+        "let n = \"vi\";\n    n += \"a\";\n    Fn(n).call()",
+        "[1].some(|x| via())",
+        "[1].some(|x| fired(\"stronger-sanctions\"))",
+    ];
+    for body in readers {
+        let f = Fixture::new();
+        f.rule(
+            "a",
+            "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    true\n}\n",
+        )
+        .rule(
+            "b",
+            &format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\nfn via() {{\n    fired(\"stronger-sanctions\")\n}}\n"),
+        )
+        .scenario("talks", TALKS);
+        f.run(&["check"]).code(0);
+        for engine in ["auto", "rhai"] {
+            let doc = f
+                .run(&[
+                    "run",
+                    "scenarios/talks.toml",
+                    "--format",
+                    "json",
+                    "--engine",
+                    engine,
+                ])
+                .json();
+            assert_eq!(
+                fired(scenario(&doc, "talks")),
+                ["leaders-summit", "stronger-sanctions"],
+                "{engine}: {body}"
+            );
+        }
+    }
+}

@@ -502,6 +502,9 @@ fn reads(
         .map(|(k, c)| ((None, k.as_str()), c))
         .into_iter()
         .collect();
+    // Scripts whose every function is already queued (by a computed
+    // `Fn(name)`), so that doing it again costs nothing.
+    let mut all_queued: BTreeSet<Option<usize>> = BTreeSet::new();
     let mut i = 0;
     loop {
         // The top level first, then breadth-first.
@@ -529,8 +532,10 @@ fn reads(
             }
         };
         if calls.any {
-            for name in g.fns.keys() {
-                push((script, name), name.clone());
+            if all_queued.insert(script) {
+                for name in g.fns.keys() {
+                    push((script, name), name.clone());
+                }
             }
         } else {
             for name in &calls.local {
