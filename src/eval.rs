@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Scope};
 
+use crate::blame;
 use crate::native::{Bail, Decision};
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::printable;
@@ -333,7 +334,20 @@ impl Worker {
                     kind: ErrorKind::Verdict,
                 })
             }),
-            Err(e) => Verdict::Error(self.error(i, &e)),
+            Err(e) => {
+                let mut err = self.error(i, &e);
+                if err.kind == ErrorKind::Runtime {
+                    let mut names = BTreeSet::new();
+                    blame::names_read(&rule.source.text, &mut names);
+                    for h in &self.set.helpers {
+                        blame::names_read(&h.source.text, &mut names);
+                    }
+                    if let Some(h) = blame::hint(&err.message, &view.scenario, view.as_of, &names) {
+                        err.message.push_str(&printable(h));
+                    }
+                }
+                Verdict::Error(err)
+            }
         };
         (verdict, trace)
     }
@@ -356,16 +370,20 @@ impl Worker {
                 _ => break,
             }
         }
-        let (file, shifts): (PathBuf, &rules::switch::Shifts) = match source {
+        let helper = source
+            .filter(|s| s.starts_with("lib/"))
+            .and_then(|s| self.set.helpers.iter().find(|h| h.name == s));
+        let (file, shifts, text): (PathBuf, &rules::switch::Shifts, Option<&str>) = match source {
             Some(s) if s.starts_with("lib/") => (
                 self.set.dir.join(format!("{s}.rhai")),
-                self.set
-                    .helpers
-                    .iter()
-                    .find(|h| h.name == s)
-                    .map_or(&rule.shifts, |h| &h.shifts),
+                helper.map_or(&rule.shifts, |h| &h.shifts),
+                helper.map(|h| &*h.source.text),
             ),
-            _ => (rule.path().to_path_buf(), &rule.shifts),
+            _ => (
+                rule.path().to_path_buf(),
+                &rule.shifts,
+                Some(&*rule.source.text),
+            ),
         };
         let (kind, message) = sandbox::describe(e, &self.set.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
@@ -375,15 +393,6 @@ impl Worker {
                 let line = p.line().unwrap_or(1);
                 (line, rules::column(shifts, line, p.position().unwrap_or(1)))
             }
-        };
-        let text = match source {
-            Some(s) if s.starts_with("lib/") => self
-                .set
-                .helpers
-                .iter()
-                .find(|h| h.name == s)
-                .map(|h| &h.source.text),
-            _ => Some(&rule.source.text),
         };
         let message = text
             .and_then(|t| sandbox::unit_read(e, t, line, column))

@@ -8,6 +8,7 @@
 //! `sanctions-trigger` binary is a thin layer over these calls.
 
 pub mod atomic;
+pub mod blame;
 pub mod bless;
 pub mod cli;
 pub mod coverage;

@@ -44,6 +44,13 @@ pub enum TippedBy {
     Deadline(&'static str),
 }
 
+/// The rule behind a change, and what it said that day.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cause {
+    pub rule: String,
+    pub reason: Option<String>,
+}
+
 /// A stretch of days on which a response fires.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
@@ -52,9 +59,19 @@ pub struct Period {
     /// The last day it fires; `None` while it still fires on the last day.
     #[serde(serialize_with = "iso_opt")]
     pub to: Option<NaiveDate>,
+    /// The events of `from` without which it would not fire that day, or
+    /// the deadline when it would fire without any of them.
     pub tipped_by: TippedBy,
+    /// The rule that fires on `from`, with its reason.
+    pub cause: Option<Cause>,
     /// It already fired on the first replayed day.
     pub from_open: bool,
+    /// What ended it, judged the same way on the day after `to`; `None`
+    /// while it still fires.
+    pub ended_by: Option<TippedBy>,
+    /// The rule's word on the day it stopped (its quiet reason, or its
+    /// error).
+    pub end_cause: Option<Cause>,
 }
 
 fn iso_opt<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
@@ -135,23 +152,64 @@ pub fn default_window(sc: &Scenario, from: Option<NaiveDate>, to: Option<NaiveDa
     Window { from, to }
 }
 
-fn tipped_by(sc: &Scenario, day: NaiveDate) -> TippedBy {
-    let tips: Vec<Tip> = sc
-        .events
-        .iter()
-        .filter(|e| e.date == day)
-        .map(|e| Tip {
-            kind: e.kind.to_string(),
-            id: e.id.clone(),
-            line: e.line,
-            file: (*e.file != *sc.file).then(|| e.file.to_path_buf()),
-        })
-        .collect();
-    if tips.is_empty() {
-        TippedBy::Deadline("deadline")
-    } else {
-        TippedBy::Events(tips)
+fn tip(sc: &Scenario, i: usize) -> Tip {
+    let e = &sc.events[i];
+    Tip {
+        kind: e.kind.to_string(),
+        id: e.id.clone(),
+        line: e.line,
+        file: (*e.file != *sc.file).then(|| e.file.to_path_buf()),
     }
+}
+
+/// What made response `r` start (`fires`) or stop firing on `day`,
+/// decided by judging the day again: if the change stands without any of
+/// the day's events, time alone made it (a deadline); otherwise the
+/// events whose absence alone undoes it, or, when none does by itself,
+/// all of the day's events together. Only days on which a response
+/// changes pay for these evaluations.
+fn changed_by(worker: &Worker, sc: &Scenario, r: usize, day: NaiveDate, fires: bool) -> TippedBy {
+    let todays: Vec<usize> = (0..sc.events.len())
+        .filter(|&i| sc.events[i].date == day)
+        .collect();
+    let fires_without = |drop: &[usize]| {
+        let alt = Arc::new(sc.without(drop));
+        worker.statuses(&alt, day).statuses.get(r) == Some(&Status::Fires)
+    };
+    if todays.is_empty() || fires_without(&todays) == fires {
+        return TippedBy::Deadline("deadline");
+    }
+    let alone: Vec<usize> = todays
+        .iter()
+        .copied()
+        .filter(|&i| fires_without(&[i]) != fires)
+        .collect();
+    let named = if alone.is_empty() { &todays } else { &alone };
+    TippedBy::Events(named.iter().map(|&i| tip(sc, i)).collect())
+}
+
+/// The rule of `response` that decided `day`: the first that fires when
+/// it fires, else the first that errored, else the first one.
+fn cause(worker: &Worker, sc: &Arc<Scenario>, response: &str, day: NaiveDate) -> Option<Cause> {
+    let o = worker.evaluate(sc, day);
+    let rules = &o.response(response)?.rules;
+    let pick = rules
+        .iter()
+        .find(|v| v.status == Status::Fires)
+        .or_else(|| rules.iter().find(|v| v.status == Status::Error))
+        .or_else(|| rules.first())?;
+    let reason = match pick.status {
+        Status::Error => o
+            .errors
+            .iter()
+            .find(|e| *e.rule == *pick.id)
+            .map(|e| e.message.clone()),
+        _ => pick.reason.clone(),
+    };
+    Some(Cause {
+        rule: pick.id.to_string(),
+        reason,
+    })
 }
 
 /// Replays `sc` over `window`, one evaluation per day.
@@ -167,17 +225,23 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
         for (i, &status) in o.statuses.iter().enumerate() {
             match (status, open[i].is_some()) {
                 (Status::Fires, false) => {
+                    let from_open = day == window.from;
                     open[i] = Some(Period {
                         from: day,
                         to: None,
-                        tipped_by: tipped_by(sc, day),
-                        from_open: day == window.from,
+                        tipped_by: changed_by(worker, sc, i, day, true),
+                        cause: cause(worker, sc, ids[i], day),
+                        from_open,
+                        ended_by: None,
+                        end_cause: None,
                     });
                 }
                 (Status::Fires, true) => {}
                 (_, true) => {
                     if let Some(mut p) = open[i].take() {
                         p.to = day.pred_opt();
+                        p.ended_by = Some(changed_by(worker, sc, i, day, false));
+                        p.end_cause = cause(worker, sc, ids[i], day);
                         done[i].push(p);
                     }
                 }

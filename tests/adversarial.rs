@@ -904,7 +904,7 @@ bad_bodies! {
     comparing_a_date_with_an_integer:
         "s.as_of == 5" => "cannot compare a date with an integer using `==`", ["runtime"], [3];
     membership_of_a_number_in_an_array_of_strings:
-        "5 in [\"5\"]" => "cannot compare a string with an integer", ["runtime"], [3];
+        "5 in [\"5\"]" => "cannot compare a string (\"5\") with an integer", ["runtime"], [3];
     // Predicate closures returning something other than a bool.
     some_closure_returning_a_number:
         "s.events().some(|e| 1)" => "the closure given to `some` returned an integer", ["runtime"], [3];

@@ -10,6 +10,7 @@ mod cli_coverage;
 mod cli_diff;
 mod cli_run;
 mod cli_test;
+mod cli_timeline;
 mod determinism;
 mod native;
 mod props;

@@ -545,3 +545,89 @@ fn indexing_unit_with_a_field_name_is_said_in_the_rule_apis_words() {
         assert_message(&e, "check `!= ()` first");
     }
 }
+
+/// A value written in quotes in the scenario where the rule needs a number
+/// or a date is the scenario's mistake: the error names the field and its
+/// `file:line` there, and how to write it, beside the rule's position.
+#[test]
+fn an_error_caused_by_a_quoted_scenario_value_names_that_value() {
+    let f = shipped();
+    let path = f.path().join("scenarios/us/ultimatum-2025.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let line = text
+        .lines()
+        .position(|l| l == "days = 50")
+        .unwrap_or_else(|| panic!("no `days = 50` line"))
+        + 1;
+    std::fs::write(&path, text.replacen("days = 50", "days = \"50\"", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = f.run(&[
+        "run",
+        "scenarios/us/ultimatum-2025.toml",
+        "--as-of",
+        "2025-07-20",
+        "--format",
+        "json",
+    ]);
+    out.code(2);
+    let doc = out.json();
+    let e = rule_error(scenario(&doc, "ultimatum-2025"), "us/ultimatum");
+    assert_message(e, &format!("scenarios/us/ultimatum-2025.toml:{line}"));
+    assert_message(e, "`days = 50`");
+}
+
+#[test]
+fn comparisons_with_quoted_numbers_and_dates_from_the_scenario_name_them() {
+    for (field, value, body, fix) in [
+        (
+            "personnel",
+            "\"10,000\"",
+            "s.latest(\"deployment\").personnel < 20000",
+            "`personnel = 10000`",
+        ),
+        (
+            "until",
+            "\"2025-03-04\"",
+            "s.as_of > s.latest(\"deployment\")[\"until\"]",
+            "`until = 2025-03-04`",
+        ),
+    ] {
+        let f = Fixture::new();
+        f.rule(
+            "bad",
+            &format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n"),
+        )
+        .scenario(
+            "d",
+            &format!(
+                "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"deployment\"\ndate = 2025-06-01\n{field} = {value}\n"
+            ),
+        );
+        let out = f.run(&["run", "scenarios/d.toml", "--format", "json"]);
+        out.code(2);
+        let doc = out.json();
+        let e = rule_error(scenario(&doc, "d"), "bad");
+        assert_on_line(e, "rules/bad.rhai", &[3]);
+        assert_message(e, "scenarios/d.toml:8");
+        assert_message(e, fix);
+    }
+}
+
+/// The same in JSON Lines input, with the JSON way to write a date.
+#[test]
+fn a_quoted_date_in_a_json_line_is_named_with_the_json_fix() {
+    let f = Fixture::new();
+    f.rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.as_of > s.latest(\"measure\").effective\n}\n",
+    );
+    let line = r#"{"scenario": {"title": "t", "as_of": "2025-06-02"}, "events": [{"kind": "measure", "date": "2025-06-01", "effective": "2025-02-04"}]}"#;
+    let out = f.run_stdin(&["run", "-", "--format", "json"], &format!("{line}\n"));
+    out.code(2);
+    assert!(
+        out.stdout
+            .contains(r#"\"effective\": {\"$date\": \"2025-02-04\"}"#),
+        "{}",
+        out.dump()
+    );
+}

@@ -136,17 +136,18 @@ fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
             let tip = match &p.tipped_by {
                 _ if p.from_open => "already firing when the replay starts".to_string(),
                 TippedBy::Deadline(_) => "deadline passed".to_string(),
-                TippedBy::Events(ev) => {
-                    let names: Vec<String> = ev
-                        .iter()
-                        .map(|e| match &e.id {
-                            Some(id) => format!("`{}` ({}, {})", id, e.kind, at(e)),
-                            None => format!("`{}` ({})", e.kind, at(e)),
-                        })
-                        .collect();
-                    format!("tipped by {}", names.join(", "))
-                }
+                TippedBy::Events(ev) => format!("tipped by {}", names(ev)),
             };
+            let ended = match &p.ended_by {
+                None => String::new(),
+                Some(TippedBy::Deadline(_)) => "; lapsed".to_string(),
+                Some(TippedBy::Events(ev)) => format!("; ended by {}", names(ev)),
+            };
+            let tip = format!(
+                "{tip}{}{ended}{}",
+                because(p.cause.as_ref()),
+                because(p.end_cause.as_ref())
+            );
             let (name, shown_bar) = if k == 0 {
                 (r.id.as_str(), bar.as_str())
             } else {
@@ -163,6 +164,28 @@ fn text(out: &mut dyn Write, t: &Timeline) -> io::Result<()> {
         writeln!(out, "  error on {}: {}", e.date, e.error)?;
     }
     Ok(())
+}
+
+/// The events that made a change: `` `round-2` (talks, line 12) ``.
+fn names(ev: &[crate::timeline::Tip]) -> String {
+    ev.iter()
+        .map(|e| match &e.id {
+            Some(id) => format!("`{}` ({}, {})", id, e.kind, at(e)),
+            None => format!("`{}` ({})", e.kind, at(e)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` — rule: its reason`, after what changed a response.
+fn because(c: Option<&crate::timeline::Cause>) -> String {
+    match c {
+        Some(c) => match &c.reason {
+            Some(r) => format!(" — {}: {r}", c.rule),
+            None => format!(" — {}", c.rule),
+        },
+        None => String::new(),
+    }
 }
 
 /// `line 12`, or `base.toml:12` for an event inherited from a base file.

@@ -23,7 +23,7 @@ fn pair<A: Variant + Clone, B: Variant + Clone>(e: &mut Engine, a: &'static str,
         return;
     }
     for op in OPS {
-        e.register_fn(op, move |_: A, _: B| -> Fallible<bool> {
+        e.register_fn(op, move |x: A, y: B| -> Fallible<bool> {
             let help = if a == "date" || b == "date" {
                 "; make both sides dates, e.g. `date(\"2025-05-01\")`"
             } else {
@@ -31,10 +31,22 @@ fn pair<A: Variant + Clone, B: Variant + Clone>(e: &mut Engine, a: &'static str,
             };
             err(format!(
                 "cannot compare {} with {} using `{op}`{help}",
-                article(a),
-                article(b)
+                side(a, &x),
+                side(b, &y)
             ))
         });
+    }
+}
+
+/// `an integer`, or `a string ("10,000")` with the text: a string where a
+/// number or a date belongs is most often a scenario value written in
+/// quotes, and the text is how `blame` finds it.
+fn side<T: Variant + Clone>(noun: &str, v: &T) -> String {
+    match (v as &dyn std::any::Any).downcast_ref::<ImmutableString>() {
+        Some(s) if s.chars().count() <= 60 => {
+            format!("{} (\"{}\")", article(noun), s.escape_debug())
+        }
+        _ => article(noun),
     }
 }
 

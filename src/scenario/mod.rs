@@ -161,6 +161,38 @@ impl Scenario {
         self.by_kind.iter().map(|(k, _)| &**k)
     }
 
+    /// The same scenario without the events at `drop` (indices into
+    /// `events`): "would it still fire without these?", asked by
+    /// `timeline` to tell what changed a response.
+    pub fn without(&self, drop: &[usize]) -> Scenario {
+        let events = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, e)| e.clone())
+            .collect();
+        let mut sc = Scenario {
+            id: self.id.clone(),
+            file: self.file.clone(),
+            source: self.source.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            as_of: self.as_of,
+            sources: self.sources.clone(),
+            tags: self.tags.clone(),
+            meta: self.meta.clone(),
+            facts: self.facts.clone(),
+            actors: self.actors.clone(),
+            events,
+            by_kind: Vec::new(),
+            expect: self.expect.clone(),
+            bases: self.bases.clone(),
+        };
+        sc.index();
+        sc
+    }
+
     /// The first event's date, if any.
     pub fn first_date(&self) -> Option<NaiveDate> {
         self.events.first().map(|e| e.date)
