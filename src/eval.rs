@@ -370,16 +370,20 @@ impl Worker {
                 _ => break,
             }
         }
-        let (file, shifts): (PathBuf, &rules::switch::Shifts) = match source {
+        let helper = source
+            .filter(|s| s.starts_with("lib/"))
+            .and_then(|s| self.set.helpers.iter().find(|h| h.name == s));
+        let (file, shifts, text): (PathBuf, &rules::switch::Shifts, Option<&str>) = match source {
             Some(s) if s.starts_with("lib/") => (
                 self.set.dir.join(format!("{s}.rhai")),
-                self.set
-                    .helpers
-                    .iter()
-                    .find(|h| h.name == s)
-                    .map_or(&rule.shifts, |h| &h.shifts),
+                helper.map_or(&rule.shifts, |h| &h.shifts),
+                helper.map(|h| &*h.source.text),
             ),
-            _ => (rule.path().to_path_buf(), &rule.shifts),
+            _ => (
+                rule.path().to_path_buf(),
+                &rule.shifts,
+                Some(&*rule.source.text),
+            ),
         };
         let (kind, message) = sandbox::describe(e, &self.set.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
@@ -390,6 +394,9 @@ impl Worker {
                 (line, rules::column(shifts, line, p.position().unwrap_or(1)))
             }
         };
+        let message = text
+            .and_then(|t| sandbox::unit_read(e, t, line, column))
+            .unwrap_or(message);
         RuleError {
             rule: rule.id.to_string(),
             file,

@@ -357,3 +357,272 @@ fn fuzz_regression_rule_error_positions_stay_inside_the_file() {
         }
     }
 }
+
+/// A helper with `fired` in some of its functions: each rule depends on
+/// the responses named in the functions it calls, not in the whole helper.
+const CRISIS: &str = "// Shared crisis facts.
+fn treaty_suspended() {
+    fired(\"leaders-summit\")
+}
+fn summit_needed() {
+    relief()
+}
+fn relief() {
+    fired(\"sanctions-relief\")
+}
+fn always() { true }
+";
+
+#[test]
+fn fired_in_a_helper_is_charged_only_to_the_rules_that_call_it() {
+    let f = Fixture::new();
+    f.write("rules/lib/crisis.rhai", CRISIS)
+        .rule(
+            "a",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::always()\n}\n",
+        )
+        .rule(
+            "b",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    crisis::treaty_suspended()\n}\n",
+        )
+        .scenario("talks", TALKS);
+    let check = f.run(&["check"]);
+    check.code(0);
+    assert!(!check.stderr.contains("cycle"), "{}", check.dump());
+    for engine in ["auto", "rhai"] {
+        let out = f.run(&[
+            "run",
+            "scenarios/talks.toml",
+            "--format",
+            "json",
+            "--engine",
+            engine,
+        ]);
+        out.code(0);
+        let doc = out.json();
+        let sc = scenario(&doc, "talks");
+        assert_eq!(
+            fired(sc),
+            ["leaders-summit", "sanctions-relief"],
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_fired_cycle_through_a_helper_is_reported_at_the_helpers_fired_with_the_calls() {
+    let f = Fixture::new();
+    f.write("rules/lib/crisis.rhai", CRISIS)
+        .rule("good", GOOD_RULE)
+        .rule(
+            "a",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::summit_needed()\n}\n",
+        )
+        .rule(
+            "b",
+            "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    crisis::treaty_suspended()\n}\n",
+        )
+        .scenario("talks", TALKS);
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired` cycle: `leaders-summit` → `sanctions-relief` → `leaders-summit`")
+        .stderr_has("rules/lib/crisis.rhai:9:11")
+        .stderr_has("`fires` → `crisis::summit_needed` → `relief`")
+        .stderr_has("rules/lib/crisis.rhai:3:11")
+        .stderr_has("`fires` → `crisis::treaty_suspended`");
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let sc = scenario(&doc, "talks");
+    let e = rule_error(sc, "a");
+    assert_at(e, "rules/lib/crisis.rhai", 9, 11);
+    assert_message(e, "cycle");
+    assert_at(rule_error(sc, "b"), "rules/lib/crisis.rhai", 3, 11);
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn fired_in_a_rules_own_function_it_never_calls_is_not_a_dependency() {
+    let f = Fixture::new();
+    f.rule(
+        "a",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\nfn unused() {\n    fired(\"sanctions-relief\")\n}\n",
+    )
+    .rule(
+        "b",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    via(s)\n}\nfn via(s) {\n    fired(\"leaders-summit\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let check = f.run(&["check"]);
+    check.code(0);
+    assert!(!check.stderr.contains("cycle"), "{}", check.dump());
+}
+
+/// A rule importing `lib/dates`, for the helper-failure tests.
+const IMPORTS_DATES: &str = "import \"lib/dates\" as dates;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    true\n}\n";
+
+#[test]
+fn a_helper_with_a_syntax_error_is_reported_once_and_its_importers_say_it_did_not_compile() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write("rules/lib/dates.rhai", "fn later(d) {\n    d + days(\n}\n");
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("rules/lib/dates.rhai:3:1")
+        .stderr_has("imports a helper that did not compile: `lib/dates`")
+        .stderr_has("rules/bad.rhai:1:9")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_at(e, "rules/bad.rhai", 1, 9);
+    assert_message(e, "imports a helper that did not compile");
+}
+
+#[test]
+fn a_helper_failing_its_checks_is_not_reported_as_missing() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write("rules/lib/dates.rhai", "// helpers\nfn date(x) { x }\n");
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("function `date` would shadow the rule API")
+        .stderr_has("rules/lib/dates.rhai:2:1")
+        .stderr_has("imports a helper that did not compile: `lib/dates`")
+        .stderr_has("rules/bad.rhai:1:9")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+}
+
+#[test]
+fn a_helper_failing_as_its_top_level_runs_is_still_reported_as_failing_while_loading() {
+    let f = with_rule("bad", IMPORTS_DATES);
+    f.write(
+        "rules/lib/dates.rhai",
+        "const X = 1 / 0;\nfn later(d) { d }\n",
+    );
+    let check = f.run(&["check"]);
+    check
+        .code(2)
+        .stderr_has("rules/lib/dates.rhai:1:")
+        .stderr_has("helper `lib/dates` failed while loading")
+        .stdout_has("1 helper,");
+    assert!(!check.stderr.contains("no helper"), "{}", check.dump());
+}
+
+/// A helper with one plain and one exported constant.
+const THRESHOLDS: &str = "// Shared thresholds.\nconst TREATY_THRESHOLD = 1;\nexport const STRIKES = 1;\nfn always() { true }\n";
+
+#[test]
+fn a_plain_const_of_a_helper_read_by_a_rule_says_to_export_it() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count() >= crisis::TREATY_THRESHOLD\n}\n",
+    );
+    f.write("rules/lib/crisis.rhai", THRESHOLDS);
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`crisis::TREATY_THRESHOLD`")
+        .stderr_has("declare it `export const`")
+        .stderr_has("rules/bad.rhai:4:26");
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let sc = scenario(&doc, "talks");
+    let e = rule_error(sc, "bad");
+    assert_at(e, "rules/bad.rhai", 4, 26);
+    assert_message(e, "declare it `export const`");
+    assert_eq!(fired(sc), ["new-sanctions"]);
+}
+
+#[test]
+fn an_exported_const_of_a_helper_is_shared_with_rules() {
+    let f = with_rule(
+        "shared",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    s.count(\"strike\") >= crisis::STRIKES\n}\n",
+    );
+    f.write("rules/lib/crisis.rhai", THRESHOLDS);
+    f.run(&["check"]).code(0);
+    for engine in ["auto", "rhai"] {
+        let doc = f
+            .run(&[
+                "run",
+                "scenarios/talks.toml",
+                "--format",
+                "json",
+                "--engine",
+                engine,
+            ])
+            .json();
+        assert_eq!(
+            fired(scenario(&doc, "talks")),
+            ["leaders-summit", "new-sanctions"],
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn fired_of_an_unknown_response_in_a_helper_is_reported_at_the_helper() {
+    let f = with_rule(
+        "bad",
+        "import \"lib/crisis\" as crisis;\nconst RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    crisis::summit()\n}\n",
+    );
+    f.write(
+        "rules/lib/crisis.rhai",
+        "// Shared.\nfn summit() {\n    fired(\"new-sanction\")\n}\n",
+    );
+    f.run(&["check"])
+        .code(2)
+        .stderr_has("`fired(\"new-sanction\")` names an unknown response (read for rule `bad`)")
+        .stderr_has("rules/lib/crisis.rhai:3:11")
+        .stderr_has("did you mean `new-sanctions`?");
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_at(e, "rules/lib/crisis.rhai", 3, 11);
+}
+
+/// Responses are judged in id order unless a `fired` says otherwise; each
+/// reader here sorts before the response it reads.
+#[test]
+fn a_function_called_through_a_computed_name_or_a_closure_still_orders_its_fired() {
+    let readers = [
+        "let n = \"vi\";\n    n += \"a\";\n    Fn(n).call()",
+        "[1].some(|x| via())",
+        "[1].some(|x| fired(\"stronger-sanctions\"))",
+    ];
+    for body in readers {
+        let f = Fixture::new();
+        f.rule(
+            "a",
+            "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    true\n}\n",
+        )
+        .rule(
+            "b",
+            &format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\nfn via() {{\n    fired(\"stronger-sanctions\")\n}}\n"),
+        )
+        .scenario("talks", TALKS);
+        f.run(&["check"]).code(0);
+        for engine in ["auto", "rhai"] {
+            let doc = f
+                .run(&[
+                    "run",
+                    "scenarios/talks.toml",
+                    "--format",
+                    "json",
+                    "--engine",
+                    engine,
+                ])
+                .json();
+            assert_eq!(
+                fired(scenario(&doc, "talks")),
+                ["leaders-summit", "stronger-sanctions"],
+                "{engine}: {body}"
+            );
+        }
+    }
+}

@@ -412,6 +412,140 @@ fn integers_and_floats_compare_as_numbers_and_unit_checks_are_allowed() {
     assert_eq!(reason(&sc), "true true true true");
 }
 
+/// A deadline whose fields are named like Rhai keywords.
+const KEYWORD_FIELDS: &str = r#"[scenario]
+title = "Keywords"
+as_of = 2025-06-02
+
+[[events]]
+kind = "deadline"
+date = 2025-06-01
+until = 2025-06-30
+in = "RU"
+for = { as = 3 }
+"#;
+
+#[test]
+fn fields_named_like_keywords_are_read_with_brackets_in_both_engines() {
+    for engine in ["auto", "rhai"] {
+        let sc = judge(
+            "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let d = s.latest(\"deadline\");\n    if s.as_of > d[\"until\"] { return false; }\n    `${d[\"until\"]} ${d[\"in\"]} ${d[\"for\"][\"as\"] + 1}`\n}\n",
+            KEYWORD_FIELDS,
+            &["--engine", engine],
+        );
+        assert_eq!(reason(&sc), "2025-06-30 RU 4", "{engine}");
+    }
+}
+
+#[test]
+fn an_absent_field_read_with_brackets_is_an_error_naming_it() {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    s.latest(\"deadline\")[\"untl\"] > s.as_of\n}\n",
+    )
+    .scenario("s", KEYWORD_FIELDS);
+    for engine in ["auto", "rhai"] {
+        let doc = f
+            .run(&[
+                "run",
+                "scenarios/s.toml",
+                "--format",
+                "json",
+                "--engine",
+                engine,
+            ])
+            .json();
+        let e = rule_error(scenario(&doc, "s"), "r");
+        assert_on_line(e, "rules/r.rhai", &[3]);
+        assert_message(e, "untl");
+        assert_message(e, "did you mean `until`?");
+    }
+}
+
+#[test]
+fn a_field_named_like_a_keyword_gets_help_to_use_brackets() {
+    for word in ["until", "in", "import", "export", "for", "as", "private"] {
+        let f = Fixture::new();
+        f.rule(
+            "r",
+            &format!(
+                "const RESPONSE = \"new-sanctions\";\nfn fires(s) {{\n    let d = s.latest(\"deadline\");\n    d.{word} == ()\n}}\n"
+            ),
+        )
+        .scenario("s", KEYWORD_FIELDS);
+        f.run(&["check"])
+            .code(2)
+            .stderr_has("rules/r.rhai:4:")
+            .stderr_has(&format!("write `d[\"{word}\"]`"));
+    }
+}
+
+/// Runs rule `r` on the talks scenario (no ceasefire in it) in each engine
+/// and returns its error.
+#[track_caller]
+fn error_of_unit_read(body: &str) -> Vec<serde_json::Value> {
+    let f = Fixture::new();
+    f.rule(
+        "r",
+        &format!("const RESPONSE = \"new-sanctions\";\nfn fires(s) {{\n{body}\n}}\n"),
+    )
+    .scenario("s", TALKS);
+    ["auto", "rhai"]
+        .iter()
+        .map(|engine| {
+            let doc = f
+                .run(&[
+                    "run",
+                    "scenarios/s.toml",
+                    "--format",
+                    "json",
+                    "--engine",
+                    engine,
+                ])
+                .json();
+            rule_error(scenario(&doc, "s"), "r").clone()
+        })
+        .collect()
+}
+
+#[test]
+fn reading_a_field_of_unit_names_the_call_that_found_nothing() {
+    for e in error_of_unit_read("    s.latest(\"ceasefire\").channel == \"hotline\"") {
+        assert_on_line(&e, "rules/r.rhai", &[3]);
+        assert_message(&e, "`.channel` of `()`: there is no value to read it from");
+        assert_message(&e, "(`s.latest(\"ceasefire\")` found no event?)");
+        assert_message(&e, "check `!= ()` first");
+        assert!(
+            !e["message"].as_str().unwrap_or("").contains("getter"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn reading_a_field_of_unit_through_a_variable_names_the_call_it_came_from() {
+    let body = "    let c = s.latest(\"ceasefire\");\n    c.channel == \"hotline\"";
+    for e in error_of_unit_read(body) {
+        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_message(&e, "`.channel` of `()`");
+        assert_message(&e, "`c = s.latest(\"ceasefire\")` found no event?");
+    }
+}
+
+#[test]
+fn indexing_unit_with_a_field_name_is_said_in_the_rule_apis_words() {
+    let body = "    let c = s.latest(\"ceasefire\");\n    c[\"channel\"] == \"hotline\"";
+    for e in error_of_unit_read(body) {
+        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_message(
+            &e,
+            "`[\"channel\"]` of `()`: there is no value to read it from",
+        );
+        assert_message(&e, "check `!= ()` first");
+    }
+}
+
 /// A value written in quotes in the scenario where the rule needs a number
 /// or a date is the scenario's mistake: the error names the field and its
 /// `file:line` there, and how to write it, beside the rule's position.

@@ -83,7 +83,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
         out,
         "checked {}, {}, {}, {}: {}, {}",
         count(set.rules.len(), "rule"),
-        count(set.helpers.len(), "helper"),
+        count(set.helpers_found, "helper"),
         count(set.catalogue.responses.len(), "response"),
         count(files.len(), "scenario"),
         count(errors, "error"),

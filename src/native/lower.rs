@@ -690,6 +690,12 @@ impl FnLower<'_, '_> {
                 let i = self.expr(&x.lhs)?;
                 self.chain(Node::Index(Box::new((base, i))), &x.rhs)
             }
+            // `a[i][j]`, as `e["for"]["as"]` reads fields named like
+            // keywords.
+            Expr::Index(x, f, _) if !f.contains(ASTFlags::NEGATED) => {
+                let i = self.expr(&x.lhs)?;
+                self.index(Node::Index(Box::new((base, i))), &x.rhs, *f)
+            }
             _ => no("an index chain native code does not follow"),
         }
     }

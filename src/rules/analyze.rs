@@ -4,9 +4,9 @@
 //! literal ids given to `fired(…)` (the dependency graph), and no function
 //! that would shadow the rule API.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use rhai::{AST, ASTNode, Expr, Position, Stmt};
+use rhai::{AST, ASTNode, Expr, FnPtr, Module, Position, Stmt};
 
 use crate::sandbox::api::API_NAMES;
 
@@ -27,13 +27,108 @@ pub struct Analysis {
     pub fires_params: Option<usize>,
     /// `import "lib/…"` paths, top level only, in order.
     pub imports: Vec<String>,
-    /// Literal ids passed to `fired(…)`.
+    /// Each top-level `import` alias, with its path.
+    pub aliases: HashMap<String, String>,
+    /// Literal ids passed to `fired(…)`, anywhere in the script.
     pub fired: Vec<String>,
+    /// Which of them each function can reach, for the dependency graph.
+    pub calls: CallGraph,
     /// Literal event kinds passed to `events`/`latest`/`count`, with positions.
     pub kinds: Vec<(String, usize, usize)>,
+    /// Helper variables read as `alias::NAME`, with positions.
+    pub qualified: Vec<(String, String, usize, usize)>,
     /// Names read as properties (`e.drones`), for the engine's field getters.
     pub properties: BTreeSet<String>,
     pub problems: Vec<Problem>,
+}
+
+/// What one function (or the top level) of a script does that matters to
+/// the order responses are judged in.
+#[derive(Debug, Default, Clone)]
+pub struct Calls {
+    /// `fired("id")`: the id and the 1-based position of the literal.
+    pub fired: Vec<(String, usize, usize)>,
+    /// Names of functions of the same script it may call, whatever their
+    /// arity: plain and method-style calls, and function pointers.
+    pub local: BTreeSet<String>,
+    /// `alias::name(…)` calls into helpers.
+    pub imported: BTreeSet<(String, String)>,
+    /// Makes a function pointer from a computed name, so may call any
+    /// function of the script.
+    pub any: bool,
+}
+
+/// A script's calls, per function name (arities merged: over-approximating
+/// costs nothing here, missing a call would misorder responses).
+#[derive(Debug, Default, Clone)]
+pub struct CallGraph {
+    pub top: Calls,
+    pub fns: HashMap<String, Calls>,
+}
+
+fn note_call(c: &mut Calls, node: &ASTNode) {
+    match node {
+        ASTNode::Stmt(Stmt::FnCall(call, _)) | ASTNode::Expr(Expr::FnCall(call, _)) => {
+            if !call.namespace.is_empty() {
+                c.imported
+                    .insert((call.namespace.root().to_string(), call.name.to_string()));
+                return;
+            }
+            match (call.name.as_str(), call.args.as_slice()) {
+                ("fired", [Expr::StringConstant(id, pos)]) => c.fired.push((
+                    id.to_string(),
+                    pos.line().unwrap_or(1),
+                    pos.position().unwrap_or(1),
+                )),
+                ("Fn", [Expr::StringConstant(name, _)]) => {
+                    c.local.insert(name.to_string());
+                }
+                ("Fn", _) => c.any = true,
+                (name, _) => {
+                    c.local.insert(name.to_string());
+                }
+            }
+        }
+        ASTNode::Expr(Expr::MethodCall(call, _)) => {
+            c.local.insert(call.name.to_string());
+        }
+        // A closure, or `Fn("name")` folded by the optimiser.
+        ASTNode::Expr(Expr::DynamicConstant(v, _)) => {
+            if let Some(p) = v.read_lock::<FnPtr>() {
+                c.local.insert(p.fn_name().to_string());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each function's calls, walking every node once: a function is walked
+/// as a script holding only it (sharing its definition, not copying it).
+pub fn call_graph(ast: &AST) -> CallGraph {
+    let mut g = CallGraph::default();
+    let mut path = Vec::new();
+    for s in ast.statements() {
+        s.walk(&mut path, &mut |p: &[ASTNode]| {
+            if let Some(n) = p.last() {
+                note_call(&mut g.top, n);
+            }
+            true
+        });
+        path.clear();
+    }
+    for f in ast.iter_fn_def() {
+        let mut m = Module::new();
+        m.set_script_fn(f.clone());
+        let one = AST::new(Vec::new(), m);
+        let c = g.fns.entry(f.name.to_string()).or_default();
+        one.walk(&mut |p: &[ASTNode]| {
+            if let Some(n) = p.last() {
+                note_call(c, n);
+            }
+            true
+        });
+    }
+    g
 }
 
 pub(super) fn at(pos: Position, message: String, help: Option<String>) -> Problem {
@@ -113,6 +208,7 @@ fn infinite_literals(text: &str) -> Vec<Problem> {
 pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
     let mut a = Analysis {
         properties: properties(ast),
+        calls: call_graph(ast),
         ..Analysis::default()
     };
     let mut response_seen = false;
@@ -169,7 +265,10 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
             ASTNode::Stmt(s @ Stmt::Import(x, pos)) => {
                 let top_level = path.len() == 1 && top.contains(&(*s as *const Stmt));
                 match &x.0 {
-                    Expr::StringConstant(p, _) if top_level => a.imports.push(p.to_string()),
+                    Expr::StringConstant(p, _) if top_level => {
+                        a.imports.push(p.to_string());
+                        a.aliases.insert(x.1.name.to_string(), p.to_string());
+                    }
                     Expr::StringConstant(..) => a.problems.push(at(
                         *pos,
                         "`import` is allowed only at the top level of a script".into(),
@@ -194,6 +293,14 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
                         Some("the engine orders responses by these ids before evaluating".into()),
                     )),
                 }
+            }
+            ASTNode::Expr(Expr::Variable(x, _, pos)) if !x.2.is_empty() => {
+                a.qualified.push((
+                    x.2.root().to_string(),
+                    x.1.to_string(),
+                    pos.line().unwrap_or(1),
+                    pos.position().unwrap_or(1),
+                ));
             }
             ASTNode::Expr(Expr::MethodCall(call, pos))
                 if matches!(call.name.as_str(), "events" | "latest" | "count") =>

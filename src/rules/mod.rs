@@ -32,9 +32,25 @@ pub struct Helper {
     /// The import path: `lib/talks`.
     pub name: String,
     pub source: SourceText,
-    pub fired: Vec<String>,
+    /// What each of its functions calls and reads with `fired`.
+    pub calls: analyze::CallGraph,
+    /// The variables it exports (`export const X = …;`), which rules may
+    /// read as `alias::X`.
+    pub exports: BTreeSet<String>,
     /// Where the `switch` check was inserted into the compiled text.
     pub shifts: switch::Shifts,
+}
+
+/// Where a rule reads a response with `fired`: in its own text, or in a
+/// helper function it calls, with the calls that lead there.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Index into `RuleSet::helpers`, or `None` for the rule's own text.
+    pub helper: Option<usize>,
+    pub line: usize,
+    pub column: usize,
+    /// From `fires` (or the top level, empty) to the function that reads.
+    pub calls: Vec<String>,
 }
 
 /// A rule: one script deciding whether one response fires.
@@ -48,8 +64,12 @@ pub struct Rule {
     /// The leading `//!` lines.
     pub description: String,
     pub imports: Vec<String>,
-    /// Responses this rule reads with `fired`, its helpers' included.
+    /// Responses this rule reads with `fired` in the code it can reach:
+    /// its top level, `fires`, and the functions (its own and its
+    /// helpers') called from there.
     pub depends_on: BTreeSet<String>,
+    /// Where it first reads each of them.
+    pub reads: BTreeMap<String, Read>,
     /// Event kinds the rule names literally (`s.latest("talks")`), with
     /// their 1-based line and column, for `check`'s typo warnings.
     pub kinds: Vec<(String, usize, usize)>,
@@ -76,6 +96,8 @@ pub struct RuleSet {
     pub dir: PathBuf,
     pub catalogue: Catalogue,
     pub helpers: Vec<Helper>,
+    /// Helper files found, those that failed to load included.
+    pub helpers_found: usize,
     /// Sorted by id.
     pub rules: Vec<Rule>,
     /// Responses in evaluation order, each with the indices of its rules.
@@ -164,46 +186,65 @@ impl RuleSet {
         let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
         sandbox::clock_per_operation(&mut engine);
         let mut helpers = Vec::new();
-        // Helpers that failed as they loaded, with why and the kind of
-        // error the rules importing them report.
+        // Helpers that failed as they loaded, with what the rules importing
+        // them report and its kind.
         let mut failed: HashMap<String, (String, ErrorKind)> = HashMap::new();
+        let mut helpers_found = 0;
         let mut resolver = StaticModuleResolver::new();
         for (path, id) in helper_files {
             let Some(source) = read(&path, &mut diags) else {
                 continue;
             };
+            helpers_found += 1;
             let name = format!("lib/{id}");
+            // Where a helper that did not compile has its (first) error.
+            let did_not_compile = |d: &Diagnostic| {
+                format!(
+                    "imports a helper that did not compile: `{name}` (its error is at {}:{}:{})",
+                    source.path.display(),
+                    d.line.unwrap_or(1),
+                    d.column.unwrap_or(1)
+                )
+            };
             match compile_helper(&engine, &name, &source, &limits) {
                 Ok((module, a, _, shifts)) => {
-                    let mut bad = false;
+                    let mut problems = Vec::new();
                     for p in &a.problems {
-                        bad = true;
-                        diags.push(
+                        problems.push(
                             source
                                 .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
                                 .with_help_opt(p.help.clone()),
                         );
                     }
                     if !a.imports.is_empty() {
-                        bad = true;
-                        diags.push(
+                        problems.push(
                             source
                                 .error_at(1, 1, "helpers cannot import other helpers")
                                 .with_help("import both from the rule instead"),
                         );
                     }
-                    if !bad {
+                    if let Some(first) = problems.first() {
+                        failed.insert(name.clone(), (did_not_compile(first), ErrorKind::Compile));
+                        diags.extend(problems);
+                    } else {
+                        let exports = module.iter_var().map(|(n, _)| n.to_string()).collect();
                         resolver.insert(name.clone(), module);
                         helpers.push(Helper {
                             name,
                             source,
-                            fired: a.fired,
+                            calls: a.calls,
+                            exports,
                             shifts,
                         });
                     }
                 }
                 Err(f) => {
-                    failed.insert(name, (f.reason, f.kind));
+                    let why = if f.ran {
+                        format!("helper `{name}` failed while loading: {}", f.reason)
+                    } else {
+                        did_not_compile(&f.diagnostic)
+                    };
+                    failed.insert(name, (why, f.kind));
                     diags.push(f.diagnostic);
                 }
             }
@@ -230,6 +271,7 @@ impl RuleSet {
                             description: String::new(),
                             imports: Vec::new(),
                             depends_on: BTreeSet::new(),
+                            reads: BTreeMap::new(),
                             kinds: Vec::new(),
                             broken,
                             shifts: Vec::new(),
@@ -258,21 +300,18 @@ impl RuleSet {
                 .collect();
             // The kind of error the rule's first problem is.
             let mut kind = ErrorKind::Compile;
-            let mut depends_on: BTreeSet<String> = a.fired.iter().cloned().collect();
+            let reads = reads(&a, &shifts, &helpers);
+            let depends_on: BTreeSet<String> = reads.keys().cloned().collect();
             for imp in &a.imports {
                 match helpers.iter().find(|h| &h.name == imp) {
-                    Some(h) => depends_on.extend(h.fired.iter().cloned()),
+                    Some(_) => {}
                     None if failed.contains_key(imp) => {
                         let (why, k) = &failed[imp];
                         if problems.is_empty() {
                             kind = *k;
                         }
                         let (line, column) = find_text(&source.text, imp);
-                        problems.push(source.error_at(
-                            line,
-                            column,
-                            format!("helper `{imp}` failed while loading: {why}"),
-                        ));
+                        problems.push(source.error_at(line, column, why.clone()));
                     }
                     None => {
                         let (line, column) = find_text(&source.text, imp);
@@ -295,6 +334,49 @@ impl RuleSet {
                     }
                 }
             }
+            for (alias, var, line, col) in &a.qualified {
+                let Some(h) = a
+                    .aliases
+                    .get(alias)
+                    .and_then(|p| helpers.iter().find(|h| &h.name == p))
+                else {
+                    continue;
+                };
+                if h.exports.contains(var) {
+                    continue;
+                }
+                let plain = format!("const {var}");
+                let message = if h
+                    .source
+                    .text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&plain))
+                {
+                    format!(
+                        "`{alias}::{var}`: helper `{}` declares `{var}` without exporting it; declare it `export const` to share it",
+                        h.name
+                    )
+                } else {
+                    format!(
+                        "`{alias}::{var}`: helper `{}` exports no `{var}`; declare it `export const` there to share it",
+                        h.name
+                    )
+                };
+                problems.push(
+                    source
+                        .error_at(*line, column(&shifts, *line, *col), message)
+                        .with_help(
+                            did_you_mean(var, h.exports.iter().map(String::as_str)).unwrap_or_else(
+                                || {
+                                    format!(
+                                        "in {}: `export const {var} = …;`",
+                                        h.source.path.display()
+                                    )
+                                },
+                            ),
+                        ),
+                );
+            }
             let response = a.response.clone().unwrap_or_default();
             if !response.is_empty()
                 && catalogue.get(&response).is_none()
@@ -312,19 +394,31 @@ impl RuleSet {
                         })),
                 );
             }
-            for dep in &depends_on {
-                if catalogue.get(dep).is_none() && catalogue.source.is_some() {
-                    let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
-                    problems.push(
-                        source
-                            .error_at(
-                                line,
-                                column,
-                                format!("`fired(\"{dep}\")` names an unknown response"),
-                            )
-                            .with_help_opt(did_you_mean(dep, catalogue.ids())),
-                    );
+            // The rule's own ids, called or not, and those its helpers'
+            // functions read on its behalf.
+            let own = a.fired.iter().map(|d| (d, None));
+            let via = reads
+                .iter()
+                .filter_map(|(d, r)| r.helper.map(|_| (d, Some(r))));
+            let mut named = BTreeSet::new();
+            for (dep, read) in own.chain(via) {
+                if catalogue.get(dep).is_some() || catalogue.source.is_none() || !named.insert(dep)
+                {
+                    continue;
                 }
+                let message = format!("`fired(\"{dep}\")` names an unknown response");
+                let d = match read.and_then(|r| Some((r, &helpers.get(r.helper?)?.source))) {
+                    Some((r, helper)) => helper.error_at(
+                        r.line,
+                        r.column,
+                        format!("{message} (read for rule `{id}`)"),
+                    ),
+                    None => {
+                        let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
+                        source.error_at(line, column, message)
+                    }
+                };
+                problems.push(d.with_help_opt(did_you_mean(dep, catalogue.ids())));
             }
             // The top level runs once here, so that a rule failing as it
             // loads is reported as it loads.
@@ -347,6 +441,7 @@ impl RuleSet {
                 description,
                 imports: a.imports,
                 depends_on,
+                reads,
                 kinds: a
                     .kinds
                     .into_iter()
@@ -357,11 +452,12 @@ impl RuleSet {
             });
         }
 
-        let plan = plan(&mut rules, &mut diags);
+        let plan = plan(&mut rules, &helpers, &mut diags);
         RuleSet {
             dir: dir.to_path_buf(),
             catalogue,
             helpers,
+            helpers_found,
             rules,
             plan,
             diagnostics: diags,
@@ -370,6 +466,121 @@ impl RuleSet {
             native: true,
         }
     }
+}
+
+/// The responses a rule reads with `fired` in the code it can reach, each
+/// where it is first reached: breadth-first from the top level and
+/// `fires`, through its own functions and, by `alias::name(…)`, its
+/// helpers' (and theirs in turn). Each function is visited once per rule.
+fn reads(
+    a: &analyze::Analysis,
+    shifts: &switch::Shifts,
+    helpers: &[Helper],
+) -> BTreeMap<String, Read> {
+    // A node is a function of the rule (`None`) or of a helper; each
+    // remembers the node that first called it and how, so a path is
+    // rebuilt only for the reads found.
+    type Node<'a> = (Option<usize>, &'a str);
+    let graph = |script: Option<usize>| match script {
+        None => &a.calls,
+        Some(i) => &helpers[i].calls,
+    };
+    let alias: HashMap<&str, usize> = a
+        .aliases
+        .iter()
+        .filter_map(|(al, p)| Some((al.as_str(), helpers.iter().position(|h| &h.name == p)?)))
+        .collect();
+    let mut parent: HashMap<Node, (Option<Node>, String)> = HashMap::new();
+    let mut order: Vec<(Option<Node>, &analyze::Calls)> = vec![(None, &a.calls.top)];
+    if a.calls.fns.contains_key("fires") {
+        parent.insert((None, "fires"), (None, "fires".to_string()));
+    }
+    let mut queue: std::collections::VecDeque<_> = a
+        .calls
+        .fns
+        .get_key_value("fires")
+        .map(|(k, c)| ((None, k.as_str()), c))
+        .into_iter()
+        .collect();
+    // Scripts whose every function is already queued (by a computed
+    // `Fn(name)`), so that doing it again costs nothing.
+    let mut all_queued: BTreeSet<Option<usize>> = BTreeSet::new();
+    let mut i = 0;
+    loop {
+        // The top level first, then breadth-first.
+        let (from, calls) = match order.get(i) {
+            Some(&(from, calls)) => (from, calls),
+            None => match queue.pop_front() {
+                Some((node, calls)) => {
+                    order.push((Some(node), calls));
+                    continue;
+                }
+                None => break,
+            },
+        };
+        i += 1;
+        let script = from.and_then(|n| n.0);
+        let g = graph(script);
+        let mut push = |node: Node<'_>, label: String| {
+            let Some((name, calls)) = graph(node.0).fns.get_key_value(node.1) else {
+                return;
+            };
+            let node = (node.0, name.as_str());
+            if let std::collections::hash_map::Entry::Vacant(v) = parent.entry(node) {
+                v.insert((from, label));
+                queue.push_back((node, calls));
+            }
+        };
+        if calls.any {
+            if all_queued.insert(script) {
+                for name in g.fns.keys() {
+                    push((script, name), name.clone());
+                }
+            }
+        } else {
+            for name in &calls.local {
+                push((script, name), name.clone());
+            }
+        }
+        // Helpers import nothing, so only a rule's calls leave its script.
+        if script.is_none() {
+            for (al, name) in &calls.imported {
+                if let Some(&h) = alias.get(al.as_str()) {
+                    push((Some(h), name), format!("{al}::{name}"));
+                }
+            }
+        }
+    }
+    let mut out: BTreeMap<String, Read> = BTreeMap::new();
+    for &(from, calls) in &order {
+        let script = from.and_then(|n| n.0);
+        for (id, line, col) in &calls.fired {
+            if out.contains_key(id) {
+                continue;
+            }
+            let mut path = Vec::new();
+            let mut at = from;
+            while let Some(n) = at {
+                let Some((up, label)) = parent.get(&n) else {
+                    break;
+                };
+                path.push(label.clone());
+                at = *up;
+            }
+            path.reverse();
+            let shifts = script.map_or(shifts, |h| &helpers[h].shifts);
+            out.insert(
+                id.clone(),
+                Read {
+                    helper: script,
+                    line: *line,
+                    column: column(shifts, *line, *col),
+                    calls: path,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// The response a rule declares, read from a `const RESPONSE = "…";` line
@@ -388,11 +599,34 @@ fn declared_response(text: &str) -> Option<String> {
 }
 
 /// Help for parse errors whose message alone does not say what to do.
-fn parse_help(e: &rhai::ParseErrorType) -> Option<String> {
+/// A field named like a keyword (`e.until`) is reported by Rhai without the
+/// word, so it is read from the text at the error.
+fn parse_help(e: &rhai::ParseErrorType, text: &str, line: usize, column: usize) -> Option<String> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
     match e {
         rhai::ParseErrorType::Reserved(word) => Some(format!(
             "`{word}` is reserved in Rhai; to read a field with that name, write `e[\"{word}\"]`"
         )),
+        rhai::ParseErrorType::PropertyExpected => {
+            let l: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+            let at = column.checked_sub(1)?;
+            let word: String = l.get(at..)?.iter().take_while(|c| ident(**c)).collect();
+            let first = word.chars().next()?;
+            if first.is_ascii_digit() || l.get(at.checked_sub(1)?) != Some(&'.') {
+                return None;
+            }
+            let before = &l[..at - 1];
+            let start = before.iter().rposition(|c| !ident(*c)).map_or(0, |i| i + 1);
+            let receiver: String = before[start..].iter().collect();
+            let fix = if receiver.is_empty() {
+                format!("`[\"{word}\"]` in place of `.{word}`")
+            } else {
+                format!("`{receiver}[\"{word}\"]`")
+            };
+            Some(format!(
+                "`{word}` is a Rhai keyword; to read a field with that name, write {fix}"
+            ))
+        }
         _ => None,
     }
 }
@@ -407,7 +641,11 @@ pub fn find_text(text: &str, needle: &str) -> (usize, usize) {
 
 /// Orders responses so that each comes after those its rules read with
 /// `fired`. Rules caught in a cycle are marked broken.
-fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<usize>)> {
+fn plan(
+    rules: &mut [Rule],
+    helpers: &[Helper],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(Arc<str>, Vec<usize>)> {
     let mut by_response: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in rules.iter().enumerate() {
         by_response.entry(r.response.clone()).or_default().push(i);
@@ -456,7 +694,7 @@ fn plan(rules: &mut [Rule], diags: &mut Vec<Diagnostic>) -> Vec<(Arc<str>, Vec<u
         })
         .collect();
     for (group, path) in groups {
-        report_cycle(rules, &group, &path, diags);
+        report_cycle(rules, helpers, &group, &path, diags);
     }
     order
         .into_iter()
@@ -476,6 +714,7 @@ const CYCLE_SHOWN: usize = 8;
 /// as broken, with a diagnostic at its `fired` call.
 fn report_cycle(
     rules: &mut [Rule],
+    helpers: &[Helper],
     group: &[String],
     path: &[String],
     diags: &mut Vec<Diagnostic>,
@@ -497,7 +736,27 @@ fn report_cycle(
         if !members.contains(r.response.as_str()) || r.broken.is_some() {
             continue;
         }
-        let (line, column) = fired_at(&r.source.text, &dep);
+        // Read in a helper: blamed on the helper's `fired`, with the calls
+        // from the rule that lead there.
+        let read = r.reads.get(&dep);
+        let via = read.and_then(|x| Some((x, helpers.get(x.helper?)?)));
+        let (source, line, column) = match (via, read) {
+            (Some((x, h)), _) => (&h.source, x.line, x.column),
+            (None, Some(x)) => (&r.source, x.line, x.column),
+            (None, None) => {
+                let (line, column) = fired_at(&r.source.text, &dep);
+                (&r.source, line, column)
+            }
+        };
+        let through = via.map(|(x, _)| {
+            let calls = x
+                .calls
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            format!(" (rule `{}` reads `{dep}` here through {calls})", r.id)
+        });
         let (message, listing) = if path.len() <= CYCLE_SHOWN + 1 {
             (format!("`fired` cycle: {full}"), None)
         } else {
@@ -509,19 +768,19 @@ fn report_cycle(
             match &listed_at {
                 Some(at) => (format!("{short} (listed in full at {at})"), None),
                 None => {
-                    listed_at = Some(format!("{}:{line}:{column}", r.source.path.display()));
+                    listed_at = Some(format!("{}:{line}:{column}", source.path.display()));
                     (short, Some(format!("the whole cycle: {full}")))
                 }
             }
         };
+        let message = message + through.as_deref().unwrap_or("");
         let help = "a response cannot depend on itself, directly or through others";
-        let d = r
-            .source
+        let d = source
             .error_at(line, column, message.clone())
             .with_help(listing.map_or_else(|| help.to_string(), |l| format!("{l}; {help}")));
         r.broken = Some(RuleError {
             rule: r.id.to_string(),
-            file: r.source.path.clone(),
+            file: source.path.clone(),
             line: Some(line),
             column: Some(column),
             message: format!("rule did not load: {message}"),
@@ -664,7 +923,8 @@ pub struct CompiledRule {
 fn load_error(id: &str, path: &Path, d: &Diagnostic, kind: ErrorKind) -> RuleError {
     RuleError {
         rule: id.to_string(),
-        file: path.to_path_buf(),
+        // A problem may lie in a helper the rule uses.
+        file: d.file.clone().unwrap_or_else(|| path.to_path_buf()),
         line: d.line,
         column: d.column,
         message: format!("rule did not load: {}", d.message),
@@ -679,6 +939,8 @@ pub struct LoadFailure {
     /// The message without what was loading.
     pub reason: String,
     pub kind: ErrorKind,
+    /// Whether the script compiled and failed as its top level ran.
+    pub ran: bool,
 }
 
 impl From<Diagnostic> for LoadFailure {
@@ -687,6 +949,7 @@ impl From<Diagnostic> for LoadFailure {
             reason: diagnostic.message.clone(),
             diagnostic,
             kind: ErrorKind::Compile,
+            ran: false,
         }
     }
 }
@@ -702,15 +965,14 @@ fn rhai_error(
     let pos = inner.position();
     let (kind, reason) = sandbox::describe(inner, limits);
     let line = pos.line().unwrap_or(1);
-    let diagnostic = source.error_at(
-        line,
-        column(shifts, line, pos.position().unwrap_or(1)),
-        format!("{what}: {reason}"),
-    );
+    let col = column(shifts, line, pos.position().unwrap_or(1));
+    let reason = sandbox::unit_read(inner, &source.text, line, col).unwrap_or(reason);
+    let diagnostic = source.error_at(line, col, format!("{what}: {reason}"));
     LoadFailure {
         diagnostic,
         reason,
         kind,
+        ran: true,
     }
 }
 
@@ -774,7 +1036,7 @@ fn parse(engine: &Engine, source: &SourceText) -> Result<(AST, switch::Shifts), 
         }
         source
             .error_at(line, column, e.0.to_string())
-            .with_help_opt(parse_help(&e.0))
+            .with_help_opt(parse_help(&e.0, &source.text, line, column))
     })?;
     positions_fit(source)?;
     let switches = switch::scan(&source.text);

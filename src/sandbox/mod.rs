@@ -133,6 +133,97 @@ pub fn describe(e: &rhai::EvalAltResult, limits: &Limits) -> (ErrorKind, String)
     }
 }
 
+/// Rhai's error for reading a field of `()` (`s.latest("ceasefire").channel`
+/// when there is none: "Unknown property 'channel' - a getter is not
+/// registered for type '()'", or "Indexer unavailable: () [string]"), said
+/// in the rule API's words, naming the expression that gave `()` when the
+/// text at the error shows it. `line` and `column` are 1-based, in `text`.
+/// Only error paths come here.
+pub fn unit_read(
+    e: &rhai::EvalAltResult,
+    text: &str,
+    line: usize,
+    column: usize,
+) -> Option<String> {
+    use rhai::EvalAltResult as E;
+    let l: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+    let at = column.checked_sub(1)?;
+    // What was read, and where the expression it was read from ends.
+    let (what, end) = match e {
+        E::ErrorDotExpr(m, _) if m.ends_with("for type '()'") => {
+            let prop = m.strip_prefix("Unknown property '")?.split('\'').next()?;
+            (format!("`.{prop}`"), at.checked_sub(1)?)
+        }
+        E::ErrorIndexingType(t, _) if t.starts_with("() [") => {
+            let close = l.get(at..)?.iter().position(|c| *c == ']')?;
+            let index: String = l.get(at..=at + close)?.iter().collect();
+            (format!("`{index}`"), at)
+        }
+        _ => return None,
+    };
+    let receiver = receiver(l.get(..end)?);
+    let hint = |expr: &str| {
+        if expr.contains("latest(") || expr.contains("find(") {
+            format!(" (`{expr}` found no event?)")
+        } else {
+            format!(" (`{expr}` is `()`)")
+        }
+    };
+    let named = match receiver.as_str() {
+        "" => String::new(),
+        r if r.chars().all(|c| c.is_alphanumeric() || c == '_') => match assigned(text, line, r) {
+            Some(expr) => hint(&format!("{r} = {expr}")),
+            None => hint(r),
+        },
+        r => hint(r),
+    };
+    Some(format!(
+        "{what} of `()`: there is no value to read it from{named}; check `!= ()` first"
+    ))
+}
+
+/// The expression that ends a line of text, as far back as a reader would
+/// take it for the receiver of `.x` or `[…]`: names, dots, `::` and
+/// balanced brackets (`s.latest("ceasefire")`, `e.terms[0]`).
+fn receiver(before: &[char]) -> String {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut start = before.len();
+    for (i, &c) in before.iter().enumerate().rev() {
+        match c {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            ')' | ']' => depth += 1,
+            '(' | '[' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            c if c.is_alphanumeric() || matches!(c, '_' | '.' | ':') => {}
+            _ => break,
+        }
+        start = i;
+    }
+    if depth > 0 || in_string {
+        return String::new();
+    }
+    before[start..]
+        .iter()
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string()
+}
+
+/// What `name` was last set to by `let name = …;` on a line before `line`.
+fn assigned(text: &str, line: usize, name: &str) -> Option<String> {
+    let decl = format!("let {name} =");
+    text.lines()
+        .take(line.saturating_sub(1))
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix(&decl)?;
+            let expr = rest.split(';').next()?.trim();
+            (!expr.is_empty()).then(|| expr.to_string())
+        })
+        .last()
+}
+
 /// The message of a Rhai error without the position Rhai appends (callers
 /// report positions themselves, with the file) and without the
 /// "Runtime error:" prefix on errors the rule API raises.
@@ -171,5 +262,34 @@ pub fn type_name(v: &Dynamic) -> String {
             "ScenarioView" => "the scenario".into(),
             _ => format!("a {other}"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn the_receiver_of_a_read_is_the_expression_before_it() {
+        assert_eq!(
+            receiver(&chars("    x == s.latest(\"a (b\")")),
+            "s.latest(\"a (b\")"
+        );
+        assert_eq!(receiver(&chars("    e.terms[0]")), "e.terms[0]");
+        assert_eq!(receiver(&chars("    crisis::last(s)")), "crisis::last(s)");
+        assert_eq!(receiver(&chars("    (a + b)")), "(a + b)");
+        assert_eq!(receiver(&chars("    1 + ")), "");
+        assert_eq!(receiver(&chars("  a)")), "");
+    }
+
+    #[test]
+    fn a_variable_is_named_with_what_it_was_last_set_to() {
+        let text = "let c = 1;\nlet c = s.latest(\"x\");\nc.y\nlet c = 2;\n";
+        assert_eq!(assigned(text, 3, "c").as_deref(), Some("s.latest(\"x\")"));
+        assert_eq!(assigned(text, 3, "d"), None);
     }
 }
