@@ -211,3 +211,16 @@ fn a_multi_line_list_is_laid_out_again_after_an_item_moves() {
     assert!(got.contains("fires = [\"new-sanctions\"]\n"), "{got}");
     assert!(got.contains("not_fires = [\"leaders-summit\"]"), "{got}");
 }
+
+#[test]
+fn bless_output_does_not_open_with_a_blank_line() {
+    let f = fixture();
+    f.rule(
+        "escalation",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) { s.latest(\"strike\").nope }\n",
+    );
+    f.scenario("a", &(TALKS.to_string() + "\n[expect]\nexactly = []\n"));
+    let out = f.run(&["test", "--bless", "scenarios/a.toml"]);
+    out.code(2).stderr_has("not blessed");
+    assert!(!out.stdout.starts_with('\n'), "{}", out.dump());
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics};
+use super::{Exit, Global, count, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
 use crate::rules::{self, RuleSet};
 use crate::scenario::{SeenIds, discover, load_file};
@@ -107,13 +107,4 @@ fn native_report(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "  {line}")?;
     }
     Ok(())
-}
-
-/// `1 rule`, `2 rules`.
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }

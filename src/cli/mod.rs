@@ -158,6 +158,15 @@ pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// `1 rule`, `2 rules`: every count in a summary agrees with its number.
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// Whether to colour output on stderr.
 pub fn color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics, progress, watch};
+use super::{Exit, Global, count, paths_or_default, print_diagnostics, progress, watch};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
@@ -206,7 +206,7 @@ pub(super) fn suite(
                 return;
             }
             written = match a.format {
-                TestFormat::Text => line(&mut out, &r, a).map(|w| printed |= w),
+                TestFormat::Text => line(&mut out, set, &r, a).map(|w| printed |= w),
                 TestFormat::Json => (|| {
                     out.write_all(if first { b"\n" } else { b",\n" })?;
                     serde_json::to_writer_pretty(&mut out, &r)?;
@@ -257,16 +257,22 @@ pub(super) fn suite(
             // Problems found during the run (a duplicate id).
             print_diagnostics(&diags[known..]);
             for r in &kept {
+                // A scenario that only a rule that did not load left
+                // unjudged said so on its line already.
+                let details = report::details_judged(set, r);
+                if details.is_empty() {
+                    continue;
+                }
                 if printed {
                     writeln!(out)?;
                 }
                 writeln!(out, "---- {} ({}) ----", r.id, r.file.display())?;
-                out.write_all(report::details(set, r).as_bytes())?;
+                out.write_all(details.as_bytes())?;
                 printed = true;
             }
             let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
             if sum.errors > 0 {
-                line.push_str(&format!(", {} errors", sum.errors));
+                line.push_str(&format!(", {}", count(sum.errors, "error")));
             }
             if sum.no_expectations > 0 {
                 line.push_str(&format!(", {} without expectations", sum.no_expectations));
@@ -298,8 +304,8 @@ pub(super) fn suite(
         && sum.filtered_out > 0
     {
         eprintln!(
-            "warning: --filter `{p}` matched none of {} scenarios",
-            sum.filtered_out
+            "warning: --filter `{p}` matched none of {}",
+            count(sum.filtered_out, "scenario")
         );
     }
     let errored = sum.errors > 0 || diags.iter().any(Diagnostic::is_error);
@@ -398,11 +404,14 @@ fn coverage_text(out: &mut dyn Write, c: &coverage::Report) -> io::Result<()> {
 
 /// One scenario's line: `test ID ... ok`, and with `-v` what fires; true
 /// when anything was written (`-q` leaves out passing scenarios).
-fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
+fn line(out: &mut dyn Write, set: &RuleSet, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
+    let not_judged = (r.status == TestStatus::Error)
+        .then(|| report::not_judged(set, r))
+        .flatten();
     let word = match r.status {
         TestStatus::Passed => "ok",
         TestStatus::Failed => "FAILED",
-        TestStatus::Error => "ERROR",
+        TestStatus::Error => not_judged.as_deref().unwrap_or("ERROR"),
         TestStatus::NoExpectations => "no expectations",
     };
     let mut wrote = false;
@@ -438,6 +447,9 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
     print_diagnostics(&diags);
     let mut ok = diags.is_empty();
     let mut out = io::stdout().lock();
+    // Whether stdout has a line yet: the blank line that separates the
+    // bless report from the test results must not open the output.
+    let mut wrote = false;
     runner::for_each(
         set,
         &files,
@@ -456,9 +468,13 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
         |(path, r)| {
             let p = path.display();
             let _ = match r {
-                Ok(None) => writeln!(out, "{p}: expectations already match"),
+                Ok(None) => {
+                    wrote = true;
+                    writeln!(out, "{p}: expectations already match")
+                }
                 Ok(Some((b, read))) => match write_blessed(&path, &b.text, &read) {
                     Ok(()) => {
+                        wrote = true;
                         let _ = writeln!(out, "blessed {p}:");
                         b.edits.iter().try_for_each(|e| writeln!(out, "    {e}"))
                     }
@@ -474,7 +490,9 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
             };
         },
     );
-    let _ = writeln!(out);
+    if wrote {
+        let _ = writeln!(out);
+    }
     ok
 }
 
