@@ -272,3 +272,36 @@ fn markdown_says_nothing_fires_instead_of_an_empty_table() {
         .stdout_has("Nothing fires.")
         .stdout_lacks("| response | status | rule | reason |");
 }
+
+#[test]
+fn a_rule_error_is_printed_under_its_own_response() {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .rule(
+            "talks/broken",
+            "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    throw \"boom\";\n}\n",
+        )
+        .rule(
+            "summit",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) { \"always\" }\n",
+        );
+    f.scenario("talks", TALKS);
+    for args in [
+        &["run", "scenarios/talks.toml"][..],
+        &["run", "scenarios/talks.toml", "--explain"],
+    ] {
+        let out = f.run(args);
+        out.code(2);
+        let at = |needle: &str| {
+            out.stdout
+                .find(needle)
+                .unwrap_or_else(|| panic!("stdout lacks {needle:?}\n{}", out.dump()))
+        };
+        // new-sanctions (severity 3) comes before leaders-summit (1); its
+        // rule's error sits between the two, not after the last.
+        let own = at("FIRES new-sanctions");
+        let error = at("error: rules/talks/broken.rhai:3:");
+        let next = at("FIRES leaders-summit");
+        assert!(own < error && error < next, "{}", out.dump());
+    }
+}
