@@ -111,6 +111,9 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         return watch::run(g, a);
     }
     let set = load_rules(g, a);
+    if let Some(exit) = super::missing_rules(&set) {
+        return Ok(exit);
+    }
     // Files that could not be blessed are reported; the tests still run on
     // every named file, so the user sees where each one stands. A bless
     // refused as a whole runs nothing: its results would answer a

@@ -35,6 +35,13 @@ pub enum Format {
     Markdown,
 }
 
+/// The order responses are shown in, by every format for people: highest
+/// severity first, then by id.
+pub(crate) fn rank(set: &RuleSet, r: &crate::outcome::ResponseOutcome) -> (i64, String) {
+    let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
+    (-sev, r.id.to_string())
+}
+
 /// Receives a run's results in order.
 pub trait Reporter {
     /// A load-time problem (a bad scenario or rule file).

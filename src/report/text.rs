@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::Reporter;
+use super::{Reporter, rank};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::{Outcome, ResponseOutcome, Status};
 use crate::rules::RuleSet;
@@ -33,11 +33,6 @@ impl TextReporter {
             s.to_string()
         }
     }
-}
-
-fn rank(set: &RuleSet, r: &ResponseOutcome) -> (i64, String) {
-    let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
-    (-sev, r.id.to_string())
 }
 
 impl Reporter for TextReporter {
