@@ -56,15 +56,12 @@ impl Reporter for MarkdownReporter {
             writeln!(out, "Nothing fires.")?;
         }
         // As text shows them: those that fire, then those that errored,
-        // each by severity; then the quiet ones.
+        // each by severity; then the quiet ones, by id.
         let mut rows: Vec<_> = o.responses.iter().collect();
-        rows.sort_by_key(|r| {
-            let group = match r.status {
-                _ if r.fires => 0,
-                Status::Error => 1,
-                _ => 2,
-            };
-            (group, rank(set, r))
+        rows.sort_by_key(|r| match r.status {
+            _ if r.fires => (0, rank(set, r)),
+            Status::Error => (1, rank(set, r)),
+            _ => (2, (0, r.id.to_string())),
         });
         for r in rows {
             if r.status == Status::Quiet && !self.explain {
