@@ -224,11 +224,21 @@ impl Diagnostic {
                 );
             }
             _ => {
-                let title = match &path {
-                    Some(p) => format!("{message}\n  --> {}", self.location_or(p.as_str())),
-                    None => message.to_string(),
-                };
-                groups.push(Group::with_title(level.clone().primary_title(title)));
+                // Rendered apart from the path: the renderer indents a
+                // multi-line title and draws a gutter for a group with no
+                // source line, leaving a dangling `-->` and a bare `|`.
+                let mut out = renderer
+                    .render(&[Group::with_title(level.clone().primary_title(&*message))])
+                    .to_string();
+                if let Some(p) = &path {
+                    out.push_str(&format!("\n  --> {}", self.location_or(p.as_str())));
+                }
+                if let Some(help) = self.help.as_deref().map(|h| printable::escape(h, true)) {
+                    let help = [Group::with_title(Level::HELP.secondary_title(&*help))];
+                    out.push('\n');
+                    out.push_str(&renderer.render(&help).to_string());
+                }
+                return out;
             }
         }
         let help = self.help.as_deref().map(|h| printable::escape(h, true));
@@ -315,5 +325,25 @@ mod tests {
         assert!(out.contains("rules/x.rhai:2:9"), "{out}");
         assert!(out.contains("let b = ;"), "{out}");
         assert!(out.contains('^'), "{out}");
+    }
+
+    #[test]
+    fn a_diagnostic_without_a_line_renders_its_path_without_a_gutter() {
+        let d = Diagnostic::error(Some(Path::new("rules")), "rules folder not found")
+            .with_help("pass `--rules DIR`");
+        let out = d.render(false);
+        assert_eq!(
+            out,
+            "error: rules folder not found
+  --> rules
+help: pass `--rules DIR`",
+            "{out}"
+        );
+        let d = Diagnostic::error(Some(Path::new("x.toml")), "cannot read file");
+        assert_eq!(
+            d.render(false),
+            "error: cannot read file
+  --> x.toml"
+        );
     }
 }

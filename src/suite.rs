@@ -131,11 +131,14 @@ fn check_set(sc: &Scenario, set: &ExpectSet, o: &Outcome, out: &mut Vec<Failure>
             .map(|r| r.id.clone())
             .collect();
         if want_set != got || !errored.is_empty() {
-            let subjects = want_set
+            // A set: an expected response that errored is both missing
+            // and errored, and its rules are listed once.
+            let subjects: BTreeSet<String> = want_set
                 .symmetric_difference(&got)
                 .map(|s| s.to_string())
                 .chain(errored.iter().map(|e| e.to_string()))
                 .collect();
+            let subjects = subjects.into_iter().collect();
             let mut actual = list(&o.fired);
             if !errored.is_empty() {
                 actual.push_str(&format!(" (errored: {})", list(&errored)));

@@ -301,7 +301,7 @@ fn a_rule_that_does_not_parse_makes_its_response_an_error_not_quiet() {
     );
     f.run(&["test", "scenarios/expects.toml"])
         .code(2)
-        .stdout_has("test expects ... ERROR");
+        .stdout_has("test expects ... not judged: rule `bad` did not load");
 }
 
 #[test]

@@ -211,3 +211,63 @@ fn a_multi_line_list_is_laid_out_again_after_an_item_moves() {
     assert!(got.contains("fires = [\"new-sanctions\"]\n"), "{got}");
     assert!(got.contains("not_fires = [\"leaders-summit\"]"), "{got}");
 }
+
+#[test]
+fn bless_output_does_not_open_with_a_blank_line() {
+    let f = fixture();
+    f.rule(
+        "escalation",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) { s.latest(\"strike\").nope }\n",
+    );
+    f.scenario("a", &(TALKS.to_string() + "\n[expect]\nexactly = []\n"));
+    let out = f.run(&["test", "--bless", "scenarios/a.toml"]);
+    out.code(2).stderr_has("not blessed");
+    assert!(!out.stdout.starts_with('\n'), "{}", out.dump());
+}
+
+#[test]
+fn a_refused_bless_runs_nothing() {
+    let f = fixture();
+    let wrong = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &wrong);
+    for args in [
+        &["test", "--bless", "scenarios"][..],
+        &["test", "--bless", "--dry-run", "scenarios"],
+        &["test", "--bless", "scenarios/missing.toml"],
+    ] {
+        let out = f.run(args);
+        out.code(2);
+        assert_eq!(
+            out.stdout,
+            "",
+            "nothing runs after a refusal\n{}",
+            out.dump()
+        );
+        assert!(!out.stderr.contains("passed"), "{}", out.dump());
+    }
+    f.run(&["test", "--bless", "scenarios"])
+        .stderr_has("`scenarios` is a folder");
+    assert_eq!(read(&f, "scenarios/a.toml"), wrong);
+}
+
+#[test]
+fn dry_run_shows_a_unified_diff_and_writes_nothing() {
+    let f = fixture();
+    let wrong = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &wrong).scenario("b", &wrong);
+    let out = f.run(&["test", "--bless", "--dry-run", "scenarios/a.toml"]);
+    out.code(1)
+        .stdout_has("--- scenarios/a.toml\n+++ scenarios/a.toml (blessed)\n")
+        .stdout_has("@@ ")
+        .stdout_has("-exactly = []\n+exactly = [\"new-sanctions\"]\n")
+        .stdout_has("nothing was written")
+        // The suite does not run: its results would be of the old files.
+        .stdout_lacks("test a ...");
+    assert_eq!(read(&f, "scenarios/a.toml"), wrong);
+    // Once blessed, the dry run has nothing to show and exits 0.
+    f.run(&["test", "--bless", "scenarios/a.toml"]).code(0);
+    let out = f.run(&["test", "--bless", "--dry-run", "scenarios/a.toml"]);
+    out.code(0).stdout_lacks("@@").stdout_has("already match");
+    // --dry-run is a way of blessing, not of testing.
+    f.run(&["test", "--dry-run"]).code(2).stderr_has("--bless");
+}

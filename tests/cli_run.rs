@@ -202,9 +202,17 @@ fn run_prints_scenarios_in_path_order() {
 }
 
 #[test]
-fn run_without_a_scenario_is_a_usage_error() {
+fn run_without_a_path_runs_the_scenarios_folder_like_test_and_check() {
     let f = library();
-    f.run(&["run"]).code(2).stderr_has("SCENARIO");
+    let all = f.run(&["run", "scenarios"]);
+    all.code(0);
+    let bare = f.run(&["run"]);
+    bare.code(0);
+    assert_eq!(bare.stdout, all.stdout, "{}", bare.dump());
+    // Without a `scenarios/` folder the error says which path was tried.
+    let f = Fixture::new();
+    std::fs::remove_dir(f.path().join("scenarios")).unwrap();
+    f.run(&["run"]).code(2).stderr_has("scenarios");
 }
 
 #[test]
@@ -292,7 +300,156 @@ fn check_file_judges_event_kinds_over_the_scenario_tree_not_the_one_file() {
     // `strike` is in another scenario of the library: no warning.
     let out = f.run(&["check", "scenarios/quiet.toml"]);
     out.code(0)
-        .stderr_has("no scenario has an event of kind `strikse`")
-        .stdout_has("1 warning");
+        .stderr_has("no scenario has an event of kind `strikse`");
+    assert_eq!(
+        out.stderr
+            .matches("no scenario has an event of kind")
+            .count(),
+        1,
+        "{}",
+        out.dump()
+    );
     assert!(!out.stderr.contains("kind `strike`"), "{}", out.dump());
+}
+
+#[test]
+fn a_rule_error_is_printed_under_its_own_response() {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .rule(
+            "talks/broken",
+            "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    throw \"boom\";\n}\n",
+        )
+        .rule(
+            "summit",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) { \"always\" }\n",
+        );
+    f.scenario("talks", TALKS);
+    for args in [
+        &["run", "scenarios/talks.toml"][..],
+        &["run", "scenarios/talks.toml", "--explain"],
+    ] {
+        let out = f.run(args);
+        out.code(2);
+        let at = |needle: &str| {
+            out.stdout
+                .find(needle)
+                .unwrap_or_else(|| panic!("stdout lacks {needle:?}\n{}", out.dump()))
+        };
+        // new-sanctions (severity 3) comes before leaders-summit (1); its
+        // rule's error sits between the two, not after the last.
+        let own = at("FIRES new-sanctions");
+        let error = at("error: rules/talks/broken.rhai:3:");
+        let next = at("FIRES leaders-summit");
+        assert!(own < error && error < next, "{}", out.dump());
+    }
+}
+
+#[test]
+fn markdown_orders_responses_by_severity_as_text_does() {
+    let f = library();
+    f.scenario(
+        "busy",
+        "[scenario]\ntitle = \"Busy\"\nas_of = 2025-06-10\n\n[[events]]\nkind = \"strike\"\ndate = 2025-06-01\ndrones = 250\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-02\n",
+    );
+    for format in ["markdown", "text"] {
+        let out = f.run(&["run", "scenarios/busy.toml", "--format", format]);
+        out.code(0);
+        let at = |id: &str| {
+            out.stdout
+                .find(id)
+                .unwrap_or_else(|| panic!("stdout lacks {id}\n{}", out.dump()))
+        };
+        // Severity 4, 3, 1: not the alphabetical order of the ids.
+        assert!(
+            at("stronger-sanctions") < at("new-sanctions")
+                && at("new-sanctions") < at("leaders-summit"),
+            "{format}\n{}",
+            out.dump()
+        );
+    }
+}
+
+#[test]
+fn check_warns_about_a_catalogue_response_no_rule_names() {
+    let f = Fixture::new();
+    f.rule("talks/no-result", GOOD_RULE)
+        .scenario("talks", TALKS);
+    let out = f.run(&["check"]);
+    out.code(0)
+        .stderr_has("warning: no rule fires `leaders-summit`")
+        .stderr_has("rules/responses.toml:11:")
+        .stdout_has("3 warnings");
+    assert!(!out.stderr.contains("`new-sanctions`"), "{}", out.dump());
+}
+
+#[test]
+fn command_line_dates_are_strict_iso() {
+    let f = library();
+    for args in [
+        &["run", "scenarios/talks.toml", "--as-of", "2025-3-1"][..],
+        &["run", "scenarios/talks.toml", "--as-of", "+2025-03-01"],
+        &["run", "scenarios/talks.toml", "--as-of", "2025-03-01x"],
+        &["timeline", "scenarios/talks.toml", "--from", "2025-6-1"],
+        &["timeline", "scenarios/talks.toml", "--to", "02025-06-01"],
+    ] {
+        f.run(args)
+            .code(2)
+            .stderr_has("is not a calendar date written YYYY-MM-DD");
+    }
+    f.run(&["run", "scenarios/talks.toml", "--as-of", "2025-03-01"])
+        .code(0);
+}
+
+#[test]
+fn timeline_from_after_a_scenarios_as_of_is_a_note_for_that_scenario() {
+    let f = library();
+    // us/ultimatum is as of 2025-08-08; talks as of 2025-06-02.
+    let out = f.run(&[
+        "timeline",
+        "scenarios/talks.toml",
+        "scenarios/us/ultimatum.toml",
+        "--from",
+        "2025-07-01",
+    ]);
+    out.code(0)
+        .stderr_has("scenarios/talks.toml")
+        .stderr_has("--from 2025-07-01 is after its as_of 2025-06-02")
+        .stdout_has("ultimatum")
+        .stdout_has("replayed 2025-07-01 to 2025-08-08");
+    assert!(!out.stderr.contains("error"), "{}", out.dump());
+    // Two dates given that contradict each other are still an error.
+    f.run(&[
+        "timeline",
+        "scenarios/talks.toml",
+        "--from",
+        "2025-07-01",
+        "--to",
+        "2025-06-01",
+    ])
+    .code(2);
+}
+
+#[test]
+fn a_missing_rules_folder_is_reported_once_and_nothing_runs() {
+    let f = library();
+    for args in [
+        &["--rules", "nope", "test"][..],
+        &["--rules", "nope", "run"],
+        &["--rules", "nope", "check"],
+        &["--rules", "nope", "timeline", "scenarios/talks.toml"],
+    ] {
+        let out = f.run(args);
+        out.code(2)
+            .stderr_has("error: rules folder not found\n  --> nope\n")
+            .stderr_has("help: pass `--rules DIR`");
+        assert_eq!(
+            out.stderr.matches("error").count(),
+            1,
+            "one error, nothing else\n{}",
+            out.dump()
+        );
+        assert!(!out.stdout.contains("may be wrong"), "{}", out.dump());
+        assert!(!out.stdout.contains("talks"), "nothing ran\n{}", out.dump());
+    }
 }

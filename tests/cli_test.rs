@@ -144,7 +144,7 @@ fn an_expectation_on_a_response_whose_rule_errored_makes_test_exit_2_and_say_err
         .stdout_has("actual:   `sanctions-relief` errored")
         .stdout_has("rules/relief.rhai:3:")
         .stdout_has("no field `outcome`")
-        .stdout_has("0 passed, 0 failed, 1 errors");
+        .stdout_has("0 passed, 0 failed, 1 error");
 }
 
 #[test]
@@ -542,6 +542,65 @@ fn an_offset_date_time_counts_as_its_day_in_the_scenario_time_zone() {
     );
 }
 
+/// Two scenarios that expect `stronger-sanctions`, whose one rule reads a
+/// misspelt response and so does not load.
+fn broken_rule_fixture() -> Fixture {
+    let f = fixture();
+    f.rule(
+        "escalation",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    fired(\"new-sanctons\")\n}\n",
+    );
+    for id in ["one", "two"] {
+        f.scenario(
+            id,
+            "[scenario]\ntitle = \"T\"\nas_of = 2025-06-02\n\n[expect]\nnot_fires = [\"stronger-sanctions\"]\nexactly = [\"new-sanctions\"]\n\n[expect.rules]\nquiet = [\"escalation\"]\n",
+        );
+    }
+    f
+}
+
+#[test]
+fn a_rule_that_did_not_load_is_reported_once_and_scenarios_say_not_judged() {
+    let f = broken_rule_fixture();
+    let out = f.run(&["test"]);
+    out.code(2)
+        .stderr_has("help: did you mean `new-sanctions`?")
+        .stdout_has("test one ... not judged: rule `escalation` did not load")
+        .stdout_has("test two ... not judged: rule `escalation` did not load")
+        .stdout_has("0 passed, 0 failed, 2 errors");
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        all.matches("names an unknown response").count(),
+        1,
+        "the load error is told once\n{}",
+        out.dump()
+    );
+    // Nothing else to say about these scenarios: no details blocks.
+    out.stdout_lacks("----").stdout_lacks("expected:");
+    assert!(out.stdout.lines().count() <= 6, "{}", out.dump());
+}
+
+#[test]
+fn an_errored_rule_is_listed_once_under_an_exactly_failure() {
+    let f = fixture();
+    f.rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    throw \"broken\";\n}\n",
+    );
+    f.scenario(
+        "exact",
+        "[scenario]\ntitle = \"Exact\"\nas_of = 2025-06-02\n\n[expect]\nexactly = [\"new-sanctions\", \"sanctions-relief\"]\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(2).stdout_has("rule relief error");
+    assert_eq!(
+        out.stdout.matches("rule relief error").count(),
+        1,
+        "{}",
+        out.dump()
+    );
+}
+
 #[test]
 fn first_fire_and_expect_at_follow_the_scenario_time_zone() {
     let expect = "[expect.first_fire]\nnew-sanctions = 2025-05-07\n\n[[expect.at]]\ndate = 2025-05-06T23:00:00+05:30\nnot_fires = [\"new-sanctions\"]\n\n[[expect.at]]\ndate = 2025-05-07T00:30:00+05:30\nfires = [\"new-sanctions\"]\n";
@@ -555,4 +614,21 @@ fn first_fire_and_expect_at_follow_the_scenario_time_zone() {
         .run(&["test"])
         .code(1)
         .stdout_has("actual:   `new-sanctions` first fires on 2025-05-06");
+}
+
+#[test]
+fn summary_counts_are_in_the_singular_for_one() {
+    let f = fixture();
+    f.rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    throw \"broken\";\n}\n",
+    );
+    f.scenario(
+        "exact",
+        "[scenario]\ntitle = \"Exact\"\nas_of = 2025-06-02\n\n[expect]\nexactly = [\"new-sanctions\"]\n",
+    );
+    f.run(&["test"])
+        .code(2)
+        .stdout_has("0 passed, 0 failed, 1 error\n")
+        .stdout_lacks("1 errors");
 }

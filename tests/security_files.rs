@@ -213,7 +213,7 @@ fn revisions_by_message_by_previous_branch_and_by_tag_name_a_base() {
     for rev in [":/initial", "@{-1}", "v1", "HEAD"] {
         f.run(&["diff", "--base", rev])
             .code(0)
-            .stdout_has("no outcome changes across 1 scenarios");
+            .stdout_has("no outcome changes across 1 scenario");
     }
     // An option in disguise is a revision that does not exist, not an option.
     f.run(&["diff", "--base=--output=written"])

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics};
+use super::{Exit, Global, count, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
 use crate::rules::{self, RuleSet};
 use crate::scenario::{SeenIds, discover};
@@ -24,6 +24,9 @@ pub struct CheckArgs {
 
 pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let set = g.load_rules();
+    if let Some(exit) = super::missing_rules(&set) {
+        return Ok(exit);
+    }
     let mut diags = set.diagnostics.clone();
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
@@ -75,6 +78,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
             }
         }
     }
+    diags.extend(unused_responses(&set));
     print_diagnostics(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -93,6 +97,33 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
         native_report(&set, &mut out)?;
     }
     Ok(if errors > 0 { Exit::Error } else { Exit::Ok })
+}
+
+/// A warning per catalogue response that no rule names: it can never
+/// fire, and `run` and `test` leave it out of every output, so without
+/// this it would vanish silently (a rule's `RESPONSE` misspelt, or a rule
+/// deleted).
+fn unused_responses(set: &RuleSet) -> Vec<crate::diagnostic::Diagnostic> {
+    let Some(src) = &set.catalogue.source else {
+        return Vec::new();
+    };
+    let named: BTreeSet<&str> = set.rules.iter().map(|r| r.response.as_str()).collect();
+    set.catalogue
+        .responses
+        .values()
+        .filter(|r| !named.contains(r.id.as_str()))
+        .map(|r| {
+            src.diag(
+                Severity::Warning,
+                r.span.clone(),
+                format!("no rule fires `{}`", r.id),
+            )
+            .with_help(format!(
+                "it is left out of every output; add a rule with `const RESPONSE = \"{}\";`, or remove it from the catalogue",
+                r.id
+            ))
+        })
+        .collect()
 }
 
 /// Which rules native code runs; the others run in Rhai, with the first
@@ -123,13 +154,4 @@ fn native_report(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "  {line}")?;
     }
     Ok(())
-}
-
-/// `1 rule`, `2 rules`.
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics};
+use super::{Exit, Global, count, paths_or_default, print_diagnostics};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change, RuleSide};
 use crate::eval::Worker;
@@ -212,7 +212,11 @@ fn side_reason(s: &Option<RuleSide>) -> String {
 
 fn text(out: &mut dyn Write, changes: &[Change], sum: Summary) -> io::Result<()> {
     if changes.is_empty() {
-        return writeln!(out, "no outcome changes across {} scenarios", sum.scenarios);
+        return writeln!(
+            out,
+            "no outcome changes across {}",
+            count(sum.scenarios, "scenario")
+        );
     }
     let (verdicts, reasons): (Vec<&Change>, Vec<&Change>) =
         changes.iter().partition(|c| c.verdicts_changed);
@@ -246,8 +250,9 @@ fn text(out: &mut dyn Write, changes: &[Change], sum: Summary) -> io::Result<()>
     }
     write!(
         out,
-        "{} of {} scenarios changed",
-        sum.changed, sum.scenarios
+        "{} of {} changed",
+        sum.changed,
+        count(sum.scenarios, "scenario")
     )?;
     if sum.reasons_only > 0 {
         write!(out, "; {} more changed only reasons", sum.reasons_only)?;
@@ -260,14 +265,16 @@ fn markdown(out: &mut dyn Write, base: &str, changes: &[Change], sum: Summary) -
     if changes.is_empty() {
         return writeln!(
             out,
-            "No outcome changes across {} scenarios.",
-            sum.scenarios
+            "No outcome changes across {}.",
+            count(sum.scenarios, "scenario")
         );
     }
     writeln!(
         out,
-        "{} of {} scenarios changed; {} more changed only reasons.\n",
-        sum.changed, sum.scenarios, sum.reasons_only
+        "{} of {} changed; {} more changed only reasons.\n",
+        sum.changed,
+        count(sum.scenarios, "scenario"),
+        sum.reasons_only
     )?;
     let (verdicts, reasons): (Vec<&Change>, Vec<&Change>) =
         changes.iter().partition(|c| c.verdicts_changed);

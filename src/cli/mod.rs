@@ -158,9 +158,29 @@ pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// `1 rule`, `2 rules`: every count in a summary agrees with its number.
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// Whether to colour output on stderr.
 pub fn color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
+}
+
+/// When the rules folder is missing: its one diagnostic, printed, and
+/// the exit code to stop with. Nothing is run or checked against a rule
+/// set that is not there: every response a scenario names would be
+/// reported unknown, burying the one mistake.
+pub fn missing_rules(set: &RuleSet) -> Option<Exit> {
+    set.folder_missing().then(|| {
+        print_diagnostics(&set.diagnostics);
+        Exit::Error
+    })
 }
 
 /// Prints diagnostics to stderr with source lines and carets.
@@ -237,9 +257,24 @@ pub fn progress(len: Option<usize>) -> indicatif::ProgressBar {
 }
 
 /// A `YYYY-MM-DD` argument, with an error that says which date is wrong.
+/// Exactly that shape, as in TOML: chrono's `%Y-%m-%d` alone also takes
+/// `2025-3-1` and `+2025-03-01`, which a scenario file would refuse.
 pub fn date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| format!("`{s}` is not a calendar date written YYYY-MM-DD ({e})"))
+    let bad = |why: &str| format!("`{s}` is not a calendar date written YYYY-MM-DD ({why})");
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(bad(
+            "four digits for the year, two for the month and two for the day",
+        ));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| bad(&e.to_string()))
 }
 
 #[cfg(test)]
@@ -254,6 +289,22 @@ mod tests {
                 .collect();
             all.sort();
             assert_eq!(all, (0..23).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn a_date_argument_is_strict_iso() {
+        assert!(super::date_arg("2025-03-01").is_ok());
+        for bad in [
+            "2025-3-1",
+            "2025-03-1",
+            "+2025-03-01",
+            "2025-02-30",
+            "2025/03/01",
+            "",
+        ] {
+            let e = super::date_arg(bad).unwrap_err();
+            assert!(e.contains("YYYY-MM-DD"), "{bad}: {e}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{Exit, Global, Shard, progress};
+use super::{Exit, Global, Shard, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::Outcome;
@@ -19,13 +19,15 @@ use crate::scenario::{STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_j
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
+    sanctions-trigger run\n  \
     sanctions-trigger run scenarios/istanbul-2025-06-02.toml --explain\n  \
     sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
     generate-scenarios | sanctions-trigger run - --format jsonl\n  \
     sanctions-trigger run corpus/ --format jsonl --shard 2/4")]
 pub struct RunArgs {
     /// Scenario files or folders, or `-` for JSON Lines on standard input
-    #[arg(required = true, value_name = "SCENARIO")]
+    /// [default: scenarios/]
+    #[arg(value_name = "SCENARIO")]
     pub scenarios: Vec<PathBuf>,
     /// Judge every scenario at this date instead of its own `as_of`
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::date_arg)]
@@ -56,6 +58,9 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         return Ok(Exit::Error);
     }
     let set = g.load_rules();
+    if let Some(exit) = super::missing_rules(&set) {
+        return Ok(exit);
+    }
     let stdout = io::stdout();
     let color = std::env::var_os("NO_COLOR").is_none() && stdout.is_terminal();
     let mut out = BufWriter::new(stdout.lock());
@@ -70,7 +75,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     let (files, diags) = if stdin {
         (Vec::new(), Vec::new())
     } else {
-        discover(&a.scenarios)
+        discover(&paths_or_default(&a.scenarios))
     };
     for d in &diags {
         exit = Exit::Error;

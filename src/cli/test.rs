@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, paths_or_default, print_diagnostics, progress, watch};
+use super::{Exit, Global, count, paths_or_default, print_diagnostics, progress, watch};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
@@ -35,7 +35,8 @@ pub enum TestFormat {
     sanctions-trigger test --format junit > report.xml\n  \
     sanctions-trigger test --coverage-threshold 90\n  \
     sanctions-trigger test --watch\n  \
-    sanctions-trigger test --bless scenarios/us/ultimatum-2025.toml\n\n\
+    sanctions-trigger test --bless scenarios/us/ultimatum-2025.toml\n  \
+    sanctions-trigger test --bless --dry-run scenarios/us/ultimatum-2025.toml\n\n\
     Exit codes: 0 all passed, 1 an expectation failed (or coverage below the threshold), \
     2 an error (a file that does not load, a rule that errored).")]
 pub struct TestArgs {
@@ -56,6 +57,10 @@ pub struct TestArgs {
     /// Rewrite the expectations of the named scenario files to match what fires now
     #[arg(long, requires = "paths", conflicts_with = "watch")]
     pub bless: bool,
+    /// With --bless: print the edits as a unified diff and write nothing
+    /// (exit 0 when nothing would change, 1 when something would)
+    #[arg(long, requires = "bless")]
+    pub dry_run: bool,
     /// Report which rules fired, stayed quiet or errored, and which script lines ran
     #[arg(long)]
     pub coverage: bool,
@@ -106,9 +111,19 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         return watch::run(g, a);
     }
     let set = load_rules(g, a);
+    if let Some(exit) = super::missing_rules(&set) {
+        return Ok(exit);
+    }
     // Files that could not be blessed are reported; the tests still run on
-    // every named file, so the user sees where each one stands.
-    let blessed = !a.bless || bless(g, &set, &a.paths);
+    // every named file, so the user sees where each one stands. A bless
+    // refused as a whole runs nothing: its results would answer a
+    // question the user did not ask.
+    let blessed = match a.bless.then(|| bless(g, &set, &a.paths, a.dry_run)) {
+        None => true,
+        Some(Blessing::Refused) => return Ok(Exit::Error),
+        Some(Blessing::DryRun(exit)) => return Ok(exit),
+        Some(Blessing::Written { ok }) => ok,
+    };
     let (files, d) = discover(&paths_or_default(&a.paths));
     let exit = suite(g, a, &set, &files, d)?;
     Ok(if blessed { exit } else { exit.max(Exit::Error) })
@@ -206,7 +221,7 @@ pub(super) fn suite(
                 return;
             }
             written = match a.format {
-                TestFormat::Text => line(&mut out, &r, a).map(|w| printed |= w),
+                TestFormat::Text => line(&mut out, set, &r, a).map(|w| printed |= w),
                 TestFormat::Json => (|| {
                     out.write_all(if first { b"\n" } else { b",\n" })?;
                     serde_json::to_writer_pretty(&mut out, &r)?;
@@ -257,16 +272,22 @@ pub(super) fn suite(
             // Problems found during the run (a duplicate id).
             print_diagnostics(&diags[known..]);
             for r in &kept {
+                // A scenario that only a rule that did not load left
+                // unjudged said so on its line already.
+                let details = report::details_judged(set, r);
+                if details.is_empty() {
+                    continue;
+                }
                 if printed {
                     writeln!(out)?;
                 }
                 writeln!(out, "---- {} ({}) ----", r.id, r.file.display())?;
-                out.write_all(report::details(set, r).as_bytes())?;
+                out.write_all(details.as_bytes())?;
                 printed = true;
             }
             let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
             if sum.errors > 0 {
-                line.push_str(&format!(", {} errors", sum.errors));
+                line.push_str(&format!(", {}", count(sum.errors, "error")));
             }
             if sum.no_expectations > 0 {
                 line.push_str(&format!(", {} without expectations", sum.no_expectations));
@@ -298,8 +319,8 @@ pub(super) fn suite(
         && sum.filtered_out > 0
     {
         eprintln!(
-            "warning: --filter `{p}` matched none of {} scenarios",
-            sum.filtered_out
+            "warning: --filter `{p}` matched none of {}",
+            count(sum.filtered_out, "scenario")
         );
     }
     let errored = sum.errors > 0 || diags.iter().any(Diagnostic::is_error);
@@ -398,11 +419,14 @@ fn coverage_text(out: &mut dyn Write, c: &coverage::Report) -> io::Result<()> {
 
 /// One scenario's line: `test ID ... ok`, and with `-v` what fires; true
 /// when anything was written (`-q` leaves out passing scenarios).
-fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
+fn line(out: &mut dyn Write, set: &RuleSet, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
+    let not_judged = (r.status == TestStatus::Error)
+        .then(|| report::not_judged(set, r))
+        .flatten();
     let word = match r.status {
         TestStatus::Passed => "ok",
         TestStatus::Failed => "FAILED",
-        TestStatus::Error => "ERROR",
+        TestStatus::Error => not_judged.as_deref().unwrap_or("ERROR"),
         TestStatus::NoExpectations => "no expectations",
     };
     let mut wrote = false;
@@ -419,25 +443,47 @@ fn line(out: &mut dyn Write, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
     Ok(wrote)
 }
 
-/// Blesses the named files, printing what changed; false when a path is a
-/// folder or cannot be blessed (the others are still written).
-fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
+/// How `--bless` went.
+enum Blessing {
+    /// Refused as a whole (a folder, rules with errors, a path that does
+    /// not load as a scenario file): nothing was written.
+    Refused,
+    /// `--dry-run`: the diffs are printed; the exit code to end with.
+    DryRun(Exit),
+    /// Written; `ok` is false when some file could not be blessed (the
+    /// others are still written).
+    Written { ok: bool },
+}
+
+/// Blesses the named files, printing what changed (as a unified diff with
+/// `dry_run`, writing nothing).
+fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf], dry_run: bool) -> Blessing {
     if let Some(dir) = paths.iter().find(|p| p.is_dir()) {
         eprintln!(
             "error: `{}` is a folder; --bless rewrites only scenario files named on the command line",
             dir.display()
         );
-        return false;
+        return Blessing::Refused;
     }
     if set.diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&set.diagnostics);
         eprintln!("error: the rules have errors; nothing was blessed");
-        return false;
+        return Blessing::Refused;
     }
     let (files, diags) = discover(paths);
+    if diags.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&diags);
+        eprintln!("error: nothing was blessed");
+        return Blessing::Refused;
+    }
     print_diagnostics(&diags);
-    let mut ok = diags.is_empty();
+    let mut ok = true;
+    // Files a dry run would change.
+    let mut changed = 0;
     let mut out = io::stdout().lock();
+    // Whether stdout has a line yet: the blank line that separates the
+    // bless report from the test results must not open the output.
+    let mut wrote = false;
     runner::for_each(
         set,
         &files,
@@ -456,9 +502,27 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
         |(path, r)| {
             let p = path.display();
             let _ = match r {
-                Ok(None) => writeln!(out, "{p}: expectations already match"),
+                Ok(None) => {
+                    wrote = true;
+                    writeln!(out, "{p}: expectations already match")
+                }
+                Ok(Some((b, read))) if dry_run => {
+                    wrote = true;
+                    changed += 1;
+                    let new = with_line_ends(&b.text, &read);
+                    let old_name = p.to_string();
+                    let new_name = format!("{p} (blessed)");
+                    write!(
+                        out,
+                        "{}",
+                        similar::TextDiff::from_lines(&*read, &new)
+                            .unified_diff()
+                            .header(&old_name, &new_name)
+                    )
+                }
                 Ok(Some((b, read))) => match write_blessed(&path, &b.text, &read) {
                     Ok(()) => {
+                        wrote = true;
                         let _ = writeln!(out, "blessed {p}:");
                         b.edits.iter().try_for_each(|e| writeln!(out, "    {e}"))
                     }
@@ -474,8 +538,28 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf]) -> bool {
             };
         },
     );
-    let _ = writeln!(out);
-    ok
+    if dry_run {
+        let _ = writeln!(
+            out,
+            "{}{} of {} would change; nothing was written (--dry-run)",
+            if wrote { "\n" } else { "" },
+            changed,
+            count(files.len(), "file")
+        );
+        // Like `cargo fmt --check` and `git diff --exit-code`: 1 says
+        // "there is something to accept", so CI can require a clean bless.
+        return Blessing::DryRun(if !ok {
+            Exit::Error
+        } else if changed > 0 {
+            Exit::Failed
+        } else {
+            Exit::Ok
+        });
+    }
+    if wrote {
+        let _ = writeln!(out);
+    }
+    Blessing::Written { ok }
 }
 
 /// Writes a blessed scenario over its file, keeping a byte-order mark,

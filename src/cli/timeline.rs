@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::{Exit, Global, print_diagnostics};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::outcome::FORMAT_VERSION;
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
@@ -49,6 +49,9 @@ const BAR: usize = 48;
 
 pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let set = g.load_rules();
+    if let Some(exit) = super::missing_rules(&set) {
+        return Ok(exit);
+    }
     let mut diags = set.diagnostics.clone();
     let (files, d) = discover(&a.scenarios);
     diags.extend(d);
@@ -61,6 +64,22 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
         |worker, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {
             let sc = loaded?;
             let window = default_window(&sc, a.from, a.to);
+            // One `--from` for scenarios of different dates: a scenario
+            // that ends before it has nothing to replay, which is worth a
+            // note but is not a mistake (an explicit `--to` before
+            // `--from` is, and `check` below says so).
+            if a.to.is_none() && window.from > window.to {
+                let d = Diagnostic::new(
+                    Severity::Warning,
+                    Some(&sc.file),
+                    format!(
+                        "not replayed: --from {} is after its as_of {}",
+                        window.from, window.to
+                    ),
+                )
+                .with_help("give --to to replay past its as_of");
+                return Err(vec![d]);
+            }
             window.check(&sc).map_err(|d| vec![d])?;
             Ok(replay(worker, &sc, window))
         },

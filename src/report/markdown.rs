@@ -1,9 +1,10 @@
 //! `--format markdown`: one section per scenario with a table of the
 //! responses that fire and their reasons, fit for a pull-request comment.
+//! Rows come in the order of the text output (highest severity first).
 
 use std::io::{self, Write};
 
-use super::Reporter;
+use super::{Reporter, rank};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::{Outcome, Status};
 use crate::rules::RuleSet;
@@ -54,7 +55,15 @@ impl Reporter for MarkdownReporter {
         } else {
             writeln!(out, "Nothing fires.")?;
         }
-        for r in &o.responses {
+        // As text shows them: those that fire, then those that errored,
+        // each by severity; then the quiet ones, by id.
+        let mut rows: Vec<_> = o.responses.iter().collect();
+        rows.sort_by_key(|r| match r.status {
+            _ if r.fires => (0, rank(set, r)),
+            Status::Error => (1, rank(set, r)),
+            _ => (2, (0, r.id.to_string())),
+        });
+        for r in rows {
             if r.status == Status::Quiet && !self.explain {
                 continue;
             }

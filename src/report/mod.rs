@@ -17,7 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::Outcome;
 use crate::rules::RuleSet;
 
-pub use failure::details;
+pub use failure::{details, details_judged, not_judged};
 pub use json::{JsonLinesReporter, JsonReporter};
 pub use markdown::MarkdownReporter;
 pub use text::TextReporter;
@@ -33,6 +33,13 @@ pub enum Format {
     Jsonl,
     /// Tables, fit for a pull-request comment
     Markdown,
+}
+
+/// The order responses are shown in, by every format for people: highest
+/// severity first, then by id.
+pub(crate) fn rank(set: &RuleSet, r: &crate::outcome::ResponseOutcome) -> (i64, String) {
+    let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
+    (-sev, r.id.to_string())
 }
 
 /// Receives a run's results in order.

@@ -1,11 +1,12 @@
 //! Text output of `run`, for people: responses that fire first (highest
-//! severity first), each with the rules and reasons that fired it; then
-//! errors with `file:line:col`; then the quiet responses, briefly.
+//! severity first), each with the rules and reasons that fired it and the
+//! errors of its rules with `file:line:col`; then the responses whose
+//! rules errored, each with its errors; then the quiet responses, briefly.
 //! `--explain` lists every rule's verdict, reason and trace.
 
 use std::io::{self, Write};
 
-use super::Reporter;
+use super::{Reporter, rank};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::{Outcome, ResponseOutcome, Status};
 use crate::rules::RuleSet;
@@ -34,11 +35,6 @@ impl TextReporter {
     }
 }
 
-fn rank(set: &RuleSet, r: &ResponseOutcome) -> (i64, String) {
-    let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
-    (-sev, r.id.to_string())
-}
-
 impl Reporter for TextReporter {
     fn diagnostic(&mut self, _: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
         let mut err = io::stderr().lock();
@@ -59,6 +55,8 @@ impl Reporter for TextReporter {
             o.file.display(),
             o.as_of
         )?;
+        // Which of `o.errors` are printed, each under its own response.
+        let mut told = vec![false; o.errors.len()];
         let mut fired: Vec<&ResponseOutcome> = o.responses.iter().filter(|r| r.fires).collect();
         fired.sort_by_key(|r| rank(set, r));
         if fired.is_empty() {
@@ -81,6 +79,7 @@ impl Reporter for TextReporter {
                     self.rule_line(out, v)?;
                 }
             }
+            self.errors_of(out, o, r, &mut told)?;
         }
         let mut errored: Vec<&ResponseOutcome> = o
             .responses
@@ -95,9 +94,13 @@ impl Reporter for TextReporter {
                 self.paint("1;31", "ERROR"),
                 r.id
             )?;
+            self.errors_of(out, o, r, &mut told)?;
         }
-        for e in &o.errors {
-            writeln!(out, "    {} {e}", self.paint("31", "error:"))?;
+        // Errors of rules no response above owns (none today).
+        for (i, e) in o.errors.iter().enumerate() {
+            if !told[i] {
+                writeln!(out, "    {} {e}", self.paint("31", "error:"))?;
+            }
         }
         let quiet: Vec<&ResponseOutcome> = o
             .responses
@@ -126,6 +129,25 @@ impl Reporter for TextReporter {
 }
 
 impl TextReporter {
+    /// The errors of `r`'s rules, under `r`: a response can fire while
+    /// one of its rules errored, and its error belongs with it, not after
+    /// whichever response is printed last.
+    fn errors_of(
+        &self,
+        out: &mut dyn Write,
+        o: &Outcome,
+        r: &ResponseOutcome,
+        told: &mut [bool],
+    ) -> io::Result<()> {
+        for (i, e) in o.errors.iter().enumerate() {
+            if !told[i] && r.rules.iter().any(|v| *v.id == *e.rule) {
+                told[i] = true;
+                writeln!(out, "    {} {e}", self.paint("31", "error:"))?;
+            }
+        }
+        Ok(())
+    }
+
     fn rule_line(&self, out: &mut dyn Write, v: &crate::outcome::RuleVerdict) -> io::Result<()> {
         let mark = match v.status {
             Status::Fires => "fires",

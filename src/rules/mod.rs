@@ -120,8 +120,38 @@ impl RuleSet {
         self.rules.iter().find(|r| *r.id == *id)
     }
 
+    /// Whether the rules folder was not there: the one diagnostic is all
+    /// there is to say, and a verb stops on it (every scenario would
+    /// otherwise report each response it names as unknown).
+    pub fn folder_missing(&self) -> bool {
+        !self.dir.is_dir()
+    }
+
     /// Loads, compiles and checks a rules folder.
     pub fn load(dir: &Path, limits: Limits) -> RuleSet {
+        if !dir.is_dir() {
+            // Once, not as a missing catalogue, an unreadable folder and a
+            // missing folder: they are one mistake.
+            let message = if dir.exists() {
+                "rules folder not found: this is a file"
+            } else {
+                "rules folder not found"
+            };
+            return RuleSet {
+                dir: dir.to_path_buf(),
+                catalogue: Catalogue::default(),
+                helpers: Vec::new(),
+                helpers_found: 0,
+                rules: Vec::new(),
+                plan: Vec::new(),
+                diagnostics: vec![
+                    Diagnostic::error(Some(dir), message).with_help("pass `--rules DIR`"),
+                ],
+                limits,
+                line_coverage: false,
+                native: true,
+            };
+        }
         let mut diags = Vec::new();
         let within = files::Within::new(dir, "the rules folder");
         let catalogue_path = dir.join("responses.toml");
@@ -168,16 +198,11 @@ impl RuleSet {
         diags.extend(d);
         let (rule_files, d) = files::walk(dir, &within, "rhai", &|id| id == "lib");
         diags.extend(d);
-        if rule_files.is_empty() && dir.is_dir() {
+        if rule_files.is_empty() {
             diags.push(
                 Diagnostic::new(Severity::Warning, Some(dir), "no rules found").with_help(
                     "add a `.rhai` file with `const RESPONSE = \"…\";` and `fn fires(s)`",
                 ),
-            );
-        } else if !dir.is_dir() {
-            diags.push(
-                Diagnostic::error(Some(dir), "rules folder not found")
-                    .with_help("pass `--rules DIR`"),
             );
         }
 
