@@ -581,11 +581,17 @@ fn check_native_lists_the_rules_that_run_in_rhai_and_why() {
     .rule(
         "switching",
         "const RESPONSE = \"new-sanctions\";\nfn fires(s) { switch s.count() { 0 => true, _ => false } }\n",
+    )
+    .rule(
+        "hour",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { let e = s.latest(\"strike\"); e != () && e.instant(\"date\").hour > 20 }\n",
     );
     f.run(&["check", "--native"])
         .code(0)
-        .stdout_has("native code runs 1 of 2 rules; in Rhai:")
+        .stdout_has("native code runs 1 of 3 rules; in Rhai:")
         .stdout_has("switching.rhai: `switch`")
+        // Part of the rule API, so the listing says why it is not lowered.
+        .stdout_has("hour.rhai: `e.instant(…)`: exact instants are read in Rhai")
         .stdout_lacks("plain.rhai");
     f.run(&["--engine", "rhai", "check", "--native"])
         .code(0)

@@ -735,6 +735,14 @@ impl FnLower<'_, '_> {
             ("map", 1) => Method::Map,
             ("find", 1) => Method::Find,
             ("index_of", 1) => Method::IndexOf,
+            // Part of the rule API, but not of native code: an exact
+            // instant (hour, offset, RFC 3339 text) is a value type of its
+            // own, read by few rules, and only those rules run in Rhai.
+            ("instant", 1) => {
+                return no(
+                    "`e.instant(…)`: exact instants are read in Rhai (a rare need; the rule's other reads are no slower for it)",
+                );
+            }
             (name, _) => return no(format!("method `{name}`")),
         };
         let mut args = Vec::with_capacity(n + 1);
