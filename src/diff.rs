@@ -60,17 +60,9 @@ fn rule_sides(o: &Outcome) -> Vec<(String, RuleSide)> {
         .iter()
         .flat_map(|r| &r.rules)
         .map(|v| {
-            let reason = match v.status {
-                Status::Error => o
-                    .errors
-                    .iter()
-                    .find(|e| *e.rule == *v.id)
-                    .map(|e| e.message.clone()),
-                _ => v.reason.clone(),
-            };
             let side = RuleSide {
                 status: v.status,
-                reason,
+                reason: o.said(v),
             };
             (v.id.to_string(), side)
         })

@@ -121,6 +121,19 @@ pub fn iso<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error>
 }
 
 impl Outcome {
+    /// What a rule said: its reason, or, when it errored, its error
+    /// message.
+    pub fn said(&self, v: &RuleVerdict) -> Option<String> {
+        match v.status {
+            Status::Error => self
+                .errors
+                .iter()
+                .find(|e| *e.rule == *v.id)
+                .map(|e| e.message.clone()),
+            _ => v.reason.clone(),
+        }
+    }
+
     pub fn response(&self, id: &str) -> Option<&ResponseOutcome> {
         self.responses.iter().find(|r| *r.id == *id)
     }

@@ -198,17 +198,9 @@ fn cause(worker: &Worker, sc: &Arc<Scenario>, response: &str, day: NaiveDate) ->
         .find(|v| v.status == Status::Fires)
         .or_else(|| rules.iter().find(|v| v.status == Status::Error))
         .or_else(|| rules.first())?;
-    let reason = match pick.status {
-        Status::Error => o
-            .errors
-            .iter()
-            .find(|e| *e.rule == *pick.id)
-            .map(|e| e.message.clone()),
-        _ => pick.reason.clone(),
-    };
     Some(Cause {
         rule: pick.id.to_string(),
-        reason,
+        reason: o.said(pick),
     })
 }
 
