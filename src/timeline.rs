@@ -162,46 +162,80 @@ fn tip(sc: &Scenario, i: usize) -> Tip {
     }
 }
 
-/// What made response `r` start (`fires`) or stop firing on `day`,
-/// decided by judging the day again: if the change stands without any of
-/// the day's events, time alone made it (a deadline); otherwise the
-/// events whose absence alone undoes it, or, when none does by itself,
-/// all of the day's events together. Only days on which a response
-/// changes pay for these evaluations.
-fn changed_by(worker: &Worker, sc: &Scenario, r: usize, day: NaiveDate, fires: bool) -> TippedBy {
-    let todays: Vec<usize> = (0..sc.events.len())
-        .filter(|&i| sc.events[i].date == day)
-        .collect();
-    let fires_without = |drop: &[usize]| {
-        let alt = Arc::new(sc.without(drop));
-        worker.statuses(&alt, day).statuses.get(r) == Some(&Status::Fires)
-    };
-    if todays.is_empty() || fires_without(&todays) == fires {
-        return TippedBy::Deadline("deadline");
-    }
-    let alone: Vec<usize> = todays
-        .iter()
-        .copied()
-        .filter(|&i| fires_without(&[i]) != fires)
-        .collect();
-    let named = if alone.is_empty() { &todays } else { &alone };
-    TippedBy::Events(named.iter().map(|&i| tip(sc, i)).collect())
+/// Judging one day again, for the responses that change on it. Every
+/// evaluation is made once per day, however many responses change: the
+/// day's full outcome (for causes) and the statuses without each set of
+/// the day's events.
+struct Probe<'a> {
+    worker: &'a Worker,
+    sc: &'a Arc<Scenario>,
+    day: NaiveDate,
+    /// Indices into `events` of the events dated `day` (events are sorted).
+    todays: std::ops::Range<usize>,
+    outcome: Option<crate::outcome::Outcome>,
+    /// The events left out → every response's status without them.
+    without: Vec<(Vec<usize>, Vec<Status>)>,
 }
 
-/// The rule of `response` that decided `day`: the first that fires when
-/// it fires, else the first that errored, else the first one.
-fn cause(worker: &Worker, sc: &Arc<Scenario>, response: &str, day: NaiveDate) -> Option<Cause> {
-    let o = worker.evaluate(sc, day);
-    let rules = &o.response(response)?.rules;
-    let pick = rules
-        .iter()
-        .find(|v| v.status == Status::Fires)
-        .or_else(|| rules.iter().find(|v| v.status == Status::Error))
-        .or_else(|| rules.first())?;
-    Some(Cause {
-        rule: pick.id.to_string(),
-        reason: o.said(pick),
-    })
+impl<'a> Probe<'a> {
+    fn new(worker: &'a Worker, sc: &'a Arc<Scenario>, day: NaiveDate) -> Self {
+        let start = sc.events.partition_point(|e| e.date < day);
+        let end = sc.events.partition_point(|e| e.date <= day);
+        Probe {
+            worker,
+            sc,
+            day,
+            todays: start..end,
+            outcome: None,
+            without: Vec::new(),
+        }
+    }
+
+    fn fires_without(&mut self, drop: &[usize], r: usize) -> bool {
+        let found = self.without.iter().position(|(d, _)| d == drop);
+        let i = found.unwrap_or_else(|| {
+            let alt = Arc::new(self.sc.without(drop));
+            let statuses = self.worker.statuses(&alt, self.day).statuses;
+            self.without.push((drop.to_vec(), statuses));
+            self.without.len() - 1
+        });
+        self.without[i].1.get(r) == Some(&Status::Fires)
+    }
+
+    /// What made response `r` start (`fires`) or stop firing: if the
+    /// change stands without any of the day's events, time alone made it
+    /// (a deadline); otherwise the events whose absence alone undoes it,
+    /// or, when none does by itself, all of the day's events together.
+    fn changed_by(&mut self, r: usize, fires: bool) -> TippedBy {
+        let todays: Vec<usize> = self.todays.clone().collect();
+        if todays.is_empty() || self.fires_without(&todays, r) == fires {
+            return TippedBy::Deadline("deadline");
+        }
+        let alone: Vec<usize> = todays
+            .iter()
+            .copied()
+            .filter(|&i| self.fires_without(&[i], r) != fires)
+            .collect();
+        let named = if alone.is_empty() { &todays } else { &alone };
+        TippedBy::Events(named.iter().map(|&i| tip(self.sc, i)).collect())
+    }
+
+    /// The rule of `response` that decided the day: the first that fires
+    /// when it fires, else the first that errored, else the first one.
+    fn cause(&mut self, response: &str) -> Option<Cause> {
+        let (worker, sc, day) = (self.worker, self.sc, self.day);
+        let o = self.outcome.get_or_insert_with(|| worker.evaluate(sc, day));
+        let rules = &o.response(response)?.rules;
+        let pick = rules
+            .iter()
+            .find(|v| v.status == Status::Fires)
+            .or_else(|| rules.iter().find(|v| v.status == Status::Error))
+            .or_else(|| rules.first())?;
+        Some(Cause {
+            rule: pick.id.to_string(),
+            reason: o.said(pick),
+        })
+    }
 }
 
 /// Replays `sc` over `window`, one evaluation per day.
@@ -214,16 +248,16 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let mut day = window.from;
     while day <= window.to {
         let o = worker.statuses(sc, day);
+        let mut probe = Probe::new(worker, sc, day);
         for (i, &status) in o.statuses.iter().enumerate() {
             match (status, open[i].is_some()) {
                 (Status::Fires, false) => {
-                    let from_open = day == window.from;
                     open[i] = Some(Period {
                         from: day,
                         to: None,
-                        tipped_by: changed_by(worker, sc, i, day, true),
-                        cause: cause(worker, sc, ids[i], day),
-                        from_open,
+                        tipped_by: probe.changed_by(i, true),
+                        cause: probe.cause(ids[i]),
+                        from_open: day == window.from,
                         ended_by: None,
                         end_cause: None,
                     });
@@ -232,8 +266,8 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
                 (_, true) => {
                     if let Some(mut p) = open[i].take() {
                         p.to = day.pred_opt();
-                        p.ended_by = Some(changed_by(worker, sc, i, day, false));
-                        p.end_cause = cause(worker, sc, ids[i], day);
+                        p.ended_by = Some(probe.changed_by(i, false));
+                        p.end_cause = probe.cause(ids[i]);
                         done[i].push(p);
                     }
                 }
