@@ -21,15 +21,20 @@ enum Want {
 }
 
 /// A note to append to a rule error's message, naming the scenario value
-/// that caused it: `names` are the field names the rule and its helpers
-/// read.
-pub fn hint(
+/// that caused it. `scripts` are the texts of the rule and its helpers,
+/// read for field names only when the error is one a scenario value can
+/// cause.
+pub fn hint<'t>(
     message: &str,
     sc: &Scenario,
     as_of: NaiveDate,
-    names: &BTreeSet<String>,
+    scripts: impl IntoIterator<Item = &'t str>,
 ) -> Option<String> {
     let want = wanted(message)?;
+    let mut names = BTreeSet::new();
+    for text in scripts {
+        names_read(text, &mut names);
+    }
     let quoted = quoted_string(message);
     let fits = |name: &str, text: &str| {
         names.contains(name)
@@ -177,7 +182,7 @@ fn note(want: Want, name: &str, text: &str, at: &str, sc: &Scenario) -> String {
 /// Field names a script reads: `.name`, `["name"]`, `get("name"` and
 /// `has("name"`. A scan of the text, not of the syntax tree: it runs on
 /// the error path only, and a name too many costs nothing but a candidate.
-pub fn names_read(text: &str, out: &mut BTreeSet<String>) {
+fn names_read(text: &str, out: &mut BTreeSet<String>) {
     let b = text.as_bytes();
     let ident = |i: usize| {
         let end = b[i..]

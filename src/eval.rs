@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -337,13 +337,11 @@ impl Worker {
             Err(e) => {
                 let mut err = self.error(i, &e);
                 if err.kind == ErrorKind::Runtime {
-                    let mut names = BTreeSet::new();
-                    blame::names_read(&rule.source.text, &mut names);
-                    for h in &self.set.helpers {
-                        blame::names_read(&h.source.text, &mut names);
-                    }
-                    if let Some(h) = blame::hint(&err.message, &view.scenario, view.as_of, &names) {
-                        err.message.push_str(&printable(h));
+                    let scripts = std::iter::once(&*rule.source.text)
+                        .chain(self.set.helpers.iter().map(|h| &*h.source.text));
+                    if let Some(h) = blame::hint(&err.message, &view.scenario, view.as_of, scripts)
+                    {
+                        err.message.push_str(&h);
                     }
                 }
                 Verdict::Error(err)
