@@ -209,12 +209,23 @@ fn export_from_git(rev: &str, rules: &Path, dest: &Path) -> Result<(), String> {
     if entries.is_empty() {
         return Err(format!("`{rel}` does not exist at revision `{rev}`"));
     }
-    let blobs = read_blobs(&top, &entries)?;
-    for (entry, bytes) in entries.iter().zip(blobs) {
-        write_new(&dest.join(&entry.inner), &bytes)?;
-    }
-    Ok(())
+    // Each blob is written as it is read, so memory holds one at a time;
+    // the total is bounded so a crafted tree cannot fill the disk.
+    let mut total: u64 = 0;
+    read_blobs(&top, &entries, |entry, bytes| {
+        total += bytes.len() as u64;
+        if total > MAX_BASE_BYTES {
+            return Err(format!(
+                "the base `{rev}` is invalid: its rules folder holds more than {} MiB",
+                MAX_BASE_BYTES >> 20
+            ));
+        }
+        write_new(&dest.join(&entry.inner), &bytes)
+    })
 }
+
+/// The most bytes a base revision's rules folder may hold in all.
+const MAX_BASE_BYTES: u64 = 1 << 30;
 
 /// The commit a revision names, as an object id. The revision is passed
 /// as written (so `:/message` and `@{-1}` work) after `--end-of-options`
@@ -295,8 +306,13 @@ fn inner_path(name: &str, rel: &str) -> Result<PathBuf, String> {
     Ok(inner)
 }
 
-/// The contents of every entry, read through one `git cat-file --batch`.
-fn read_blobs(top: &Path, entries: &[Entry]) -> Result<Vec<Vec<u8>>, String> {
+/// Hands the contents of every entry to `write`, in order, read through
+/// one `git cat-file --batch`.
+fn read_blobs(
+    top: &Path,
+    entries: &[Entry],
+    mut write: impl FnMut(&Entry, Vec<u8>) -> Result<(), String>,
+) -> Result<(), String> {
     use std::io::{BufReader, Write};
     use std::process::Stdio;
     let cannot = |e: std::io::Error| format!("cannot run git: {e}");
@@ -317,22 +333,14 @@ fn read_blobs(top: &Path, entries: &[Entry]) -> Result<Vec<Vec<u8>>, String> {
     let request: String = entries.iter().map(|e| format!("{}\n", e.oid)).collect();
     let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
     let mut stdout = BufReader::new(stdout);
-    let mut blobs = Vec::with_capacity(entries.len());
-    let mut result = Ok(());
-    for e in entries {
-        match read_blob(&mut stdout, e) {
-            Ok(b) => blobs.push(b),
-            Err(m) => {
-                result = Err(m);
-                break;
-            }
-        }
-    }
+    let result = entries
+        .iter()
+        .try_for_each(|e| read_blob(&mut stdout, e).and_then(|b| write(e, b)));
     drop(stdout);
     let _ = writer.join();
     let _ = child.kill();
     let _ = child.wait();
-    result.map(|()| blobs)
+    result
 }
 
 /// One answer of `git cat-file --batch`: `OID TYPE SIZE\n`, the bytes, `\n`.
