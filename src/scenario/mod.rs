@@ -107,7 +107,7 @@ impl Expectations {
 }
 
 /// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scenario {
     pub id: String,
     pub file: PathBuf,
@@ -168,31 +168,11 @@ impl Scenario {
     /// `events`): "would it still fire without these?", asked by
     /// `timeline` to tell what changed a response.
     pub fn without(&self, drop: &[usize]) -> Scenario {
-        let events = self
-            .events
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !drop.contains(i))
-            .map(|(_, e)| e.clone())
+        let mut sc = self.clone();
+        sc.events = (0..self.events.len())
+            .filter(|i| !drop.contains(i))
+            .map(|i| self.events[i].clone())
             .collect();
-        let mut sc = Scenario {
-            id: self.id.clone(),
-            file: self.file.clone(),
-            source: self.source.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            as_of: self.as_of,
-            sources: self.sources.clone(),
-            tags: self.tags.clone(),
-            meta: self.meta.clone(),
-            facts: self.facts.clone(),
-            actors: self.actors.clone(),
-            events,
-            by_kind: Vec::new(),
-            expect: self.expect.clone(),
-            bases: self.bases.clone(),
-            timezone: self.timezone,
-        };
         sc.index();
         sc
     }
