@@ -98,10 +98,18 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
 fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
     match parse_str(&sc.file, text, &sc.id) {
         Ok(_) => Ok(()),
-        Err(ds) => Err(format!(
-            "the blessed file would not parse, so nothing was written: {}",
-            ds.first().map_or("", |d| d.message.as_str())
-        )),
+        Err(ds) => {
+            let (at, message) = ds.first().map_or((String::new(), ""), |d| {
+                let at = match (d.line, d.column) {
+                    (Some(l), Some(c)) => format!(" (line {l}, column {c} of the new text)"),
+                    _ => String::new(),
+                };
+                (at, d.message.as_str())
+            });
+            Err(format!(
+                "the blessed file would not parse, so nothing was written: {message}{at}"
+            ))
+        }
     }
 }
 

@@ -518,7 +518,8 @@ fn bless_refuses_to_write_a_file_that_would_not_parse() {
     let out = f.run(&["test", "--bless", "scenarios/late.toml"]);
     out.code(2)
         .stderr_has("scenarios/late.toml")
-        .stderr_has("would not parse");
+        .stderr_has("would not parse")
+        .stderr_has("of the new text)");
     let after = std::fs::read_to_string(f.path().join("scenarios/late.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after, text, "{}", out.dump());
