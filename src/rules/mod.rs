@@ -64,11 +64,9 @@ pub struct Rule {
     /// The leading `//!` lines.
     pub description: String,
     pub imports: Vec<String>,
-    /// Responses this rule reads with `fired` in the code it can reach:
-    /// its top level, `fires`, and the functions (its own and its
-    /// helpers') called from there.
-    pub depends_on: BTreeSet<String>,
-    /// Where it first reads each of them.
+    /// The responses this rule reads with `fired` in the code it can
+    /// reach — its top level, `fires`, and the functions (its own and its
+    /// helpers') called from there — each with where it first reads it.
     pub reads: BTreeMap<String, Read>,
     /// Event kinds the rule names literally (`s.latest("talks")`), with
     /// their 1-based line and column, for `check`'s typo warnings.
@@ -295,7 +293,6 @@ impl RuleSet {
                             cite: None,
                             description: String::new(),
                             imports: Vec::new(),
-                            depends_on: BTreeSet::new(),
                             reads: BTreeMap::new(),
                             kinds: Vec::new(),
                             broken,
@@ -326,7 +323,6 @@ impl RuleSet {
             // The kind of error the rule's first problem is.
             let mut kind = ErrorKind::Compile;
             let reads = reads(&a, &shifts, &helpers);
-            let depends_on: BTreeSet<String> = reads.keys().cloned().collect();
             for imp in &a.imports {
                 match helpers.iter().find(|h| &h.name == imp) {
                     Some(_) => {}
@@ -465,7 +461,6 @@ impl RuleSet {
                 cite: a.cite,
                 description,
                 imports: a.imports,
-                depends_on,
                 reads,
                 kinds: a
                     .kinds
@@ -680,7 +675,7 @@ fn plan(
         .map(|(resp, ix)| {
             let d = ix
                 .iter()
-                .flat_map(|&i| rules[i].depends_on.iter().map(String::as_str))
+                .flat_map(|&i| rules[i].reads.keys().map(String::as_str))
                 .filter(|d| by_response.contains_key(*d))
                 .collect();
             (resp.as_str(), d)
@@ -752,26 +747,19 @@ fn report_cycle(
         .join(" → ");
     let mut listed_at: Option<String> = None;
     for r in rules.iter_mut() {
-        let dep = r
-            .depends_on
-            .iter()
-            .find(|d| members.contains(d.as_str()))
-            .cloned();
-        let Some(dep) = dep else { continue };
+        let Some((dep, read)) = r.reads.iter().find(|(d, _)| members.contains(d.as_str())) else {
+            continue;
+        };
+        let dep = dep.clone();
         if !members.contains(r.response.as_str()) || r.broken.is_some() {
             continue;
         }
         // Read in a helper: blamed on the helper's `fired`, with the calls
         // from the rule that lead there.
-        let read = r.reads.get(&dep);
-        let via = read.and_then(|x| Some((x, helpers.get(x.helper?)?)));
-        let (source, line, column) = match (via, read) {
-            (Some((x, h)), _) => (&h.source, x.line, x.column),
-            (None, Some(x)) => (&r.source, x.line, x.column),
-            (None, None) => {
-                let (line, column) = fired_at(&r.source.text, &dep);
-                (&r.source, line, column)
-            }
+        let via = read.helper.and_then(|h| Some((read, helpers.get(h)?)));
+        let (source, line, column) = match via {
+            Some((x, h)) => (&h.source, x.line, x.column),
+            None => (&r.source, read.line, read.column),
         };
         let through = via.map(|(x, _)| {
             let calls = x
@@ -813,17 +801,6 @@ fn report_cycle(
         });
         diags.push(d);
     }
-}
-
-/// Where a rule reads `dep`: its `fired("dep")` call, or else the first
-/// mention of `"dep"` (a call spelled with spaces).
-fn fired_at(text: &str, dep: &str) -> (usize, usize) {
-    let call = format!("fired(\"{dep}\")");
-    if text.contains(&call) {
-        let (line, column) = find_text(text, &call);
-        return (line, column + "fired(".len());
-    }
-    find_text(text, &format!("\"{dep}\""))
 }
 
 /// The groups of responses that reach one another through `fired` (the
