@@ -397,3 +397,23 @@ fn counted_built_ins_keep_their_answers() {
         .code(0)
         .stdout_has("FIRES leaders-summit");
 }
+
+/// A problem found in the script's text (here a float literal too large to
+/// be finite) is at its column in the file, even after a `switch` on the
+/// same line had its value check inserted at load.
+#[test]
+fn a_text_problem_after_a_checked_switch_is_at_its_own_column() {
+    let line = "    let a = switch s.count() { 0 => 1, _ => 2 }; let b = 1e400; a > 0";
+    let column = line.find("1e400").unwrap_or(0) as u64 + 1;
+    let f = Fixture::new();
+    f.rule(
+        "bad",
+        &format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n{line}\n}}\n"),
+    )
+    .scenario("talks", TALKS);
+    let doc = f
+        .run(&["run", "scenarios/talks.toml", "--format", "json"])
+        .json();
+    let d = diagnostic(&doc, "rules/bad.rhai", "not a finite number");
+    assert_at(d, "rules/bad.rhai", 3, column);
+}

@@ -205,6 +205,16 @@ fn infinite_literals(text: &str) -> Vec<Problem> {
     out
 }
 
+/// Problems found by reading the script's own text rather than its
+/// syntax tree (float literals too large to be finite, `switch` case
+/// types): their positions are the file's already, with no shift for the
+/// text `switch` checks insert. Found once, at load.
+pub fn text_problems(text: &str) -> Vec<Problem> {
+    let mut out = infinite_literals(text);
+    out.extend(super::switch::problems(&super::switch::scan(text)));
+    out
+}
+
 pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
     let mut a = Analysis {
         properties: properties(ast),
@@ -253,9 +263,6 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
             });
         }
     }
-    a.problems.extend(infinite_literals(text));
-    a.problems
-        .extend(super::switch::problems(&super::switch::scan(text)));
     let top: Vec<*const Stmt> = ast.statements().iter().map(|s| s as *const Stmt).collect();
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else {

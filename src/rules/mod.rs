@@ -239,6 +239,13 @@ impl RuleSet {
                                 .with_help_opt(p.help.clone()),
                         );
                     }
+                    for p in analyze::text_problems(&source.text) {
+                        problems.push(
+                            source
+                                .error_at(p.line, p.column, &p.message)
+                                .with_help_opt(p.help),
+                        );
+                    }
                     if !a.imports.is_empty() {
                         problems.push(
                             source
@@ -320,6 +327,11 @@ impl RuleSet {
                         .with_help_opt(p.help.clone())
                 })
                 .collect();
+            problems.extend(analyze::text_problems(&source.text).into_iter().map(|p| {
+                source
+                    .error_at(p.line, p.column, &p.message)
+                    .with_help_opt(p.help)
+            }));
             // The kind of error the rule's first problem is.
             let mut kind = ErrorKind::Compile;
             let reads = reads(&a, &shifts, &helpers);
