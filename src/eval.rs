@@ -337,11 +337,13 @@ impl Worker {
             Err(e) => {
                 let mut err = self.error(i, &e);
                 if err.kind == ErrorKind::Runtime {
+                    let helpers = self.set.helpers.iter();
+                    let imported = helpers.filter(|h| rule.imports.contains(&h.name));
                     let scripts = std::iter::once(&*rule.source.text)
-                        .chain(self.set.helpers.iter().map(|h| &*h.source.text));
+                        .chain(imported.map(|h| &*h.source.text));
                     if let Some(h) = blame::hint(&err.message, &view.scenario, view.as_of, scripts)
                     {
-                        err.message.push_str(&h);
+                        err.message.push_str(&printable(h));
                     }
                 }
                 Verdict::Error(err)
