@@ -391,7 +391,10 @@ impl Worker {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
             p => {
                 let line = p.line().unwrap_or(1);
-                (line, rules::column(shifts, line, p.position().unwrap_or(1)))
+                (
+                    line,
+                    rules::switch::unshift(shifts, line, p.position().unwrap_or(1)),
+                )
             }
         };
         let message = text

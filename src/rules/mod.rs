@@ -83,11 +83,6 @@ impl Rule {
     }
 }
 
-/// A column Rhai reported in a compiled script, as a column of the file.
-pub fn column(shifts: &switch::Shifts, line: usize, column: usize) -> usize {
-    switch::unshift(shifts, line, column)
-}
-
 /// Everything loaded from a rules folder.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -235,7 +230,11 @@ impl RuleSet {
                     for p in &a.problems {
                         problems.push(
                             source
-                                .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
+                                .error_at(
+                                    p.line,
+                                    switch::unshift(&shifts, p.line, p.column),
+                                    &p.message,
+                                )
                                 .with_help_opt(p.help.clone()),
                         );
                     }
@@ -323,7 +322,11 @@ impl RuleSet {
                 .iter()
                 .map(|p| {
                     source
-                        .error_at(p.line, column(&shifts, p.line, p.column), &p.message)
+                        .error_at(
+                            p.line,
+                            switch::unshift(&shifts, p.line, p.column),
+                            &p.message,
+                        )
                         .with_help_opt(p.help.clone())
                 })
                 .collect();
@@ -379,12 +382,11 @@ impl RuleSet {
                     continue;
                 }
                 let plain = format!("const {var}");
-                let message = if h
-                    .source
-                    .text
-                    .lines()
-                    .any(|l| l.trim_start().starts_with(&plain))
-                {
+                let message = if h.source.text.lines().any(|l| {
+                    l.trim_start().strip_prefix(&plain).is_some_and(|rest| {
+                        !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                }) {
                     format!(
                         "`{alias}::{var}`: helper `{}` declares `{var}` without exporting it; declare it `export const` to share it",
                         h.name
@@ -397,7 +399,7 @@ impl RuleSet {
                 };
                 problems.push(
                     source
-                        .error_at(*line, column(&shifts, *line, *col), message)
+                        .error_at(*line, switch::unshift(&shifts, *line, *col), message)
                         .with_help(
                             did_you_mean(var, h.exports.iter().map(String::as_str)).unwrap_or_else(
                                 || {
@@ -477,7 +479,7 @@ impl RuleSet {
                 kinds: a
                     .kinds
                     .into_iter()
-                    .map(|(k, l, c)| (k, l, column(&shifts, l, c)))
+                    .map(|(k, l, c)| (k, l, switch::unshift(&shifts, l, c)))
                     .collect(),
                 broken,
                 shifts,
@@ -606,7 +608,7 @@ fn reads(
                 Read {
                     helper: script,
                     line: *line,
-                    column: column(shifts, *line, *col),
+                    column: switch::unshift(shifts, *line, *col),
                     calls: path,
                 },
             );
@@ -979,7 +981,7 @@ fn rhai_error(
     let pos = inner.position();
     let (kind, reason) = sandbox::describe(inner, limits);
     let line = pos.line().unwrap_or(1);
-    let col = column(shifts, line, pos.position().unwrap_or(1));
+    let col = switch::unshift(shifts, line, pos.position().unwrap_or(1));
     let reason = sandbox::unit_read(inner, &source.text, line, col).unwrap_or(reason);
     let diagnostic = source.error_at(line, col, format!("{what}: {reason}"));
     LoadFailure {

@@ -235,15 +235,12 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
     out
 }
 
-/// The function a rewritten `switch` passes its value through.
-pub const CHECK_FN: &str = crate::sandbox::SWITCH_CHECK;
-
 /// Text inserted into a script, in the original's coordinates: line,
 /// column (1-based, in characters) and length in characters.
 pub type Shifts = Vec<(usize, usize, usize)>;
 
 /// The script with the value of each `switch` whose literal cases share
-/// one type passed through [`CHECK_FN`] with that type's name, so that a
+/// one type passed through [`SWITCH_CHECK`](crate::sandbox::SWITCH_CHECK) with that type's name, so that a
 /// value of another type is a run-time error rather than a silent miss;
 /// `None` when nothing needs rewriting. The shifts map positions back.
 pub fn rewrite(text: &str, switches: &[Switch]) -> Option<(String, Shifts)> {
@@ -263,7 +260,7 @@ pub fn rewrite(text: &str, switches: &[Switch]) -> Option<(String, Shifts)> {
         ) else {
             continue;
         };
-        inserts.push((vl, vc, format!("{CHECK_FN}(")));
+        inserts.push((vl, vc, format!("{}(", crate::sandbox::SWITCH_CHECK)));
         inserts.push((ol, oc, format!(", \"{}\") ", ty.tag())));
     }
     if inserts.is_empty() {

@@ -254,13 +254,12 @@ pub fn register_switch_check(e: &mut Engine, name: &'static str) {
                 return Ok(v);
             }
             let cases = match cases.as_str() {
-                "unit" => "`()`".to_string(),
-                c => article(c),
+                "unit" => "`()`",
+                c => c,
             };
             err(format!(
-                "`switch` on {} whose cases are {} values: it would match none of them",
+                "`switch` on {} whose cases are {cases} values: it would match none of them",
                 super::type_name(&v),
-                cases.trim_start_matches("a ").trim_start_matches("an "),
             ))
         },
     );
