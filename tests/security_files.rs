@@ -626,3 +626,29 @@ fn bless_removes_temporary_files_a_killed_bless_left_behind() {
         "a file that is not ours was removed"
     );
 }
+
+/// A problem on the second line of input is on line 2, and the message
+/// does not carry serde's own "at line 1" of the one line it parsed.
+#[test]
+fn a_json_line_error_is_placed_on_its_input_line_only() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE);
+    let input = format!(
+        "{}\n{}\n{}\n",
+        json_strikes(1),
+        r#"{"scenario":{"title":"t","as_of":"2025-06-02","as_of":"2025-09-30"}}"#,
+        r#"{"scenario": {"title": "t"},"#
+    );
+    let out = f.run_stdin(&["run", "-", "--format", "json"], &input);
+    out.code(2);
+    let doc = out.json();
+    for (want, line) in [("duplicate key `as_of`", 2), ("not a JSON object", 3)] {
+        let d = diagnostic(&doc, "<stdin>", want);
+        assert_eq!(d["line"], line, "{}", pretty(d));
+        assert!(
+            !d["message"].as_str().unwrap_or("").contains(" at line "),
+            "{}",
+            pretty(d)
+        );
+    }
+}

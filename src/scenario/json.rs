@@ -182,11 +182,19 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
     };
     // A byte-order mark is allowed at the start, as in files.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let json: Json = serde_json::from_str(text).map_err(|e| {
-        let mut d = at(format!("not a JSON object: {e}"));
+    // serde_json says "… at line 1 column 9" of the one line it saw; the
+    // position is given as the input's line and the column instead.
+    let positioned = |message: String, e: &serde_json::Error| {
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        let mut d = at(message);
         d.column = Some(e.column().max(1));
         vec![d]
-    })?;
+    };
+    let json: Json = serde_json::from_str(text)
+        .map_err(|e| positioned(format!("not a JSON object: {e}"), &e))?;
     if !json.is_object() {
         return Err(vec![at(
             "a scenario must be a JSON object with the keys of a scenario file".into(),
@@ -194,9 +202,7 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
     }
     // A second pass: the parse above kept the last of two equal keys.
     if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
-        let mut d = at(e.to_string());
-        d.column = Some(e.column().max(1));
-        return Err(vec![d]);
+        return Err(positioned(e.to_string(), &e));
     }
     if let Some(Json::Array(events)) = json.get("events")
         && events.len() > MAX_EVENTS
