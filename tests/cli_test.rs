@@ -632,3 +632,26 @@ fn summary_counts_are_in_the_singular_for_one() {
         .stdout_has("0 passed, 0 failed, 1 error\n")
         .stdout_lacks("1 errors");
 }
+
+#[test]
+fn a_missing_rules_folder_is_reported_in_test_json_and_junit() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    let out = f.run(&["--rules", "nope", "test", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["results"], serde_json::json!([]), "{}", out.dump());
+    let diags = doc["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(diags.len(), 1, "{}", out.dump());
+    assert_eq!(diags[0]["file"], "nope", "{}", out.dump());
+    assert_eq!(diags[0]["severity"], "error", "{}", out.dump());
+    assert_eq!(doc["summary"]["passed"], 0, "nothing ran\n{}", out.dump());
+
+    let out = f.run(&["--rules", "nope", "test", "--format", "junit"]);
+    out.code(2);
+    let ((tests, failures, errors, _), cases) = junit(&out.stdout);
+    assert_eq!((tests, failures, errors), (1, 0, 1), "{}", out.dump());
+    assert_eq!(cases[0].0, "nope", "{}", out.dump());
+    assert_eq!(cases[0].2.as_deref(), Some("error"), "{}", out.dump());
+}
