@@ -280,8 +280,13 @@ pub(super) fn suite(
             print_diagnostics(&diags[known..]);
             for r in &kept {
                 // A scenario that only a rule that did not load left
-                // unjudged said so on its line already.
-                let details = report::details_judged(set, r);
+                // unjudged said so on its line already; one that failed
+                // beside it says so above its failures.
+                let details = if r.status == TestStatus::Error {
+                    report::details_judged(set, r)
+                } else {
+                    report::details(set, r)
+                };
                 if details.is_empty() {
                     continue;
                 }
