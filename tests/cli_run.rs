@@ -453,3 +453,60 @@ fn a_missing_rules_folder_is_reported_once_and_nothing_runs() {
         assert!(!out.stdout.contains("talks"), "nothing ran\n{}", out.dump());
     }
 }
+
+/// The one diagnostic of a missing rules folder, in a JSON document.
+fn only_missing_rules(doc: &serde_json::Value) {
+    let diags = doc["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(diags.len(), 1, "{}", pretty(doc));
+    assert_eq!(diags[0]["severity"], "error", "{}", pretty(doc));
+    assert_eq!(diags[0]["file"], "nope", "{}", pretty(doc));
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rules folder not found")),
+        "{}",
+        pretty(doc)
+    );
+}
+
+#[test]
+fn a_missing_rules_folder_is_reported_in_the_machine_formats_of_run_and_timeline() {
+    let f = library();
+    let out = f.run(&["--rules", "nope", "run", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    assert_eq!(doc["format_version"], 1);
+    only_missing_rules(&doc);
+    assert_eq!(doc["scenarios"], serde_json::json!([]), "{}", out.dump());
+
+    let out = f.run(&["--rules", "nope", "run", "--format", "jsonl"]);
+    out.code(2);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", out.dump());
+    assert_eq!(lines[0]["type"], "diagnostic", "{}", out.dump());
+    assert_eq!(lines[0]["file"], "nope", "{}", out.dump());
+
+    let out = f.run(&["--rules", "nope", "run", "--format", "markdown"]);
+    out.code(2)
+        .stdout_has("## Problems")
+        .stdout_has("rules folder not found");
+    assert!(!out.stdout.contains("talks"), "nothing ran\n{}", out.dump());
+
+    let out = f.run(&[
+        "--rules",
+        "nope",
+        "timeline",
+        "scenarios/talks.toml",
+        "--format",
+        "json",
+    ]);
+    out.code(2);
+    let doc = out.json();
+    assert_eq!(doc["format_version"], 1);
+    only_missing_rules(&doc);
+    assert_eq!(doc["scenarios"], serde_json::json!([]), "{}", out.dump());
+}

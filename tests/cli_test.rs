@@ -632,3 +632,65 @@ fn summary_counts_are_in_the_singular_for_one() {
         .stdout_has("0 passed, 0 failed, 1 error\n")
         .stdout_lacks("1 errors");
 }
+
+#[test]
+fn a_missing_rules_folder_is_reported_in_test_json_and_junit() {
+    let f = fixture();
+    f.scenario("passing", PASSING);
+    let out = f.run(&["--rules", "nope", "test", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["results"], serde_json::json!([]), "{}", out.dump());
+    let diags = doc["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(diags.len(), 1, "{}", out.dump());
+    assert_eq!(diags[0]["file"], "nope", "{}", out.dump());
+    assert_eq!(diags[0]["severity"], "error", "{}", out.dump());
+    assert_eq!(doc["summary"]["passed"], 0, "nothing ran\n{}", out.dump());
+
+    let out = f.run(&["--rules", "nope", "test", "--format", "junit"]);
+    out.code(2);
+    let ((tests, failures, errors, _), cases) = junit(&out.stdout);
+    assert_eq!((tests, failures, errors), (1, 0, 1), "{}", out.dump());
+    assert_eq!(cases[0].0, "nope", "{}", out.dump());
+    assert_eq!(cases[0].2.as_deref(), Some("error"), "{}", out.dump());
+}
+
+#[test]
+fn an_exactly_failure_is_still_shown_for_subjects_no_unloaded_rule_blocks() {
+    let f = broken_rule_fixture();
+    // `leaders-summit` fires from the healthy `summit` rule but is left out
+    // of `exactly`: a real failure, whatever the broken `escalation` says.
+    f.scenario(
+        "gap",
+        "[scenario]\ntitle = \"Gap\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"summit-proposal\"\ndate = 2025-06-01\n\n[expect]\nexactly = [\"new-sanctions\"]\n",
+    );
+    let out = f.run(&["test"]);
+    out.code(2)
+        .stdout_has("test gap ... FAILED")
+        .stdout_has("test one ... not judged: rule `escalation` did not load")
+        .stdout_has("---- gap (scenarios/gap.toml) ----")
+        .stdout_has("`exactly` as of 2025-06-02")
+        .stdout_has("    expected: exactly [new-sanctions]")
+        .stdout_has("rule summit fires")
+        .stdout_has("0 passed, 1 failed, 2 errors");
+    let gap = out
+        .stdout
+        .split("---- gap")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(gap.contains("leaders-summit"), "{}", out.dump());
+    assert!(
+        !gap.contains("rule escalation"),
+        "the unloaded rule is not listed as if judged\n{}",
+        out.dump()
+    );
+    let json = f.run(&["test", "--format", "json"]);
+    let doc = json.json();
+    let status = doc["results"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["id"] == "gap"))
+        .map(|r| r["status"].clone());
+    assert_eq!(status, Some(serde_json::json!("failed")), "{}", json.dump());
+}

@@ -172,10 +172,12 @@ pub fn color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
 }
 
-/// When the rules folder is missing: its one diagnostic, printed, and
-/// the exit code to stop with. Nothing is run or checked against a rule
-/// set that is not there: every response a scenario names would be
-/// reported unknown, burying the one mistake.
+/// When the rules folder is missing: its one diagnostic, printed on
+/// stderr, and the exit code to stop with. Nothing is run or checked
+/// against a rule set that is not there: every response a scenario names
+/// would be reported unknown, burying the one mistake. For text output
+/// only (`check`, `test`): `run`, `timeline` and `test`'s machine formats
+/// stop as early but report the diagnostic through their own output.
 pub fn missing_rules(set: &RuleSet) -> Option<Exit> {
     set.folder_missing().then(|| {
         print_diagnostics(&set.diagnostics);

@@ -58,9 +58,6 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         return Ok(Exit::Error);
     }
     let set = g.load_rules();
-    if let Some(exit) = super::missing_rules(&set) {
-        return Ok(exit);
-    }
     let stdout = io::stdout();
     let color = std::env::var_os("NO_COLOR").is_none() && stdout.is_terminal();
     let mut out = BufWriter::new(stdout.lock());
@@ -71,6 +68,14 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
             exit = Exit::Error;
         }
         rep.diagnostic(&mut out, d)?;
+    }
+    // A missing rules folder stops here, its one diagnostic reported in
+    // the chosen format: nothing is read or run against rules that are
+    // not there (every response a scenario names would be unknown).
+    if set.folder_missing() {
+        rep.finish(&mut out)?;
+        out.flush()?;
+        return Ok(Exit::Error);
     }
     let (files, diags) = if stdin {
         (Vec::new(), Vec::new())

@@ -111,8 +111,15 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         return watch::run(g, a);
     }
     let set = load_rules(g, a);
-    if let Some(exit) = super::missing_rules(&set) {
-        return Ok(exit);
+    if set.folder_missing() {
+        // Nothing is blessed or run. Text prints the one diagnostic on
+        // stderr; JSON and JUnit carry it in a document with no results.
+        return match a.format {
+            TestFormat::Text => Ok(super::missing_rules(&set).unwrap_or(Exit::Error)),
+            TestFormat::Json | TestFormat::Junit => {
+                suite(g, a, &set, &[], Vec::new()).map(|e| e.max(Exit::Error))
+            }
+        };
     }
     // Files that could not be blessed are reported; the tests still run on
     // every named file, so the user sees where each one stands. A bless
@@ -273,8 +280,13 @@ pub(super) fn suite(
             print_diagnostics(&diags[known..]);
             for r in &kept {
                 // A scenario that only a rule that did not load left
-                // unjudged said so on its line already.
-                let details = report::details_judged(set, r);
+                // unjudged said so on its line already; one that failed
+                // beside it says so above its failures.
+                let details = if r.status == TestStatus::Error {
+                    report::details_judged(set, r)
+                } else {
+                    report::details(set, r)
+                };
                 if details.is_empty() {
                     continue;
                 }

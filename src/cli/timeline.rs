@@ -49,11 +49,14 @@ const BAR: usize = 48;
 
 pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let set = g.load_rules();
-    if let Some(exit) = super::missing_rules(&set) {
-        return Ok(exit);
-    }
     let mut diags = set.diagnostics.clone();
-    let (files, d) = discover(&a.scenarios);
+    // A missing rules folder: its one diagnostic, reported in the chosen
+    // format, and no scenario read or replayed.
+    let (files, d) = if set.folder_missing() {
+        (Vec::new(), Vec::new())
+    } else {
+        discover(&a.scenarios)
+    };
     diags.extend(d);
     let mut timelines = Vec::new();
     let mut ids = SeenIds::default();

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::outcome::Status;
+use crate::outcome::{Outcome, Status};
 use crate::rules::RuleSet;
-use crate::suite::{Failure, TestResult};
+use crate::suite::{Failure, TestResult, TestStatus};
 
 /// What went wrong in one scenario: the `not judged` line, then
 /// [`details_judged`].
@@ -24,7 +24,16 @@ pub fn details(set: &RuleSet, r: &TestResult) -> String {
 /// `not judged: rule `x` did not load` when rules that did not load left
 /// expectations of `r` unjudged.
 pub fn not_judged(set: &RuleSet, r: &TestResult) -> Option<String> {
-    let rules: BTreeSet<&str> = r.failures.iter().flat_map(|f| unloaded(set, f)).collect();
+    let rules: BTreeSet<&str> = r
+        .failures
+        .iter()
+        .flat_map(|f| {
+            f.subjects
+                .iter()
+                .filter(|s| blocked(set, r, f, s))
+                .flat_map(|s| unloaded_rules(set, s))
+        })
+        .collect();
     let quoted: Vec<String> = rules.iter().map(|id| format!("`{id}`")).collect();
     match quoted.len() {
         0 => None,
@@ -36,24 +45,80 @@ pub fn not_judged(set: &RuleSet, r: &TestResult) -> Option<String> {
     }
 }
 
-/// The rules that did not load among those `f` is about, when `f` could
-/// not be judged; empty when `f` is an ordinary failure.
-fn unloaded<'a>(set: &'a RuleSet, f: &Failure) -> Vec<&'a str> {
-    if !f.error {
-        return Vec::new();
-    }
-    f.subjects
+/// The rules that did not load among those of `s` (a response, or a
+/// rule).
+fn unloaded_rules<'a>(set: &'a RuleSet, s: &str) -> Vec<&'a str> {
+    set.plan
         .iter()
-        .flat_map(|s| {
-            set.plan
-                .iter()
-                .find(|(id, _)| **id == **s)
-                .map(|(_, rules)| rules.iter().filter_map(|&i| set.rules.get(i)).collect())
-                .unwrap_or_else(|| set.rule(s).into_iter().collect::<Vec<_>>())
-        })
+        .find(|(id, _)| **id == *s)
+        .map(|(_, rules)| rules.iter().filter_map(|&i| set.rules.get(i)).collect())
+        .unwrap_or_else(|| set.rule(s).into_iter().collect::<Vec<_>>())
+        .into_iter()
         .filter(|rule| rule.broken.is_some())
         .map(|rule| &*rule.id)
         .collect()
+}
+
+/// The outcome `f` was judged on.
+fn outcome_of<'a>(r: &'a TestResult, f: &Failure) -> Option<&'a Outcome> {
+    std::iter::once(r.outcome.as_ref())
+        .flatten()
+        .chain(&r.other_outcomes)
+        .find(|o| o.as_of == f.date)
+}
+
+/// Whether subject `s` errored in the outcome `f` was judged on (when
+/// that outcome is not at hand, it is taken to have).
+fn errored(r: &TestResult, f: &Failure, s: &str) -> bool {
+    outcome_of(r, f).is_none_or(|o| match o.response(s) {
+        Some(resp) => resp.status == Status::Error,
+        None => o.rule(s).is_none_or(|v| v.status == Status::Error),
+    })
+}
+
+/// Whether a rule that did not load leaves subject `s` of `f` unjudged:
+/// `f` could not be judged, `s` errored and one of its rules did not
+/// load. The other subjects of a set failure (`exactly`: a response that
+/// fired unexpectedly from a healthy rule) are still judged.
+fn blocked(set: &RuleSet, r: &TestResult, f: &Failure, s: &str) -> bool {
+    f.error && (f.subjects.len() == 1 || errored(r, f, s)) && !unloaded_rules(set, s).is_empty()
+}
+
+/// The subjects of `f` no rule that did not load leaves unjudged; empty
+/// when there is nothing to say about `f` beyond `not judged`.
+fn judged_subjects<'a>(set: &RuleSet, r: &TestResult, f: &'a Failure) -> Vec<&'a String> {
+    f.subjects
+        .iter()
+        .filter(|s| !blocked(set, r, f, s))
+        .collect()
+}
+
+/// The status of `r` once expectations that rules that did not load left
+/// unjudged are set aside: `Failed` when a genuine failure remains (an
+/// `exactly` missing a response that fired from a healthy rule), `Error`
+/// when an expectation errored for another reason or nothing else
+/// remains, else `r.status` unchanged.
+pub fn judged_status(set: &RuleSet, r: &TestResult) -> TestStatus {
+    if r.status != TestStatus::Error || !r.diagnostics.is_empty() {
+        return r.status;
+    }
+    let (mut failed, mut error) = (false, false);
+    for f in &r.failures {
+        let judged = judged_subjects(set, r, f);
+        if judged.is_empty() {
+            continue;
+        }
+        if f.error && (f.subjects.len() == 1 || judged.iter().any(|s| errored(r, f, s))) {
+            error = true;
+        } else {
+            failed = true;
+        }
+    }
+    if failed && !error {
+        TestStatus::Failed
+    } else {
+        TestStatus::Error
+    }
 }
 
 /// The rest: its diagnostics, each failed expectation not explained by a
@@ -67,7 +132,8 @@ pub fn details_judged(set: &RuleSet, r: &TestResult) -> String {
         let _ = writeln!(out, "{}", d.render(false));
     }
     for f in &r.failures {
-        if !unloaded(set, f).is_empty() {
+        let subjects = judged_subjects(set, r, f);
+        if subjects.is_empty() {
             continue;
         }
         let _ = writeln!(
@@ -80,13 +146,9 @@ pub fn details_judged(set: &RuleSet, r: &TestResult) -> String {
         );
         let _ = writeln!(out, "    expected: {}", f.expected);
         let _ = writeln!(out, "    actual:   {}", f.actual);
-        let outcome = std::iter::once(r.outcome.as_ref())
-            .flatten()
-            .chain(&r.other_outcomes)
-            .find(|o| o.as_of == f.date);
-        let Some(o) = outcome else { continue };
+        let Some(o) = outcome_of(r, f) else { continue };
         let mut shown = BTreeSet::new();
-        for s in &f.subjects {
+        for s in subjects {
             let rules: Vec<_> = match o.response(s) {
                 Some(resp) => resp.rules.iter().collect(),
                 None => o.rule(s).into_iter().collect(),

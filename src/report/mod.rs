@@ -17,7 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::Outcome;
 use crate::rules::RuleSet;
 
-pub use failure::{details, details_judged, not_judged};
+pub use failure::{details, details_judged, judged_status, not_judged};
 pub use json::{JsonLinesReporter, JsonReporter};
 pub use markdown::MarkdownReporter;
 pub use text::TextReporter;
