@@ -46,9 +46,16 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     }
     // "No scenario has" is a claim about the library: checking one file
     // must not make every kind it lacks a warning, so the kinds of the
-    // scenario tree count too. Its files' problems are not reported here.
-    if loaded > 0 && !a.paths.is_empty() {
-        let tree = PathBuf::from("scenarios");
+    // scenario tree count too. Its files' problems are not reported here,
+    // and it is read only while a kind a rule names is still unseen.
+    let unseen = |kinds: &BTreeSet<String>| {
+        set.rules
+            .iter()
+            .flat_map(|r| &r.kinds)
+            .any(|(k, ..)| !kinds.contains(k))
+    };
+    if loaded > 0 && !a.paths.is_empty() && unseen(&kinds) {
+        let tree = PathBuf::from(super::DEFAULT_SCENARIOS);
         if tree.is_dir() {
             let given: BTreeSet<_> = files.iter().map(|f| f.path.clone()).collect();
             for f in discover(&[tree]).0 {
@@ -56,6 +63,9 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
                     && let Ok(sc) = f.load()
                 {
                     kinds.extend(sc.kinds().map(str::to_string));
+                    if !unseen(&kinds) {
+                        break;
+                    }
                 }
             }
         }

@@ -150,9 +150,12 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
 }
 
 /// Scenario paths, defaulting to `scenarios/`.
+/// The scenario folder verbs read when no PATH is given.
+pub const DEFAULT_SCENARIOS: &str = "scenarios";
+
 pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
     if paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
+        vec![PathBuf::from(DEFAULT_SCENARIOS)]
     } else {
         paths.to_vec()
     }
