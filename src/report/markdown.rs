@@ -58,7 +58,7 @@ impl Reporter for MarkdownReporter {
         // As text shows them: those that fire, then those that errored,
         // each by severity; then the quiet ones, by id.
         let mut rows: Vec<_> = o.responses.iter().collect();
-        rows.sort_by_key(|r| match r.status {
+        rows.sort_by_cached_key(|r| match r.status {
             _ if r.fires => (0, rank(set, r)),
             Status::Error => (1, rank(set, r)),
             _ => (2, (0, r.id.to_string())),
