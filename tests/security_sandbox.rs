@@ -386,6 +386,20 @@ fn built_ins_over_long_arrays_and_strings_count_their_work_as_operations() {
 }
 
 #[test]
+fn padding_with_blobs_is_refused_by_rhai_s_array_size_limit_before_the_array_grows() {
+    // 5,000 copies of a 50,000-byte blob: Rhai counts 50,001 per element,
+    // far over the array size limit of 100,000; the check must come before
+    // the 250 MB are allocated (`sandbox::work`'s `pad`).
+    let f = Fixture::new();
+    let body = "let a = [];\n    a.pad(5000, blob(50000));\n    a.len() > 0";
+    let text = format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+    let (doc, _) = run_bad(&f, &text, &[]);
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_eq!(e["kind"], "limit", "{}", pretty(e));
+    assert_message(e, "Size of array/BLOB too large");
+}
+
+#[test]
 fn counted_built_ins_keep_their_answers() {
     let f = Fixture::new();
     f.rule(

@@ -65,11 +65,15 @@ fn equals(ctx: &NativeCallContext, item: &mut Dynamic, value: &Dynamic) -> Falli
     Ok(r.as_bool().unwrap_or(false))
 }
 
-/// Elements, entries and string bytes in a value, as Rhai's size checks
-/// count them.
+/// Elements, entries and string bytes in a value held in an array or a
+/// map, as Rhai's size checks (`calc_array_sizes`) count them: a blob
+/// there counts one more than its length in the array size.
 fn sizes(v: &Dynamic) -> (usize, usize, usize) {
     if let Some(a) = v.read_lock::<Array>() {
         return array_sizes(&a);
+    }
+    if let Some(b) = v.read_lock::<rhai::Blob>() {
+        return (b.len().saturating_add(1), 0, 0);
     }
     if let Some(m) = v.read_lock::<rhai::Map>() {
         let mut t = (0, 0, 0);
@@ -173,4 +177,23 @@ pub fn register(e: &mut Engine) {
             Ok(x + y)
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_inside_arrays_and_maps_count_as_rhai_counts_them() {
+        let blob = || Dynamic::from_blob(vec![0; 10]);
+        let a: Array = vec![blob(), Dynamic::from("ab"), blob()];
+        let nested = Dynamic::from_array(a.clone());
+        assert_eq!(array_sizes(&a), (25, 0, 2));
+        assert_eq!(array_sizes(&[nested]), (26, 0, 2));
+        let mut m = rhai::Map::new();
+        m.insert("b".into(), blob());
+        let m = Dynamic::from_map(m);
+        assert_eq!(sizes(&m), (11, 1, 0));
+        assert_eq!(array_sizes(&[m]), (12, 1, 0));
+    }
 }
