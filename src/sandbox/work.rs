@@ -176,6 +176,31 @@ pub fn register(e: &mut Engine) {
             charge(&ctx, (x.len() + y.len()) / BYTES_PER_OPERATION)?;
             Ok(x + y)
         },
+    )
+    // Rhai's built-in string appends (`get_builtin_op_assignment_fn`),
+    // with their size checks, charged as `+` is: without these, `y += x`
+    // in a loop built strings without counting the work. (`char += string`
+    // makes a string of a char: at most once per variable, so not charged.)
+    .register_fn(
+        "+=",
+        |ctx: NativeCallContext, x: &mut ImmutableString, y: ImmutableString| -> Fallible<()> {
+            if !x.is_empty() && !y.is_empty() {
+                within(ctx.engine(), (0, 0, x.len() + y.len()))?;
+            }
+            charge(&ctx, (x.len() + y.len()) / BYTES_PER_OPERATION)?;
+            *x += y;
+            Ok(())
+        },
+    )
+    .register_fn(
+        "+=",
+        |ctx: NativeCallContext, x: &mut ImmutableString, c: char| -> Fallible<()> {
+            let n = x.len() + c.len_utf8();
+            within(ctx.engine(), (0, 0, n))?;
+            charge(&ctx, n / BYTES_PER_OPERATION)?;
+            *x += c;
+            Ok(())
+        },
     );
 }
 
