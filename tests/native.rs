@@ -742,3 +742,49 @@ fn built_ins_charged_by_their_work_agree_near_the_operation_limit() {
         }
     }
 }
+
+#[test]
+fn arrays_of_event_arrays_count_their_events_against_rhai_s_size_limit() {
+    // 50,001 events: one `s.events("k")` is within the array limit of
+    // 100,000, an array holding two of them is not.
+    let mut text = String::from("[scenario]\ntitle = \"Many\"\nas_of = 2025-06-20\n\n");
+    for _ in 0..50_001 {
+        text.push_str("[[events]]\nkind = \"k\"\ndate = 2025-06-01\n");
+    }
+    let sc = Arc::new(
+        parse_str(Path::new("many.toml"), &text, "many").unwrap_or_else(|d| panic!("{d:?}")),
+    );
+    let mut wrong = Vec::new();
+    for (body, over) in [
+        (
+            "let a = [s.events(\"k\"), s.events(\"k\")]; a.len() == 2",
+            true,
+        ),
+        ("let a = [s.events(), s.events()]; a.len() == 2", true),
+        ("let a = [s.events(\"k\"), 1]; a.len() == 2", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("responses.toml"), CATALOGUE)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("ra.rhai"),
+            format!("const RESPONSE = \"a\";\nfn fires(s) {{\n    {body}\n}}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (native, rhai, set) = both(dir.path(), Limits::default());
+        assert_eq!(not_lowered(&set), Vec::<String>::new(), "{body}");
+        let a = native.evaluate(&sc, sc.as_of);
+        let b = rhai.evaluate(&sc, sc.as_of);
+        let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
+        if a != b {
+            wrong.push(format!("{body}: native {:?}, Rhai {errors:?}", a.fired));
+        } else if errors.is_empty() == over {
+            wrong.push(format!(
+                "{body}: expected over the limit: {over}, {errors:?}"
+            ));
+        } else if !over && native.native_calls() != (1, 0) {
+            wrong.push(format!("{body}: native code did not decide"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

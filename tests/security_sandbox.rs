@@ -386,11 +386,47 @@ fn built_ins_over_long_arrays_and_strings_count_their_work_as_operations() {
 }
 
 #[test]
+fn appending_to_a_string_in_a_loop_counts_its_work_as_operations() {
+    // `+=` on strings is Rhai's built-in unless registered again; each
+    // append copies the string, so it must be charged like `+`.
+    for body in [
+        "let x = \"x\";\n    x.pad(100000, \"y\");\n    let y = x;\n    loop { y += x; y.truncate(100000); }",
+        "let x = \"x\";\n    x.pad(900000, \"y\");\n    let y = x;\n    loop { y += 'z'; y.truncate(900000); }",
+    ] {
+        let f = Fixture::new();
+        let text =
+            format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+        let (doc, _) = run_bad(
+            &f,
+            &text,
+            &["--timeout-ms", "30000", "--max-operations", "20000"],
+        );
+        let e = rule_error(scenario(&doc, "talks"), "bad");
+        assert_eq!(e["kind"], "limit", "{body}: {}", pretty(e));
+        assert_message(e, "operations");
+    }
+}
+
+#[test]
+fn padding_with_blobs_is_refused_by_rhai_s_array_size_limit_before_the_array_grows() {
+    // 5,000 copies of a 50,000-byte blob: Rhai counts 50,001 per element,
+    // far over the array size limit of 100,000; the check must come before
+    // the 250 MB are allocated (`sandbox::work`'s `pad`).
+    let f = Fixture::new();
+    let body = "let a = [];\n    a.pad(5000, blob(50000));\n    a.len() > 0";
+    let text = format!("const RESPONSE = \"leaders-summit\";\nfn fires(s) {{\n    {body}\n}}\n");
+    let (doc, _) = run_bad(&f, &text, &[]);
+    let e = rule_error(scenario(&doc, "talks"), "bad");
+    assert_eq!(e["kind"], "limit", "{}", pretty(e));
+    assert_message(e, "Size of array/BLOB too large");
+}
+
+#[test]
 fn counted_built_ins_keep_their_answers() {
     let f = Fixture::new();
     f.rule(
         "arrays",
-        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let a = [1, 2, 3];\n    a.pad(5, 0);\n    a.contains(2) && !a.contains(9) && 3 in a && a.index_of(3) == 2 && a.index_of(7) == -1 && a.len() == 5 && \"ab\" + \"cd\" == \"abcd\" && [\"x\"].contains(\"x\")\n}\n",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let a = [1, 2, 3];\n    a.pad(5, 0);\n    a.contains(2) && !a.contains(9) && 3 in a && a.index_of(3) == 2 && a.index_of(7) == -1 && a.len() == 5 && \"ab\" + \"cd\" == \"abcd\" && { let t = \"ab\"; t += \"cd\"; t += 'e'; t += \"\"; let u = \"\"; u += t; u == \"abcde\" } && [\"x\"].contains(\"x\")\n}\n",
     )
     .scenario("talks", TALKS);
     run_within(&f, &["run", "scenarios/talks.toml"], PROCESS_LIMIT)

@@ -231,9 +231,7 @@ pub fn sizes(v: &V) -> (usize, usize, usize) {
         V::List(l) => {
             let mut t = (l.len(), 0, 0);
             for x in l.iter() {
-                if let V::Str(_) | V::Own(_) | V::Vals(_) | V::List(_) | V::Map(_) = x {
-                    add(&mut t, sizes(x));
-                }
+                add(&mut t, sizes(x));
             }
             t
         }
@@ -378,5 +376,8 @@ mod tests {
             Value::Array(vec![Value::Int(1)].into()),
         ];
         assert_eq!(sizes(&V::Vals(&vals)), (3, 0, 2));
+        let ix = [0_u32, 1, 2];
+        let events = V::List(Rc::new(vec![V::Kind(&ix), V::All(4), V::Int(1)]));
+        assert_eq!(sizes(&events), (10, 0, 0));
     }
 }

@@ -65,11 +65,15 @@ fn equals(ctx: &NativeCallContext, item: &mut Dynamic, value: &Dynamic) -> Falli
     Ok(r.as_bool().unwrap_or(false))
 }
 
-/// Elements, entries and string bytes in a value, as Rhai's size checks
-/// count them.
+/// Elements, entries and string bytes in a value held in an array or a
+/// map, as Rhai's size checks (`calc_array_sizes`) count them: a blob
+/// there counts one more than its length in the array size.
 fn sizes(v: &Dynamic) -> (usize, usize, usize) {
     if let Some(a) = v.read_lock::<Array>() {
         return array_sizes(&a);
+    }
+    if let Some(b) = v.read_lock::<rhai::Blob>() {
+        return (b.len().saturating_add(1), 0, 0);
     }
     if let Some(m) = v.read_lock::<rhai::Map>() {
         let mut t = (0, 0, 0);
@@ -172,5 +176,49 @@ pub fn register(e: &mut Engine) {
             charge(&ctx, (x.len() + y.len()) / BYTES_PER_OPERATION)?;
             Ok(x + y)
         },
+    )
+    // Rhai's built-in string appends (`get_builtin_op_assignment_fn`),
+    // with their size checks, charged as `+` is: without these, `y += x`
+    // in a loop built strings without counting the work. (`char += string`
+    // makes a string of a char: at most once per variable, so not charged.)
+    .register_fn(
+        "+=",
+        |ctx: NativeCallContext, x: &mut ImmutableString, y: ImmutableString| -> Fallible<()> {
+            if !x.is_empty() && !y.is_empty() {
+                within(ctx.engine(), (0, 0, x.len() + y.len()))?;
+            }
+            charge(&ctx, (x.len() + y.len()) / BYTES_PER_OPERATION)?;
+            *x += y;
+            Ok(())
+        },
+    )
+    .register_fn(
+        "+=",
+        |ctx: NativeCallContext, x: &mut ImmutableString, c: char| -> Fallible<()> {
+            let n = x.len() + c.len_utf8();
+            within(ctx.engine(), (0, 0, n))?;
+            charge(&ctx, n / BYTES_PER_OPERATION)?;
+            *x += c;
+            Ok(())
+        },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_inside_arrays_and_maps_count_as_rhai_counts_them() {
+        let blob = || Dynamic::from_blob(vec![0; 10]);
+        let a: Array = vec![blob(), Dynamic::from("ab"), blob()];
+        let nested = Dynamic::from_array(a.clone());
+        assert_eq!(array_sizes(&a), (25, 0, 2));
+        assert_eq!(array_sizes(&[nested]), (26, 0, 2));
+        let mut m = rhai::Map::new();
+        m.insert("b".into(), blob());
+        let m = Dynamic::from_map(m);
+        assert_eq!(sizes(&m), (11, 1, 0));
+        assert_eq!(array_sizes(&[m]), (12, 1, 0));
+    }
 }
