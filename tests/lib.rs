@@ -1,5 +1,6 @@
-//! Integration tests: every test runs the `sanctions-trigger` binary in a
-//! temporary folder with its own `rules/` and `scenarios/`.
+//! Integration tests: they run the `sanctions-trigger` binary, most of them
+//! in a temporary folder with its own `rules/` and `scenarios/`; `readme`
+//! runs the documents' console examples from the project root.
 
 mod adversarial;
 mod bad_rules;
@@ -14,6 +15,7 @@ mod cli_timeline;
 mod determinism;
 mod native;
 mod props;
+mod readme;
 mod rule_api;
 mod sandbox;
 mod security;
