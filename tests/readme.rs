@@ -179,10 +179,12 @@ fn steps(text: &str, first_line: usize) -> Result<Vec<Step>, String> {
 /// How a command is carried out.
 #[derive(Debug, PartialEq)]
 enum Plan {
-    /// Run the binary with these arguments and, for `echo … |`, this
-    /// standard input.
+    /// Run the binary with these arguments, the environment variables
+    /// assigned before the command and, for `echo … |`, this standard
+    /// input.
     Binary {
         args: Vec<String>,
+        env: Vec<(String, String)>,
         stdin: Option<String>,
     },
     /// One of [`SKIPPED`].
@@ -199,6 +201,20 @@ fn plan(command: &str) -> Result<Plan, String> {
             _ => return Err("a pipe is supported only from `echo …`".into()),
         }
         words = &words[bar + 1..];
+    }
+    // `NAME=value` words before the command set its environment.
+    let mut env = Vec::new();
+    while let Some((first, rest)) = words.split_first() {
+        match first.split_once('=') {
+            Some((name, value))
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                env.push((name.to_string(), value.to_string()));
+                words = rest;
+            }
+            _ => break,
+        }
     }
     if let Some(op) = words
         .iter()
@@ -240,13 +256,19 @@ fn plan(command: &str) -> Result<Plan, String> {
     };
     Ok(Plan::Binary {
         args: args.to_vec(),
+        env,
         stdin,
     })
 }
 
 /// Runs the binary in `dir` with stdout and stderr on one pipe, so the
 /// two interleave as they would on a terminal.
-fn run(dir: &Path, args: &[String], stdin: Option<&str>) -> Result<(String, i32), String> {
+fn run(
+    dir: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    stdin: Option<&str>,
+) -> Result<(String, i32), String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     let writer2 = writer.try_clone().map_err(|e| format!("pipe: {e}"))?;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"));
@@ -254,6 +276,7 @@ fn run(dir: &Path, args: &[String], stdin: Option<&str>) -> Result<(String, i32)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -429,7 +452,7 @@ fn copy_project(dir: &Path) -> Result<(), String> {
     copy_tree(&root.join("scenarios"), &dir.join("scenarios"))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("mkdir {}: {e}", to.display()))?;
     let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
     for entry in entries {
@@ -449,7 +472,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// Replaces `old`, which must occur exactly once, by `new`.
-fn edit(path: &Path, old: &str, new: &str) -> Result<(), String> {
+pub(crate) fn edit(path: &Path, old: &str, new: &str) -> Result<(), String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
     if text.matches(old).count() != 1 {
@@ -515,7 +538,7 @@ fn check_block(file: &str, block: &Block, mode: &Mode) -> Vec<String> {
     let mut failures = Vec::new();
     for step in &steps {
         let here = format!("{file}:{} (block at line {})", step.line, block.line);
-        let (args, stdin) = match plan(&step.command) {
+        let (args, env, stdin) = match plan(&step.command) {
             Ok(Plan::Skip) if step.expected.is_some() || step.code != 0 => {
                 failures.push(format!(
                     "{here}: `{}` is not run, so it may show no output or exit code",
@@ -524,13 +547,13 @@ fn check_block(file: &str, block: &Block, mode: &Mode) -> Vec<String> {
                 continue;
             }
             Ok(Plan::Skip) => continue,
-            Ok(Plan::Binary { args, stdin }) => (args, stdin),
+            Ok(Plan::Binary { args, env, stdin }) => (args, env, stdin),
             Err(e) => {
                 failures.push(format!("{here}: `{}`: {e}", step.command));
                 continue;
             }
         };
-        let (output, code) = match run(&dir, &args, stdin.as_deref()) {
+        let (output, code) = match run(&dir, &args, &env, stdin.as_deref()) {
             Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{here}: {e}"));
@@ -661,6 +684,7 @@ fn console_blocks_split_into_commands_outputs_and_codes() {
         plan(&got[0].command),
         Ok(Plan::Binary {
             args: vec!["test".into()],
+            env: vec![],
             stdin: None
         })
     );
@@ -668,6 +692,7 @@ fn console_blocks_split_into_commands_outputs_and_codes() {
         plan(&got[1].command),
         Ok(Plan::Binary {
             args: vec!["run".into(), "-".into(), "--format".into(), "jsonl".into()],
+            env: vec![],
             stdin: Some("{\"a\": 1}\n".into())
         })
     );
@@ -676,8 +701,21 @@ fn console_blocks_split_into_commands_outputs_and_codes() {
         plan("cargo run --release -- check"),
         Ok(Plan::Binary {
             args: vec!["check".into()],
+            env: vec![],
             stdin: None
         })
+    );
+    assert_eq!(
+        plan("NO_COLOR=1 sanctions-trigger check"),
+        Ok(Plan::Binary {
+            args: vec!["check".into()],
+            env: vec![("NO_COLOR".into(), "1".into())],
+            stdin: None
+        })
+    );
+    assert_eq!(
+        plan("INSTA_UPDATE=always cargo test --test integration golden"),
+        Ok(Plan::Skip)
     );
     assert!(plan("rm -rf rules").is_err());
     assert!(plan("sanctions-trigger run > out.txt").is_err());
