@@ -1,6 +1,7 @@
 //! The console examples of README.md, docs/*.md and SECURITY.md, run
 //! against the shipped rules and scenarios, so an example that stops
-//! being true fails `cargo test`. The conventions — `$ ` commands, `…`
+//! being true fails `cargo test`; and the links between those documents,
+//! checked to lead to a file and heading that exist. The conventions — `$ ` commands, `…`
 //! wildcards, `? N` exit codes, `console,fixture=NAME` and
 //! `console,ignore` — are described in docs/testing.md.
 
@@ -647,6 +648,69 @@ fn every_console_example_is_true() {
     );
 }
 
+/// The anchor GitHub gives a heading: lower case, punctuation dropped,
+/// spaces as hyphens.
+fn slug(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a document's headings, and the targets of its links.
+fn anchors_and_links(markdown: &str) -> (Vec<String>, Vec<String>) {
+    let (mut anchors, mut links) = (Vec::new(), Vec::new());
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => anchors.extend(heading.take().map(|h| slug(&h))),
+            Event::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
+            _ => {}
+        }
+    }
+    (anchors, links)
+}
+
+/// Content moves between README.md and docs/: a link to a file or a
+/// heading that is no longer there fails here.
+#[test]
+fn every_link_between_the_documents_resolves() {
+    let mut broken = Vec::new();
+    for path in documents() {
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let (own_anchors, links) = anchors_and_links(&text);
+        for link in links.iter().filter(|l| !l.contains("://")) {
+            let (file, anchor) = link.split_once('#').unwrap_or((link, ""));
+            let target = path.parent().unwrap_or(Path::new(ROOT)).join(file);
+            let anchors = if file.is_empty() {
+                own_anchors.clone()
+            } else if !target.exists() {
+                broken.push(format!("{}: `{link}`: no such file", path.display()));
+                continue;
+            } else if file.ends_with(".md") {
+                let text = std::fs::read_to_string(&target)
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", target.display()));
+                anchors_and_links(&text).0
+            } else {
+                Vec::new()
+            };
+            if !anchor.is_empty() && !anchors.iter().any(|a| a == anchor) {
+                broken.push(format!("{}: `{link}`: no such heading", path.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
 #[test]
 fn console_blocks_split_into_commands_outputs_and_codes() {
     let text = "$ sanctions-trigger test   # it's a comment\n\
@@ -755,4 +819,17 @@ fn code_blocks_are_found_with_their_lines() {
     assert_eq!((blocks[0].info.as_str(), blocks[0].line), ("console", 3));
     assert_eq!(blocks[0].text, "$ sanctions-trigger check\n");
     assert_eq!((blocks[1].info.as_str(), blocks[1].line), ("toml", 9));
+}
+
+#[test]
+fn headings_give_github_anchors() {
+    assert_eq!(
+        slug("`diff`: what a rule change does"),
+        "diff-what-a-rule-change-does"
+    );
+    assert_eq!(slug("`timeline --format json`"), "timeline---format-json");
+    assert_eq!(
+        slug("Response catalogue — `rules/responses.toml`"),
+        "response-catalogue--rulesresponsestoml"
+    );
 }
