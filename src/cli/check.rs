@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Global, count, paths_or_default, print_diagnostics};
+use super::{Exit, Global, paths_or_default};
 use crate::diagnostic::{Severity, did_you_mean};
+use crate::report::{count, print_diagnostics};
 use crate::rules::{self, RuleSet};
 use crate::scenario::{SeenIds, discover};
 use crate::suite::validate;

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, count, paths_or_default, print_diagnostics};
+use super::{Exit, Global, paths_or_default};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change, RuleSide};
 use crate::eval::Worker;
 use crate::outcome::{FORMAT_VERSION, Outcome, Status};
-use crate::report::markdown::cell;
+use crate::report::markdown_cell as cell;
+use crate::report::{count, print_diagnostics};
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
 

@@ -1,32 +1,19 @@
-//! `test`: check every scenario's expectations, like `cargo test`: one line
-//! per scenario, then the failures with expected vs actual and every rule
-//! of the responses involved, then `N passed, N failed`.
+//! `test`: check every scenario's expectations, like `cargo test`. The
+//! suite runs here and its results stream to `report::test`.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Args, ValueEnum};
-use serde::Serialize;
+use clap::Args;
 
-use super::{Exit, Global, count, paths_or_default, print_diagnostics, progress, watch};
+use super::{Exit, Global, paths_or_default, progress, watch};
 use crate::diagnostic::Diagnostic;
-use crate::outcome::FORMAT_VERSION;
-use crate::report;
+use crate::report::{self, count, print_diagnostics, test::Format, test::Summary};
 use crate::rules::RuleSet;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
 use crate::{atomic, bless, coverage, files, runner};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TestFormat {
-    /// One line per scenario, then failures with expected vs actual
-    Text,
-    /// One JSON object (format_version 1)
-    Json,
-    /// JUnit XML: one testcase per scenario, for CI dashboards
-    Junit,
-}
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -47,7 +34,7 @@ pub struct TestArgs {
     pub filter: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
-    pub format: TestFormat,
+    pub format: Format,
     /// Print only failures and the summary
     #[arg(short, long)]
     pub quiet: bool,
@@ -80,25 +67,8 @@ fn threshold(s: &str) -> Result<f64, String> {
 }
 
 impl TestArgs {
-    fn coverage(&self) -> bool {
+    pub(super) fn coverage(&self) -> bool {
         self.coverage || self.coverage_threshold.is_some()
-    }
-}
-
-#[derive(Serialize, Default, Clone, Copy)]
-struct Summary {
-    passed: usize,
-    failed: usize,
-    errors: usize,
-    no_expectations: usize,
-    /// Scenarios left out by `--filter`; not counted in [`Summary::total`].
-    filtered_out: usize,
-}
-
-impl Summary {
-    /// The scenarios that ran (or failed to load).
-    fn total(&self) -> usize {
-        self.passed + self.failed + self.errors + self.no_expectations
     }
 }
 
@@ -115,8 +85,8 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         // Nothing is blessed or run. Text prints the one diagnostic on
         // stderr; JSON and JUnit carry it in a document with no results.
         return match a.format {
-            TestFormat::Text => Ok(super::missing_rules(&set).unwrap_or(Exit::Error)),
-            TestFormat::Json | TestFormat::Junit => {
+            Format::Text => Ok(super::missing_rules(&set).unwrap_or(Exit::Error)),
+            Format::Json | Format::Junit => {
                 suite(g, a, &set, &[], Vec::new()).map(|e| e.max(Exit::Error))
             }
         };
@@ -143,9 +113,9 @@ pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
     Arc::new(set)
 }
 
-/// Runs and reports the tests of `files`. Results are written as they
-/// arrive (in input order) and only failures are kept for the closing
-/// details, so memory does not grow with the number of scenarios.
+/// Runs the tests of `files` and hands each result to the reporter as it
+/// arrives (in input order); reporters keep only what their ending needs,
+/// so memory does not grow with the number of scenarios.
 pub(super) fn suite(
     g: &Global,
     a: &TestArgs,
@@ -155,26 +125,14 @@ pub(super) fn suite(
 ) -> io::Result<Exit> {
     let mut diags = set.diagnostics.clone();
     diags.extend(load_diags);
+    let mut errored = diags.iter().any(Diagnostic::is_error);
     let mut out = BufWriter::new(io::stdout().lock());
-    match a.format {
-        TestFormat::Text => print_diagnostics(&diags),
-        TestFormat::Json => write!(
-            out,
-            "{{\n\"format_version\": {FORMAT_VERSION},\n\"results\": ["
-        )?,
-        TestFormat::Junit => {}
-    }
-    let known = diags.len();
-    // Kept: failures and errors for the text details; for JUnit, every
-    // result with the outcomes of passing ones dropped.
-    let mut kept: Vec<TestResult> = Vec::new();
+    let mut rep = report::test::reporter(a.format, a.quiet, a.verbose);
+    rep.start(&mut out, &diags)?;
     let mut sum = Summary::default();
     let mut ids = SeenIds::default();
     let mut cov = a.coverage().then(|| coverage::Collector::new(set));
     let mut written: io::Result<()> = Ok(());
-    // Whether anything is on stdout yet (text), so that no blank line
-    // separator opens the output.
-    let mut printed = false;
     // Scenarios that loaded and passed `--filter`.
     let mut matched = 0;
     let bar = progress(Some(files.len()));
@@ -189,7 +147,7 @@ pub(super) fn suite(
             // a passing scenario's outcomes: they are freed here, by the
             // thread that built them, not by the writer.
             if let Some(r) = r.as_mut()
-                && a.format == TestFormat::Text
+                && a.format == Format::Text
                 && !a.verbose
                 && !a.coverage()
                 && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
@@ -205,7 +163,7 @@ pub(super) fn suite(
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
                 c.hits(h);
             }
-            let Some(mut r) = r else {
+            let Some(r) = r else {
                 sum.filtered_out += 1;
                 return;
             };
@@ -216,126 +174,28 @@ pub(super) fn suite(
                     .chain(&r.other_outcomes)
                     .for_each(|o| c.outcome(o));
             }
-            diags.extend(ids.check(&r.id, &r.file));
-            let first = sum.total() == 0;
-            match r.status {
-                TestStatus::Passed => sum.passed += 1,
-                TestStatus::Failed => sum.failed += 1,
-                TestStatus::Error => sum.errors += 1,
-                TestStatus::NoExpectations => sum.no_expectations += 1,
+            if let Some(d) = ids.check(&r.id, &r.file) {
+                errored |= d.is_error();
+                rep.diagnostic(d);
             }
-            if written.is_err() {
-                return;
-            }
-            written = match a.format {
-                TestFormat::Text => line(&mut out, set, &r, a).map(|w| printed |= w),
-                TestFormat::Json => (|| {
-                    out.write_all(if first { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer_pretty(&mut out, &r)?;
-                    Ok(())
-                })(),
-                TestFormat::Junit => Ok(()),
-            };
-            let failed = matches!(r.status, TestStatus::Failed | TestStatus::Error);
-            if failed || a.format == TestFormat::Junit {
-                if !failed {
-                    r.outcome = None;
-                    r.other_outcomes = Vec::new();
-                }
-                kept.push(r);
+            sum.add(r.status);
+            if written.is_ok() {
+                written = rep.result(&mut out, set, r);
             }
         },
     );
     bar.finish_and_clear();
     written?;
     let cov = cov.map(|c| c.report(set, a.coverage_threshold));
-    match a.format {
-        TestFormat::Json => {
-            write!(out, "\n],\n\"diagnostics\": ")?;
-            serde_json::to_writer_pretty(&mut out, &diags)?;
-            write!(out, ",\n\"summary\": ")?;
-            serde_json::to_writer_pretty(&mut out, &sum)?;
-            if let Some(c) = &cov {
-                write!(out, ",\n\"coverage\": ")?;
-                serde_json::to_writer_pretty(&mut out, c)?;
-            }
-            writeln!(out, "\n}}")?;
-        }
-        TestFormat::Junit => {
-            let check = cov.as_ref().filter(|c| c.threshold.is_some()).map(|c| {
-                let mut details = Vec::new();
-                // Into memory: cannot fail.
-                let _ = coverage_text(&mut details, c);
-                report::junit::CoverageCheck {
-                    met: c.threshold_met,
-                    message: below_message(c),
-                    details: String::from_utf8_lossy(&details).trim().to_string(),
-                }
-            });
-            report::junit::write(&mut out, set, &kept, &diags, check.as_ref())?;
-        }
-        TestFormat::Text => {
-            out.flush()?;
-            // Problems found during the run (a duplicate id).
-            print_diagnostics(&diags[known..]);
-            for r in &kept {
-                // A scenario that only a rule that did not load left
-                // unjudged said so on its line already; one that failed
-                // beside it says so above its failures.
-                let details = if r.status == TestStatus::Error {
-                    report::details_judged(set, r)
-                } else {
-                    report::details(set, r)
-                };
-                if details.is_empty() {
-                    continue;
-                }
-                if printed {
-                    writeln!(out)?;
-                }
-                writeln!(out, "---- {} ({}) ----", r.id, r.file.display())?;
-                out.write_all(details.as_bytes())?;
-                printed = true;
-            }
-            let mut line = format!("{} passed, {} failed", sum.passed, sum.failed);
-            if sum.errors > 0 {
-                line.push_str(&format!(", {}", count(sum.errors, "error")));
-            }
-            if sum.no_expectations > 0 {
-                line.push_str(&format!(", {} without expectations", sum.no_expectations));
-            }
-            if sum.filtered_out > 0 {
-                line.push_str(&format!(", {} filtered out", sum.filtered_out));
-            }
-            if printed {
-                writeln!(out)?;
-            }
-            writeln!(out, "{line}")?;
-            if set.has_errors() {
-                writeln!(
-                    out,
-                    "error: some rules did not load (see above), so passing scenarios may be wrong"
-                )?;
-            }
-            if let Some(c) = &cov {
-                coverage_text(&mut out, c)?;
-                if !c.threshold_met {
-                    writeln!(out, "\n{}", below_message(c))?;
-                }
-            }
-        }
-    }
+    rep.finish(&mut out, set, &sum, cov.as_ref())?;
     out.flush()?;
     if let Some(p) = &a.filter
         && matched == 0
         && sum.filtered_out > 0
     {
-        eprintln!(
-            "warning: --filter `{p}` matched none of {}",
-            count(sum.filtered_out, "scenario")
-        );
+        report::test::matched_none(p, sum.filtered_out);
     }
-    let errored = sum.errors > 0 || diags.iter().any(Diagnostic::is_error);
+    let errored = errored || sum.errors > 0;
     let below = cov.as_ref().is_some_and(|c| !c.threshold_met);
     Ok(if errored {
         Exit::Error
@@ -344,115 +204,6 @@ pub(super) fn suite(
     } else {
         Exit::Ok
     })
-}
-
-/// `line coverage 94.3% is below the threshold of 99%` (the percent shown
-/// rounded down, as everywhere).
-fn below_message(c: &coverage::Report) -> String {
-    format!(
-        "line coverage {:.1}% is below the threshold of {}%",
-        c.lines.percent,
-        c.threshold.unwrap_or(0.0)
-    )
-}
-
-/// The coverage report, from its `coverage` heading on.
-fn coverage_text(out: &mut dyn Write, c: &coverage::Report) -> io::Result<()> {
-    let count = |f: fn(&coverage::RuleTally) -> bool| c.rules.values().filter(|t| f(t)).count();
-    writeln!(out, "\ncoverage")?;
-    writeln!(
-        out,
-        "  rules: {} fired somewhere, {} quiet somewhere, {} errored, {} never evaluated",
-        count(|t| t.fired > 0),
-        count(|t| t.quiet > 0),
-        count(|t| t.errored > 0),
-        count(|t| t.fired + t.quiet + t.errored == 0),
-    )?;
-    let list = |pred: fn(&coverage::RuleTally) -> bool| -> String {
-        let v: Vec<&str> = c
-            .rules
-            .iter()
-            .filter(|(_, t)| pred(t))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        if v.is_empty() {
-            "(none)".into()
-        } else {
-            v.join(", ")
-        }
-    };
-    writeln!(out, "  rules never fired: {}", list(|t| t.fired == 0))?;
-    writeln!(out, "  rules never quiet: {}", list(|t| t.quiet == 0))?;
-    let errored = list(|t| t.errored > 0);
-    if errored != "(none)" {
-        writeln!(out, "  rules that errored: {errored}")?;
-    }
-    let never: Vec<&str> = c
-        .responses
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    writeln!(
-        out,
-        "  responses never fired: {}",
-        if never.is_empty() {
-            "(none)".into()
-        } else {
-            never.join(", ")
-        }
-    )?;
-    let l = &c.lines;
-    writeln!(
-        out,
-        "  lines: {:.1}% ({} of {})",
-        l.percent, l.covered, l.total
-    )?;
-    let width = l
-        .files
-        .iter()
-        .map(|f| f.file.display().to_string().len())
-        .max()
-        .unwrap_or(0);
-    for f in &l.files {
-        let pct = coverage::percent(f.covered, f.total);
-        write!(
-            out,
-            "    {:<width$}  {pct:>5.1}%",
-            f.file.display().to_string()
-        )?;
-        if !f.uncovered.is_empty() {
-            write!(out, "  uncovered: {}", coverage::ranges(&f.uncovered))?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
-}
-
-/// One scenario's line: `test ID ... ok`, and with `-v` what fires; true
-/// when anything was written (`-q` leaves out passing scenarios).
-fn line(out: &mut dyn Write, set: &RuleSet, r: &TestResult, a: &TestArgs) -> io::Result<bool> {
-    let not_judged = (r.status == TestStatus::Error)
-        .then(|| report::not_judged(set, r))
-        .flatten();
-    let word = match r.status {
-        TestStatus::Passed => "ok",
-        TestStatus::Failed => "FAILED",
-        TestStatus::Error => not_judged.as_deref().unwrap_or("ERROR"),
-        TestStatus::NoExpectations => "no expectations",
-    };
-    let mut wrote = false;
-    if !a.quiet || !matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations) {
-        writeln!(out, "test {} ... {word}", r.id)?;
-        wrote = true;
-    }
-    if a.verbose
-        && let Some(o) = &r.outcome
-    {
-        writeln!(out, "    fires: [{}]", o.fired.join(", "))?;
-        wrote = true;
-    }
-    Ok(wrote)
 }
 
 /// How `--bless` went.

@@ -8,9 +8,10 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Exit, Global, print_diagnostics};
+use super::{Exit, Global};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::outcome::FORMAT_VERSION;
+use crate::report::print_diagnostics;
 use crate::runner;
 use crate::scenario::{SeenIds, discover};
 use crate::timeline::{Timeline, TippedBy, default_window, replay};

@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, TestFormat, load_rules, suite};
+use super::test::{TestArgs, load_rules, suite};
 use super::{Exit, Global, paths_or_default};
+use crate::report::test::Format;
 use crate::scenario::{ScenarioFile, discover};
 
 /// How long the files must be quiet before a run starts.
@@ -124,7 +125,7 @@ fn shown(p: &Path) -> String {
 /// Where the watcher's own lines go: stdout with the text format, stderr
 /// with a machine-readable one, whose documents stdout keeps to itself.
 fn notices(a: &TestArgs) -> Box<dyn Notices> {
-    if a.format == TestFormat::Text {
+    if a.format == Format::Text {
         Box::new(io::stdout().lock())
     } else {
         Box::new(io::stderr().lock())
