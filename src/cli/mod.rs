@@ -1,6 +1,7 @@
 //! The command line: one file per verb, each a thin layer that wires
-//! library calls to a reporter. This file holds the options every verb
-//! shares and the exit-code policy.
+//! library calls to its reporter in `report`. This file holds the options
+//! every verb shares, the dispatch to the verbs (`test --watch` to
+//! `watch.rs`, which runs `test`'s suite) and the exit-code policy.
 
 mod check;
 mod diff;
@@ -142,6 +143,7 @@ pub enum Command {
 pub fn main(cli: Cli) -> io::Result<Exit> {
     match &cli.command {
         Command::Run(a) => run::run(&cli.global, a),
+        Command::Test(a) if a.watch => watch::run(&cli.global, a),
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),

@@ -1,5 +1,6 @@
 //! `test`: check every scenario's expectations, like `cargo test`. The
-//! suite runs here and its results stream to `report::test`.
+//! suite runs here and its results stream to `report::test`; `--watch`
+//! (dispatched before this file) re-runs the suite from `watch.rs`.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{Exit, Global, paths_or_default, progress, watch};
+use super::{Exit, Global, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
 use crate::report::{self, count, print_diagnostics, test::Format, test::Summary};
 use crate::rules::RuleSet;
@@ -72,13 +73,18 @@ impl TestArgs {
     }
 }
 
-pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
-    if a.paths.iter().any(|p| p.as_os_str() == "-") {
-        eprintln!("error: `test` reads scenario files; standard input (`-`) is for `run`");
-        return Ok(Exit::Error);
+/// `test` of standard input, refused: `-` is for `run`.
+pub(super) fn reads_stdin(a: &TestArgs) -> bool {
+    let stdin = a.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin {
+        report::error("`test` reads scenario files; standard input (`-`) is for `run`");
     }
-    if a.watch {
-        return watch::run(g, a);
+    stdin
+}
+
+pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
+    if reads_stdin(a) {
+        return Ok(Exit::Error);
     }
     let set = load_rules(g, a);
     if set.folder_missing() {

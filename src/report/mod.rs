@@ -6,6 +6,7 @@
 
 pub mod run;
 pub mod test;
+pub mod watch;
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};
