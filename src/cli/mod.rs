@@ -3,6 +3,7 @@
 //! every verb shares, the dispatch to the verbs (`test --watch` to
 //! `watch.rs`, which runs `test`'s suite) and the exit-code policy.
 
+mod bless;
 mod check;
 mod diff;
 mod run;

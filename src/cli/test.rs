@@ -1,6 +1,7 @@
 //! `test`: check every scenario's expectations, like `cargo test`. The
-//! suite runs here and its results stream to `report::test`; `--watch`
-//! (dispatched before this file) re-runs the suite from `watch.rs`.
+//! suite runs here and its results stream to `report::test`; `--bless`
+//! is wired in `bless.rs`, and `--watch` (dispatched before this file)
+//! re-runs the suite from `watch.rs`.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -8,13 +9,14 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::bless::{self, Blessing};
 use super::{Exit, Global, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
-use crate::report::{self, count, print_diagnostics, test::Format, test::Summary};
+use crate::report::{self, test::Format, test::Summary};
 use crate::rules::RuleSet;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
-use crate::{atomic, bless, coverage, files, runner};
+use crate::{coverage, runner};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -101,11 +103,14 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     // every named file, so the user sees where each one stands. A bless
     // refused as a whole runs nothing: its results would answer a
     // question the user did not ask.
-    let blessed = match a.bless.then(|| bless(g, &set, &a.paths, a.dry_run)) {
-        None => true,
-        Some(Blessing::Refused) => return Ok(Exit::Error),
-        Some(Blessing::DryRun(exit)) => return Ok(exit),
-        Some(Blessing::Written { ok }) => ok,
+    let blessed = if a.bless {
+        match bless::run(g, &set, &a.paths, a.dry_run)? {
+            Blessing::Refused => return Ok(Exit::Error),
+            Blessing::DryRun(exit) => return Ok(exit),
+            Blessing::Written { ok } => ok,
+        }
+    } else {
+        true
     };
     let (files, d) = discover(&paths_or_default(&a.paths));
     let exit = suite(g, a, &set, &files, d)?;
@@ -210,172 +215,6 @@ pub(super) fn suite(
     } else {
         Exit::Ok
     })
-}
-
-/// How `--bless` went.
-enum Blessing {
-    /// Refused as a whole (a folder, rules with errors, a path that does
-    /// not load as a scenario file): nothing was written.
-    Refused,
-    /// `--dry-run`: the diffs are printed; the exit code to end with.
-    DryRun(Exit),
-    /// Written; `ok` is false when some file could not be blessed (the
-    /// others are still written).
-    Written { ok: bool },
-}
-
-/// Blesses the named files, printing what changed (as a unified diff with
-/// `dry_run`, writing nothing).
-fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf], dry_run: bool) -> Blessing {
-    if let Some(dir) = paths.iter().find(|p| p.is_dir()) {
-        eprintln!(
-            "error: `{}` is a folder; --bless rewrites only scenario files named on the command line",
-            dir.display()
-        );
-        return Blessing::Refused;
-    }
-    if set.diagnostics.iter().any(Diagnostic::is_error) {
-        print_diagnostics(&set.diagnostics);
-        eprintln!("error: the rules have errors; nothing was blessed");
-        return Blessing::Refused;
-    }
-    let (files, diags) = discover(paths);
-    if diags.iter().any(Diagnostic::is_error) {
-        print_diagnostics(&diags);
-        eprintln!("error: nothing was blessed");
-        return Blessing::Refused;
-    }
-    print_diagnostics(&diags);
-    let mut ok = true;
-    // Files a dry run would change.
-    let mut changed = 0;
-    let mut out = io::stdout().lock();
-    // Whether stdout has a line yet: the blank line that separates the
-    // bless report from the test results must not open the output.
-    let mut wrote = false;
-    runner::for_each(
-        set,
-        &files,
-        g.jobs(),
-        |worker, file, loaded| {
-            let r = match loaded {
-                Ok(sc) => bless::bless(worker, &sc).map(|b| b.map(|b| (b, sc.source.text.clone()))),
-                Err(ds) => Err(ds
-                    .iter()
-                    .map(|d| d.render(false))
-                    .collect::<Vec<_>>()
-                    .join("\n")),
-            };
-            (file.path.clone(), r)
-        },
-        |(path, r)| {
-            let p = path.display();
-            let _ = match r {
-                Ok(None) => {
-                    wrote = true;
-                    writeln!(out, "{p}: expectations already match")
-                }
-                Ok(Some((b, read))) if dry_run => {
-                    wrote = true;
-                    changed += 1;
-                    let new = with_line_ends(&b.text, &read);
-                    let old_name = p.to_string();
-                    let new_name = format!("{p} (blessed)");
-                    write!(
-                        out,
-                        "{}",
-                        similar::TextDiff::from_lines(&*read, &new)
-                            .unified_diff()
-                            .header(&old_name, &new_name)
-                    )
-                }
-                Ok(Some((b, read))) => match write_blessed(&path, &b.text, &read) {
-                    Ok(()) => {
-                        wrote = true;
-                        let _ = writeln!(out, "blessed {p}:");
-                        b.edits.iter().try_for_each(|e| writeln!(out, "    {e}"))
-                    }
-                    Err(e) => {
-                        ok = false;
-                        writeln!(io::stderr(), "error: cannot write `{p}`: {e}")
-                    }
-                },
-                Err(e) => {
-                    ok = false;
-                    writeln!(io::stderr(), "error: {p}: not blessed: {e}")
-                }
-            };
-        },
-    );
-    if dry_run {
-        let _ = writeln!(
-            out,
-            "{}{} of {} would change; nothing was written (--dry-run)",
-            if wrote { "\n" } else { "" },
-            changed,
-            count(files.len(), "file")
-        );
-        // Like `cargo fmt --check` and `git diff --exit-code`: 1 says
-        // "there is something to accept", so CI can require a clean bless.
-        return Blessing::DryRun(if !ok {
-            Exit::Error
-        } else if changed > 0 {
-            Exit::Failed
-        } else {
-            Exit::Ok
-        });
-    }
-    if wrote {
-        let _ = writeln!(out);
-    }
-    Blessing::Written { ok }
-}
-
-/// Writes a blessed scenario over its file, keeping a byte-order mark,
-/// `\r\n` line ends and a missing final line end the file had, and
-/// refusing when the file changed since it was read.
-fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<()> {
-    const BOM: &str = "\u{feff}";
-    // The rename replaces a link's target: only a target in the folder
-    // the user pointed at may be replaced.
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
-        && let Some(d) = files::Within::folder(dir).escape(path, "file")
-    {
-        return Err(io::Error::other(d.message));
-    }
-    let now = std::fs::read_to_string(path)?;
-    let bom = now.starts_with(BOM);
-    if now.strip_prefix(BOM).unwrap_or(&now) != read {
-        return Err(io::Error::other(
-            "the file changed while it was being blessed",
-        ));
-    }
-    let out = with_line_ends(text, &now);
-    let out = if bom { format!("{BOM}{out}") } else { out };
-    atomic::write(path, out.as_bytes())
-}
-
-/// `text` (as toml_edit writes it: `\n` line ends, a final one) with the
-/// line ends of `original`: `\r\n` when its first line ends so, and no
-/// final line end when it had none.
-fn with_line_ends(text: &str, original: &str) -> String {
-    let crlf = original
-        .find('\n')
-        .is_some_and(|i| original[..i].ends_with('\r'));
-    let text = if original.is_empty() || original.ends_with('\n') {
-        text
-    } else {
-        text.strip_suffix('\n').unwrap_or(text)
-    };
-    if crlf {
-        text.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        text.to_string()
-    }
 }
 
 /// One scenario's test result; `None` when `--filter` leaves it out.
