@@ -7,6 +7,7 @@
 pub mod bless;
 pub mod run;
 pub mod test;
+pub mod timeline;
 pub mod watch;
 
 use std::fmt::Display;
