@@ -5,6 +5,7 @@
 //! Markdown table cells, and the lines every verb writes on stderr.
 
 pub mod bless;
+pub mod check;
 pub mod diff;
 pub mod run;
 pub mod test;
