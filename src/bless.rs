@@ -5,8 +5,11 @@
 //! whose rules error, or whose expectations name unknown responses, is
 //! refused: blessing an error would turn a bug into an expectation. The
 //! new text is parsed again before it is returned, so a file is never
-//! replaced by one the parser would refuse.
+//! replaced by one the parser would refuse. [`write`] puts it over the
+//! file atomically, in the file's own line ends.
 
+use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -16,6 +19,7 @@ use crate::eval::Worker;
 use crate::outcome::{Outcome, Status};
 use crate::scenario::{Scenario, calendar_day, parse_str};
 use crate::suite::{first_days, validate};
+use crate::{atomic, files};
 
 /// A scenario's new text and a line per change, for the user.
 #[derive(Debug)]
@@ -309,4 +313,52 @@ fn first_fire(
         ));
     }
     Ok(())
+}
+
+/// Writes a blessed scenario's text over its file, keeping a byte-order
+/// mark, `\r\n` line ends and a missing final line end the file had, and
+/// refusing when the file changed since it was read (`read`, the text
+/// [`bless`] started from).
+pub fn write(path: &Path, text: &str, read: &str) -> io::Result<()> {
+    const BOM: &str = "\u{feff}";
+    // The rename replaces a link's target: only a target in the folder
+    // the user pointed at may be replaced.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && let Some(d) = files::Within::folder(dir).escape(path, "file")
+    {
+        return Err(io::Error::other(d.message));
+    }
+    let now = std::fs::read_to_string(path)?;
+    let bom = now.starts_with(BOM);
+    if now.strip_prefix(BOM).unwrap_or(&now) != read {
+        return Err(io::Error::other(
+            "the file changed while it was being blessed",
+        ));
+    }
+    let out = with_line_ends(text, &now);
+    let out = if bom { format!("{BOM}{out}") } else { out };
+    atomic::write(path, out.as_bytes())
+}
+
+/// `text` (as toml_edit writes it: `\n` line ends, a final one) with the
+/// line ends of `original`: `\r\n` when its first line ends so, and no
+/// final line end when it had none.
+pub fn with_line_ends(text: &str, original: &str) -> String {
+    let crlf = original
+        .find('\n')
+        .is_some_and(|i| original[..i].ends_with('\r'));
+    let text = if original.is_empty() || original.ends_with('\n') {
+        text
+    } else {
+        text.strip_suffix('\n').unwrap_or(text)
+    };
+    if crlf {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text.to_string()
+    }
 }

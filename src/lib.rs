@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod files;
+pub mod lint;
 pub mod native;
 pub mod outcome;
 pub mod printable;

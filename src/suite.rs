@@ -223,7 +223,7 @@ pub fn run_test(worker: &Worker, sc: &Arc<Scenario>) -> TestResult {
     result.outcome = Some(outcome);
     // A failure hidden behind a rule that did not load is not judged; one
     // that remains beside it (a set's other subjects) still fails.
-    result.status = crate::report::judged_status(set, &result);
+    result.status = crate::report::test::judged_status(set, &result);
     result
 }
 

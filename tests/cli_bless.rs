@@ -271,3 +271,65 @@ fn dry_run_shows_a_unified_diff_and_writes_nothing() {
     // --dry-run is a way of blessing, not of testing.
     f.run(&["test", "--dry-run"]).code(2).stderr_has("--bless");
 }
+
+/// A file that cannot be written is an error on stderr and exit 2; the
+/// other files are blessed and every named file is still tested. The file
+/// is read-only by its mode, which the writer checks itself, so this
+/// fails as root too.
+#[cfg(unix)]
+#[test]
+fn a_file_that_cannot_be_written_is_an_error_and_the_others_are_blessed() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    let wrong = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &wrong).scenario("b", &wrong);
+    let a = f.path().join("scenarios/a.toml");
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = f.run(&["test", "--bless", "scenarios/a.toml", "scenarios/b.toml"]);
+    out.code(2)
+        .stderr_has("error: cannot write `scenarios/a.toml`: the file is read-only")
+        .stdout_has("blessed scenarios/b.toml:")
+        .stdout_has("test a ... FAILED")
+        .stdout_has("1 passed, 1 failed");
+    assert!(
+        !out.stdout.contains("blessed scenarios/a.toml"),
+        "{}",
+        out.dump()
+    );
+    assert_eq!(read(&f, "scenarios/a.toml"), wrong);
+    assert_ne!(read(&f, "scenarios/b.toml"), wrong);
+}
+
+/// The bless report itself failing to be written (a full disk, here
+/// `/dev/full`, which fails as root too) is an error, not a silent exit
+/// 1 from a dry run that showed nothing; a bless still writes the files.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_bless_report_that_cannot_be_written_is_an_error() {
+    use std::process::{Command, Stdio};
+    let f = fixture();
+    let wrong = TALKS.to_string() + "\n[expect]\nexactly = []\n";
+    f.scenario("a", &wrong);
+    let full = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+            .args(args)
+            .current_dir(f.path())
+            .env("NO_COLOR", "1")
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = full(&["test", "--bless", "--dry-run", "scenarios/a.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("error: No space left on device"), "{err}");
+    assert_eq!(read(&f, "scenarios/a.toml"), wrong);
+    let (code, err) = full(&["test", "--bless", "scenarios/a.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("error: No space left on device"), "{err}");
+    assert_ne!(read(&f, "scenarios/a.toml"), wrong);
+}

@@ -1,7 +1,9 @@
 //! The command line: one file per verb, each a thin layer that wires
-//! library calls to a reporter. This file holds the options every verb
-//! shares and the exit-code policy.
+//! library calls to its reporter in `report`. This file holds the options
+//! every verb shares, the dispatch to the verbs (`test --watch` to
+//! `watch.rs`, which runs `test`'s suite) and the exit-code policy.
 
+mod bless;
 mod check;
 mod diff;
 mod run;
@@ -9,7 +11,7 @@ mod test;
 mod timeline;
 mod watch;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diagnostic::Diagnostic;
+use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
 use crate::sandbox::Limits;
 
@@ -142,6 +144,7 @@ pub enum Command {
 pub fn main(cli: Cli) -> io::Result<Exit> {
     match &cli.command {
         Command::Run(a) => run::run(&cli.global, a),
+        Command::Test(a) if a.watch => watch::run(&cli.global, a),
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
@@ -149,30 +152,16 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
     }
 }
 
-/// Scenario paths, defaulting to `scenarios/`.
 /// The scenario folder verbs read when no PATH is given.
 pub const DEFAULT_SCENARIOS: &str = "scenarios";
 
+/// Scenario paths, defaulting to `scenarios/`.
 pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(DEFAULT_SCENARIOS)]
     } else {
         paths.to_vec()
     }
-}
-
-/// `1 rule`, `2 rules`: every count in a summary agrees with its number.
-pub fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
-/// Whether to colour output on stderr.
-pub fn color_stderr() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
 }
 
 /// When the rules folder is missing: its one diagnostic, printed on
@@ -186,15 +175,6 @@ pub fn missing_rules(set: &RuleSet) -> Option<Exit> {
         print_diagnostics(&set.diagnostics);
         Exit::Error
     })
-}
-
-/// Prints diagnostics to stderr with source lines and carets.
-pub fn print_diagnostics(diags: &[Diagnostic]) {
-    let color = color_stderr();
-    let mut err = io::stderr().lock();
-    for d in diags {
-        let _ = writeln!(err, "{}\n", d.render(color));
-    }
 }
 
 /// `--shard I/N`: the I-th of N shares (I from 1 to N). Share I takes the

@@ -13,7 +13,7 @@ use super::{Exit, Global, Shard, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::Outcome;
-use crate::report::{self, Format, JsonLinesReporter};
+use crate::report::run::{self as report, Format, JsonLinesReporter};
 use crate::runner;
 use crate::scenario::{STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line};
 
@@ -54,7 +54,7 @@ enum Input<'a> {
 pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     let stdin = a.scenarios.iter().any(|p| p.as_os_str() == "-");
     if stdin && a.scenarios.len() > 1 {
-        eprintln!("error: `-` (standard input) cannot be mixed with scenario paths");
+        crate::report::error("`-` (standard input) cannot be mixed with scenario paths");
         return Ok(Exit::Error);
     }
     let set = g.load_rules();

@@ -4,8 +4,9 @@
 //! the changed files and the variants that `extends` them. Editors save in
 //! several steps (temporary file, rename, touch), so events are gathered
 //! for a short quiet period before running. Its own lines (what changed,
-//! the separator, `watching …`) go to stdout with the text format and to
-//! stderr with JSON or JUnit, so stdout holds only the documents.
+//! the separator, `watching …`, from `report::watch`) go to stdout with
+//! the text format and to stderr with JSON or JUnit, so stdout holds only
+//! the documents.
 
 use std::collections::BTreeSet;
 use std::io::{self, IsTerminal, Write};
@@ -15,20 +16,24 @@ use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, TestFormat, load_rules, suite};
+use super::test::{TestArgs, load_rules, reads_stdin, suite};
 use super::{Exit, Global, paths_or_default};
+use crate::report::{self, test::Format};
 use crate::scenario::{ScenarioFile, discover};
 
 /// How long the files must be quiet before a run starts.
 const SETTLE: Duration = Duration::from_millis(200);
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
+    if reads_stdin(a) {
+        return Ok(Exit::Error);
+    }
     let scenario_paths = paths_or_default(&a.paths);
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).map_err(io::Error::other)?;
     for p in std::iter::once(&g.rules).chain(&scenario_paths) {
         if let Err(e) = watcher.watch(p, RecursiveMode::Recursive) {
-            eprintln!("error: cannot watch `{}`: {e}", p.display());
+            report::watch::cannot_watch(p, &e);
             return Ok(Exit::Error);
         }
     }
@@ -124,7 +129,7 @@ fn shown(p: &Path) -> String {
 /// Where the watcher's own lines go: stdout with the text format, stderr
 /// with a machine-readable one, whose documents stdout keeps to itself.
 fn notices(a: &TestArgs) -> Box<dyn Notices> {
-    if a.format == TestFormat::Text {
+    if a.format == Format::Text {
         Box::new(io::stdout().lock())
     } else {
         Box::new(io::stderr().lock())
@@ -134,27 +139,13 @@ fn notices(a: &TestArgs) -> Box<dyn Notices> {
 trait Notices: Write + IsTerminal {}
 impl<T: Write + IsTerminal> Notices for T {}
 
-/// Clears a terminal, elsewhere (a log, a test) separates runs with a
-/// rule, then names the changed files.
+/// Clears a terminal, or separates runs, and names the changed files.
 fn clear(a: &TestArgs, changed: &[String]) -> io::Result<()> {
     let mut out = notices(a);
-    if out.is_terminal() {
-        write!(out, "\x1b[2J\x1b[H")?;
-    } else {
-        writeln!(out, "\n==== re-running ====\n")?;
-    }
-    writeln!(out, "changed: {}\n", changed.join(", "))?;
-    out.flush()
+    let terminal = out.is_terminal();
+    report::watch::rerun(&mut out, terminal, changed)
 }
 
 fn footer(g: &Global, a: &TestArgs, scenarios: &[PathBuf]) -> io::Result<()> {
-    let mut out = notices(a);
-    let shown: Vec<String> = scenarios.iter().map(|p| p.display().to_string()).collect();
-    writeln!(
-        out,
-        "\nwatching {} and {} for changes; Ctrl-C to stop",
-        g.rules.display(),
-        shown.join(", ")
-    )?;
-    out.flush()
+    report::watch::watching(&mut notices(a), &g.rules, scenarios)
 }

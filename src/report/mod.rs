@@ -1,63 +1,72 @@
-//! Reporters for `run`: one per output format behind one trait, so the
-//! verb streams outcomes without knowing how they are shown. JSON shapes
-//! are serde serialisations of the `outcome` types. `test`'s failure text
-//! and JUnit report live here too.
+//! Every verb's output: a module per verb (`run` and `test`, with several
+//! formats each, a folder), each turning the library's results into text,
+//! JSON, Markdown or JUnit on a `&mut dyn Write`, so the command line only
+//! wires calls together. What they share lives here: counts in words,
+//! Markdown table cells, and the lines every verb writes on stderr.
 
-mod failure;
-mod json;
-pub mod junit;
-pub mod markdown;
-mod text;
+pub mod bless;
+pub mod check;
+pub mod diff;
+pub mod run;
+pub mod test;
+pub mod timeline;
+pub mod watch;
 
-use std::io::{self, Write};
-
-use clap::ValueEnum;
+use std::fmt::Display;
+use std::io::{self, IsTerminal, Write};
 
 use crate::diagnostic::Diagnostic;
-use crate::outcome::Outcome;
-use crate::rules::RuleSet;
 
-pub use failure::{details, details_judged, judged_status, not_judged};
-pub use json::{JsonLinesReporter, JsonReporter};
-pub use markdown::MarkdownReporter;
-pub use text::TextReporter;
-
-/// Output formats of `run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people: what fires first, with rules and reasons
-    Text,
-    /// One JSON object (format_version 1)
-    Json,
-    /// One JSON object per line, streamed as each scenario finishes
-    Jsonl,
-    /// Tables, fit for a pull-request comment
-    Markdown,
-}
-
-/// The order responses are shown in, by every format for people: highest
-/// severity first, then by id.
-pub(crate) fn rank(set: &RuleSet, r: &crate::outcome::ResponseOutcome) -> (i64, String) {
-    let sev = set.catalogue.get(&r.id).map_or(0, |c| c.severity);
-    (-sev, r.id.to_string())
-}
-
-/// Receives a run's results in order.
-pub trait Reporter {
-    /// A load-time problem (a bad scenario or rule file).
-    fn diagnostic(&mut self, out: &mut dyn Write, d: &Diagnostic) -> io::Result<()>;
-    /// One scenario's outcome.
-    fn outcome(&mut self, out: &mut dyn Write, set: &RuleSet, o: &Outcome) -> io::Result<()>;
-    /// After the last scenario.
-    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
-}
-
-/// A reporter for a format; `explain` shows every rule's verdict and trace.
-pub fn reporter(format: Format, explain: bool, color: bool) -> Box<dyn Reporter> {
-    match format {
-        Format::Text => Box::new(TextReporter::new(explain, color)),
-        Format::Json => Box::new(JsonReporter::default()),
-        Format::Jsonl => Box::new(JsonLinesReporter),
-        Format::Markdown => Box::new(MarkdownReporter::new(explain)),
+/// `1 rule`, `2 rules`: every count in a summary agrees with its number.
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
+}
+
+/// Escapes the characters that would break a Markdown table row.
+pub fn markdown_cell(s: &str) -> String {
+    // Reasons come from rules: HTML in them must not open a comment or
+    // close a `<details>` of the page the table is pasted into.
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+/// Whether to colour output on stderr.
+pub fn color_stderr() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
+}
+
+// Writes to stderr below ignore their errors: stderr is where failures
+// are told, so a failure to write it has nowhere left to go (and
+// `eprintln!` would turn it into a panic).
+
+/// Prints diagnostics to stderr with source lines and carets.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    let color = color_stderr();
+    let mut err = io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}\n", d.render(color));
+    }
+}
+
+/// A line on stderr.
+pub fn stderr_line(line: impl Display) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// `error: …` on stderr: a mistake in the command line, or a failure that
+/// belongs to no file (a file's problems are [`Diagnostic`]s).
+pub fn error(message: impl Display) {
+    stderr_line(format_args!("error: {message}"));
+}
+
+/// `warning: …` on stderr.
+pub fn warning(message: impl Display) {
+    stderr_line(format_args!("warning: {message}"));
 }

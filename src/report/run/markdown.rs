@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::{Reporter, rank};
 use crate::diagnostic::Diagnostic;
 use crate::outcome::{Outcome, Status};
+use crate::report::markdown_cell as cell;
 use crate::rules::RuleSet;
 
 pub struct MarkdownReporter {
@@ -21,17 +22,6 @@ impl MarkdownReporter {
             diagnostics: Vec::new(),
         }
     }
-}
-
-/// Escapes table-breaking characters.
-pub fn cell(s: &str) -> String {
-    // Reasons come from rules: HTML in them must not open a comment or
-    // close a `<details>` of the page the table is pasted into.
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('\n', " ")
 }
 
 impl Reporter for MarkdownReporter {

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::{Reporter, Summary, coverage, failed};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleSet;
 use crate::suite::{TestResult, TestStatus};
@@ -18,19 +19,67 @@ use crate::suite::{TestResult, TestStatus};
 /// The classname of the testcases that stand for no scenario.
 const TOOL: &str = "sanctions-trigger";
 
+/// Gathers every result, the outcomes of passing ones dropped, for one
+/// report written at the end.
+#[derive(Default)]
+pub struct JunitReporter {
+    diagnostics: Vec<Diagnostic>,
+    results: Vec<TestResult>,
+}
+
+impl Reporter for JunitReporter {
+    fn start(&mut self, _: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
+        self.diagnostics = diagnostics.to_vec();
+        Ok(())
+    }
+
+    fn diagnostic(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    fn result(&mut self, _: &mut dyn Write, _: &RuleSet, mut r: TestResult) -> io::Result<()> {
+        if !failed(&r) {
+            r.outcome = None;
+            r.other_outcomes = Vec::new();
+        }
+        self.results.push(r);
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        set: &RuleSet,
+        _: &Summary,
+        cov: Option<&crate::coverage::Report>,
+    ) -> io::Result<()> {
+        let check = cov.filter(|c| c.threshold.is_some()).map(|c| {
+            let mut details = Vec::new();
+            // Into memory: cannot fail.
+            let _ = coverage::text(&mut details, c);
+            CoverageCheck {
+                met: c.threshold_met,
+                message: coverage::below_message(c),
+                details: String::from_utf8_lossy(&details).trim().to_string(),
+            }
+        });
+        write(out, set, &self.results, &self.diagnostics, check.as_ref())
+    }
+}
+
 /// The `--coverage-threshold` check, as the `coverage` testcase shows it.
-pub struct CoverageCheck {
-    pub met: bool,
+struct CoverageCheck {
+    met: bool,
     /// One line: `line coverage 94.3% is below the threshold of 99%`.
-    pub message: String,
+    message: String,
     /// The coverage report as the terminal shows it.
-    pub details: String,
+    details: String,
 }
 
 /// Writes the JUnit report. Diagnostics that belong to no scenario (a rule
 /// that does not compile, a bad catalogue) go to the suite's `system-err`;
 /// each that is an error is also an erroring testcase named after its file.
-pub fn write(
+fn write(
     out: &mut dyn Write,
     set: &RuleSet,
     results: &[TestResult],

@@ -1,0 +1,161 @@
+//! What `check` finds beyond the problems of loading: every scenario
+//! validated against the rules, ids used twice, event kinds a rule asks
+//! for that no scenario has (probably a typo), and catalogue responses no
+//! rule fires (they would vanish from every output); and, for `check
+//! --native`, which rules native code runs and why the others run in Rhai.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Severity, did_you_mean};
+use crate::rules::{self, RuleSet};
+use crate::scenario::{ScenarioFile, SeenIds, discover};
+use crate::suite::validate;
+
+/// The problems of `files` (each loaded and validated against `set`),
+/// then the event kinds no scenario has, then the responses no rule fires.
+///
+/// "No scenario has" is a claim about the library: checking one file must
+/// not make every kind it lacks a warning, so the kinds of the scenario
+/// folder `tree` count too when `files` were picked from it. Its files'
+/// problems are not reported here, and it is read only while a kind a
+/// rule names is still unseen.
+pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut kinds: BTreeSet<String> = BTreeSet::new();
+    let mut ids = SeenIds::default();
+    let mut loaded = 0;
+    for f in files {
+        match f.load() {
+            Ok(sc) => {
+                loaded += 1;
+                kinds.extend(sc.kinds().map(str::to_string));
+                diags.extend(validate(&sc, set));
+                diags.extend(ids.check(&sc.id, &sc.file));
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    let unseen = |kinds: &BTreeSet<String>| {
+        set.rules
+            .iter()
+            .flat_map(|r| &r.kinds)
+            .any(|(k, ..)| !kinds.contains(k))
+    };
+    if loaded > 0
+        && let Some(tree) = tree
+        && unseen(&kinds)
+        && tree.is_dir()
+    {
+        let given: BTreeSet<_> = files.iter().map(|f| f.path.clone()).collect();
+        for f in discover(&[tree.to_path_buf()]).0 {
+            if !given.contains(&f.path)
+                && let Ok(sc) = f.load()
+            {
+                kinds.extend(sc.kinds().map(str::to_string));
+                if !unseen(&kinds) {
+                    break;
+                }
+            }
+        }
+    }
+    // With no scenario loaded, every kind would be unknown: that is said
+    // by the scenarios' own problems.
+    if loaded > 0 {
+        diags.extend(unknown_kinds(set, &kinds));
+    }
+    diags.extend(unused_responses(set));
+    diags
+}
+
+/// A warning per event kind a rule asks for that is not in `kinds`, with
+/// the nearest kind that is.
+pub fn unknown_kinds(set: &RuleSet, kinds: &BTreeSet<String>) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for r in &set.rules {
+        for (kind, line, col) in &r.kinds {
+            if !kinds.contains(kind) {
+                let mut d = r.source.error_at(
+                    *line,
+                    *col,
+                    format!("no scenario has an event of kind `{kind}`"),
+                );
+                d.severity = Severity::Warning;
+                diags.push(d.with_help_opt(did_you_mean(kind, kinds.iter().map(String::as_str))));
+            }
+        }
+    }
+    diags
+}
+
+/// A warning per catalogue response that no rule names: it can never
+/// fire, and `run` and `test` leave it out of every output, so without
+/// this it would vanish silently (a rule's `RESPONSE` misspelt, or a rule
+/// deleted).
+pub fn unused_responses(set: &RuleSet) -> Vec<Diagnostic> {
+    let Some(src) = &set.catalogue.source else {
+        return Vec::new();
+    };
+    let named: BTreeSet<&str> = set.rules.iter().map(|r| r.response.as_str()).collect();
+    set.catalogue
+        .responses
+        .values()
+        .filter(|r| !named.contains(r.id.as_str()))
+        .map(|r| {
+            src.diag(
+                Severity::Warning,
+                r.span.clone(),
+                format!("no rule fires `{}`", r.id),
+            )
+            .with_help(format!(
+                "it is left out of every output; add a rule with `const RESPONSE = \"{}\";`, or remove it from the catalogue",
+                r.id
+            ))
+        })
+        .collect()
+}
+
+/// Which rules native code runs.
+pub struct NativeUse {
+    /// Rules run as native code.
+    pub native: usize,
+    /// Rules in all.
+    pub rules: usize,
+    /// The others, in load order.
+    pub in_rhai: Vec<InRhai>,
+}
+
+/// A rule that runs in Rhai.
+pub struct InRhai {
+    pub path: PathBuf,
+    /// The first construct native code lacks; `None` when the rule does
+    /// not compile.
+    pub why: Option<String>,
+}
+
+/// Which rules native code runs, compiling them to find out; `None` when
+/// native code is off (`--engine rhai`).
+pub fn native_use(set: &RuleSet) -> Option<NativeUse> {
+    if !set.native {
+        return None;
+    }
+    let (_, compiled) = rules::compile(set);
+    let mut native = 0;
+    let mut in_rhai = Vec::new();
+    for (r, c) in set.rules.iter().zip(&compiled) {
+        let path = r.path().to_path_buf();
+        match c.as_ref().ok().map(|c| &c.native) {
+            Some(Ok(_)) => native += 1,
+            Some(Err(why)) => in_rhai.push(InRhai {
+                path,
+                why: Some(why.0.clone()),
+            }),
+            None => in_rhai.push(InRhai { path, why: None }),
+        }
+    }
+    Some(NativeUse {
+        native,
+        rules: set.rules.len(),
+        in_rhai,
+    })
+}
