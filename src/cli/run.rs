@@ -115,10 +115,8 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 Input::File(f) => f.load()?,
                 Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
                 Input::Line(n, Err(e)) => {
-                    let mut d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e);
-                    d.line = Some(n);
-                    d.column = Some(1);
-                    return Err(vec![d]);
+                    let d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e);
+                    return Err(vec![d.at(n, 1)]);
                 }
             };
             let sc = Arc::new(sc);

@@ -174,12 +174,7 @@ impl<'de> Visitor<'de> for NoDuplicateKeys {
 /// Parses one line of JSON Lines input (1-based `line`) into a scenario
 /// whose id defaults to `stdin-LINE`.
 pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnostic>> {
-    let at = |message: String| {
-        let mut d = Diagnostic::error(Some(Path::new(STDIN)), message);
-        d.line = Some(line);
-        d.column = Some(1);
-        d
-    };
+    let at = |message: String| Diagnostic::error(Some(Path::new(STDIN)), message).at(line, 1);
     // A byte-order mark is allowed at the start, as in files.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // serde_json says "… at line 1 column 9" of the one line it saw; the
@@ -189,9 +184,7 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
             Some(i) => message[..i].to_string(),
             None => message,
         };
-        let mut d = at(message);
-        d.column = Some(e.column().max(1));
-        vec![d]
+        vec![at(message).at(line, e.column().max(1))]
     };
     let json: Json = serde_json::from_str(text)
         .map_err(|e| positioned(format!("not a JSON object: {e}"), &e))?;

@@ -99,11 +99,10 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
             let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             let src = SourceText::new(path, valid);
             let (line, column) = src.line_col(at);
-            let mut d = Diagnostic::error(Some(path), "file is not valid UTF-8")
-                .with_help("save the file as UTF-8");
-            d.line = Some(line);
-            d.column = Some(column);
-            Err(d)
+            // The invalid bytes cannot be shown: the position only.
+            Err(Diagnostic::error(Some(path), "file is not valid UTF-8")
+                .with_help("save the file as UTF-8")
+                .at(line, column))
         }
     }
 }
