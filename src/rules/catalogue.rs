@@ -10,7 +10,7 @@ use serde::Serialize;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, SourceText};
-use crate::scenario::read_text;
+use crate::files::read_text;
 
 /// One policy response that rules can fire.
 #[derive(Debug, Clone, Serialize)]

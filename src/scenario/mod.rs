@@ -18,8 +18,10 @@ use crate::value::Table;
 
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{STDIN, StdinLines, from_json_line};
-pub(crate) use parse::{calendar_day, read_text};
+pub(crate) use parse::calendar_day;
 pub use parse::{load_file, parse_str};
+// Rule loading still names the reader by its old home.
+pub(crate) use crate::files::read_text;
 
 /// The most events one scenario may have (a file, or a JSON line): more
 /// is refused rather than judged, since each one is held in memory and

@@ -16,7 +16,7 @@ use toml_spanner::{
 
 use super::{Event, ExpectAt, ExpectSet, Expectations, MAX_EVENTS, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
-use crate::files::MAX_FILE_BYTES;
+use crate::files::read_text;
 use crate::printable;
 use crate::value::{Label, Table, Value};
 
@@ -82,88 +82,6 @@ struct Chain<'r> {
     files: Vec<PathBuf>,
     root: Option<&'r Path>,
     zone: Option<Tz>,
-}
-
-/// Reads a file as UTF-8 text, without a byte-order mark.
-pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = read_regular(path).map_err(|e| Diagnostic::error(Some(path), e))?;
-    match String::from_utf8(bytes) {
-        Ok(mut s) => {
-            if s.starts_with('\u{feff}') {
-                s.drain(..3);
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            let src = SourceText::new(path, valid);
-            let (line, column) = src.line_col(at);
-            // The invalid bytes cannot be shown: the position only.
-            Err(Diagnostic::error(Some(path), "file is not valid UTF-8")
-                .with_help("save the file as UTF-8")
-                .at(line, column))
-        }
-    }
-}
-
-/// The bytes of a regular file. Anything else is refused: opening a FIFO
-/// blocks forever, and a device such as /dev/zero never ends. A file
-/// larger than [`MAX_FILE_BYTES`] is refused before it is read, and one
-/// that yields more or fewer bytes than its size (a `/proc` or `/sys`
-/// file reports 0) is refused without its contents ever being parsed or
-/// shown: such contents are not a file the user wrote.
-fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read file: {e}");
-    // On Unix, opening without blocking makes a FIFO safe to open, so the
-    // check goes through the handle: one `stat` per file instead of two.
-    #[cfg(unix)]
-    let (mut file, meta) = {
-        use std::os::unix::fs::OpenOptionsExt;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-            .map_err(cannot)?;
-        let meta = file.metadata().map_err(cannot)?;
-        (file, meta)
-    };
-    // Elsewhere the path is checked before it is opened.
-    #[cfg(not(unix))]
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if !meta.is_file() {
-        return Err("cannot read file: not a regular file".to_string());
-    }
-    #[cfg(not(unix))]
-    let mut file = std::fs::File::open(path).map_err(cannot)?;
-    let size = meta.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "cannot read file: it is {size} bytes, more than the limit of {} MiB",
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    // A file too large for memory is an error, not an abort.
-    let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(size as usize + 1)
-        .map_err(|e| format!("cannot read file: {e}"))?;
-    // One byte more than the size tells a file that grew (or a /proc file
-    // that reports 0) from one that did not. Through `Take`:
-    // `File::read_to_end` would ask the system for the size again.
-    file.by_ref()
-        .take(size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 != size {
-        return Err(
-            "cannot read file: its size changed while it was read, or it is not a file on disk \
-             (a /proc or /sys file?); its contents were not used"
-                .to_string(),
-        );
-    }
-    Ok(bytes)
 }
 
 /// A scenario file before variants are merged and defaults applied.
