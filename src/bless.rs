@@ -14,7 +14,7 @@ use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 
 use crate::eval::Worker;
 use crate::outcome::{Outcome, Status};
-use crate::scenario::{Scenario, calendar_day, parse_str};
+use crate::scenario::{DayError, Scenario, calendar_day, parse_str};
 use crate::suite::{first_days, validate};
 
 /// A scenario's new text and a line per change, for the user.
@@ -115,8 +115,11 @@ fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
 
 /// The day a TOML date-time stands for, as `test` judges it (an offset
 /// date-time at its day in the scenario's zone, or its UTC day).
-fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveDate, String> {
-    let date = d.date.ok_or("no date")?;
+fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveDate, DayError> {
+    let text = d.to_string();
+    let Some(date) = d.date else {
+        return Err(DayError::NoDate { text });
+    };
     let time = d.time.map(|t| {
         (
             t.hour.into(),
@@ -130,7 +133,7 @@ fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveD
         toml_edit::Offset::Custom { minutes } => i32::from(minutes),
     });
     let ymd = (date.year.into(), date.month.into(), date.day.into());
-    calendar_day(ymd, time, offset, zone, &d.to_string())
+    calendar_day(ymd, time, offset, zone, &text)
 }
 
 /// The outcome at a date, or the first rule error as the reason to refuse.

@@ -3,9 +3,12 @@
 //! value that every rule reads through `Arc`s; events are sorted by date
 //! and indexed by kind so that the rule API's queries are slices, not scans.
 
+mod dates;
 mod discover;
+mod expect;
 mod json;
 mod parse;
+mod variant;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -16,9 +19,10 @@ use chrono::NaiveDate;
 use crate::diagnostic::SourceText;
 use crate::value::Table;
 
+pub use dates::DayError;
+pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{STDIN, StdinLines, from_json_line};
-pub(crate) use parse::calendar_day;
 pub use parse::{load_file, parse_str};
 // Rule loading still names the reader by its old home.
 pub(crate) use crate::files::read_text;
