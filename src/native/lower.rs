@@ -15,7 +15,7 @@ use rhai::{
 
 use super::value::{Arith, FnId, V};
 use super::{Builtin, Cmp, Context, Field, ForLoop, Func, Method, Node, Program};
-use crate::sandbox::api::{Date, Days, Months};
+use crate::sandbox::calendar::{Date, Days, Months};
 
 /// Why a rule runs in Rhai only: the first construct native code lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
