@@ -599,7 +599,7 @@ fn write_blessed(path: &std::path::Path, text: &str, read: &str) -> io::Result<(
     }
     let out = with_line_ends(text, &now);
     let out = if bom { format!("{BOM}{out}") } else { out };
-    atomic::write(path, out.as_bytes())
+    atomic::write(path, out.as_bytes()).map_err(io::Error::other)
 }
 
 /// `text` (as toml_edit writes it: `\n` line ends, a final one) with the
