@@ -22,7 +22,7 @@ use crate::value::Table;
 pub use dates::DayError;
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
-pub use json::{STDIN, StdinLines, from_json_line};
+pub use json::{LineError, STDIN, StdinLines, from_json_line};
 pub use parse::{load_file, parse_str};
 // Rule loading still names the reader by its old home.
 pub(crate) use crate::files::read_text;
