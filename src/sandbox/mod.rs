@@ -65,7 +65,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         context::with(|c| context::push_trace(c, &format!("debug{at}: {s}")))
     });
     clock_per_call(&mut e);
-    #[allow(deprecated, reason = "on_var is marked volatile, not deprecated")]
+    #[expect(deprecated, reason = "on_var is marked volatile, not deprecated")]
     e.on_var(|name, index, ctx| {
         // A pre-computed index means a local variable: not ours to resolve.
         if index > 0 {
