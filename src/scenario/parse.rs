@@ -423,14 +423,7 @@ impl<'a> Parser<'a> {
     /// erase what the user reads, and a bidi control could make text read
     /// as something it is not.
     fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
-        // Printable ASCII, the common case, needs no decoding.
-        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return;
-        }
-        if let Some(c) = text
-            .chars()
-            .find(|&c| c != '\r' && printable::is_unsafe(c, true))
-        {
+        if let Some(c) = printable::first_unsafe_in_source(text) {
             self.err(
                 span,
                 format!(
