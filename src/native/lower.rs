@@ -377,6 +377,7 @@ impl FnLower<'_, '_> {
         self.c.widest = self.c.widest.max(w);
     }
 
+    // Long: one arm per kind of Rhai statement, so the subset lowered reads in one place.
     fn stmt(&mut self, s: &Stmt) -> R<Option<Stmt2>> {
         let out = match s {
             Stmt::Noop(_) | Stmt::Share(_) => return Ok(None),
