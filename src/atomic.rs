@@ -59,21 +59,35 @@ fn remove_stale(dir: &Path) {
     }
 }
 
+/// Why a file could not be replaced.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    #[error("the file is read-only")]
+    ReadOnly,
+    #[error("cannot create a temporary file in `{}`: {source}", .dir.display())]
+    TempFile {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Resolving the path, writing, flushing or renaming failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
 /// Replaces `path` with `bytes` atomically. A symbolic link is written
 /// through (its target is replaced, the link stays), and a read-only file
 /// is refused rather than replaced behind its mode's back.
-pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let target = match std::fs::canonicalize(path) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let path = target.as_path();
     if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "the file is read-only",
-        ));
+        return Err(WriteError::ReadOnly);
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -85,11 +99,9 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .suffix(TMP_SUFFIX)
         .rand_bytes(TMP_RANDOM)
         .tempfile_in(dir)
-        .map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot create a temporary file in `{}`: {e}", dir.display()),
-            )
+        .map_err(|source| WriteError::TempFile {
+            dir: dir.to_path_buf(),
+            source,
         })?;
     tmp.write_all(bytes)?;
     if let Ok(meta) = std::fs::metadata(path) {
@@ -97,7 +109,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     tmp.as_file().sync_all()?;
     // A crash between writing and renaming, on demand, so a test can prove
-    // that the target is untouched until the rename.
+    // that the target is untouched until the rename. Only in builds with
+    // debug assertions, which is what `cargo test` runs its binary as: a
+    // release build has no such switch, and a test-only cargo feature
+    // would have to be enabled by hand for the integration test to run.
+    #[cfg(debug_assertions)]
     if std::env::var_os("SANCTIONS_TRIGGER_CRASH_BEFORE_RENAME").is_some() {
         std::process::abort();
     }

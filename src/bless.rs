@@ -16,8 +16,8 @@ use chrono::{Datelike, NaiveDate};
 use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 
 use crate::eval::Worker;
-use crate::outcome::{Outcome, Status};
-use crate::scenario::{Scenario, calendar_day, parse_str};
+use crate::outcome::{Outcome, RuleError, Status};
+use crate::scenario::{DayError, Scenario, calendar_day, parse_str};
 use crate::suite::{first_days, validate};
 use crate::{atomic, files};
 
@@ -28,18 +28,68 @@ pub struct Blessed {
     pub edits: Vec<String>,
 }
 
+/// Why a scenario was not blessed; nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlessError {
+    /// The first problem of its expectations, such as an unknown response.
+    #[error("{message}; fix it by hand")]
+    Invalid { message: String },
+    #[error("cannot edit the file: {0}")]
+    Edit(#[source] toml_edit::TomlError),
+    #[error("cannot find `[expect]` in the file")]
+    NoExpect,
+    /// An entry without a `date`, or with one that is no day.
+    #[error("an `[[expect.at]]` entry has no valid `date`")]
+    AtDate(#[source] Option<DayError>),
+    #[error("a rule errored as of {date}, so nothing was blessed: {error}")]
+    RuleErrored {
+        date: NaiveDate,
+        error: Box<RuleError>,
+    },
+    /// The first problem the parser finds in the new text, and where.
+    #[error(
+        "the blessed file would not parse, so nothing was written: {message}{}",
+        position(.at)
+    )]
+    WouldNotParse {
+        message: String,
+        at: Option<(usize, usize)>,
+    },
+    /// The replay that finds first-fire days could not run.
+    #[error("{0}")]
+    Replay(String),
+    #[error("`{name}` errored on {day}, so nothing was blessed")]
+    FirstFireErrored { name: String, day: NaiveDate },
+    #[error(
+        "`{name}` in first_fire does not fire from {from} to {to}; remove it or move it to not_fires by hand"
+    )]
+    NeverFires {
+        name: String,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    #[error("cannot write the year of {0}")]
+    Year(NaiveDate),
+}
+
+fn position(at: &Option<(usize, usize)>) -> String {
+    match at {
+        Some((l, c)) => format!(" (line {l}, column {c} of the new text)"),
+        None => String::new(),
+    }
+}
+
 /// Rewrites `sc`'s expectations to match its current outcomes; `Ok(None)`
 /// when they already do.
-pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, String> {
+pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, BlessError> {
     if let Some(d) = validate(sc, worker.rules()).first() {
-        return Err(format!("{}; fix it by hand", d.message));
+        return Err(BlessError::Invalid {
+            message: d.message.clone(),
+        });
     }
     let at_as_of = evaluated(worker, sc, sc.as_of)?;
-    let mut doc: DocumentMut = sc
-        .source
-        .text
-        .parse()
-        .map_err(|e| format!("cannot edit the file: {e}"))?;
+    let mut doc: DocumentMut = sc.source.text.parse().map_err(BlessError::Edit)?;
     let mut edits = Vec::new();
     if !sc.expect.any() {
         let mut exactly = Array::new();
@@ -62,7 +112,7 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
         }
     } else {
         let Some(expect) = doc.get_mut("expect").and_then(Item::as_table_like_mut) else {
-            return Err("cannot find `[expect]` in the file".into());
+            return Err(BlessError::NoExpect);
         };
         set(expect, &at_as_of, "", &mut edits);
         if let Some(rules) = expect.get_mut("rules").and_then(Item::as_table_like_mut) {
@@ -73,11 +123,8 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
             let date = at
                 .get("date")
                 .and_then(Item::as_datetime)
-                .ok_or("an `[[expect.at]]` entry has no valid `date`")
-                .and_then(|d| {
-                    day_of(d, sc.timezone)
-                        .map_err(|_| "an `[[expect.at]]` entry has no valid `date`")
-                })?;
+                .ok_or(BlessError::AtDate(None))
+                .and_then(|d| day_of(d, sc.timezone).map_err(|e| BlessError::AtDate(Some(e))))?;
             let o = evaluated(worker, sc, date)?;
             set(at, &o, &format!("at {date}: "), &mut edits);
         }
@@ -99,28 +146,26 @@ pub fn bless(worker: &Worker, sc: &Arc<Scenario>) -> Result<Option<Blessed>, Str
 /// Refuses text the scenario parser would refuse (a date TOML cannot
 /// write, such as one in year 10000): bless must never leave a file that
 /// `test` cannot read.
-fn reparse(sc: &Scenario, text: &str) -> Result<(), String> {
+fn reparse(sc: &Scenario, text: &str) -> Result<(), BlessError> {
     match parse_str(&sc.file, text, &sc.id) {
         Ok(_) => Ok(()),
         Err(ds) => {
-            let (at, message) = ds.first().map_or((String::new(), ""), |d| {
-                let at = match (d.line, d.column) {
-                    (Some(l), Some(c)) => format!(" (line {l}, column {c} of the new text)"),
-                    _ => String::new(),
-                };
-                (at, d.message.as_str())
-            });
-            Err(format!(
-                "the blessed file would not parse, so nothing was written: {message}{at}"
-            ))
+            let first = ds.first();
+            Err(BlessError::WouldNotParse {
+                message: first.map(|d| d.message.clone()).unwrap_or_default(),
+                at: first.and_then(|d| d.line.zip(d.column)),
+            })
         }
     }
 }
 
 /// The day a TOML date-time stands for, as `test` judges it (an offset
 /// date-time at its day in the scenario's zone, or its UTC day).
-fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveDate, String> {
-    let date = d.date.ok_or("no date")?;
+fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveDate, DayError> {
+    let text = d.to_string();
+    let Some(date) = d.date else {
+        return Err(DayError::NoDate { text });
+    };
     let time = d.time.map(|t| {
         (
             t.hour.into(),
@@ -134,16 +179,17 @@ fn day_of(d: &toml_edit::Datetime, zone: Option<chrono_tz::Tz>) -> Result<NaiveD
         toml_edit::Offset::Custom { minutes } => i32::from(minutes),
     });
     let ymd = (date.year.into(), date.month.into(), date.day.into());
-    calendar_day(ymd, time, offset, zone, &d.to_string())
+    calendar_day(ymd, time, offset, zone, &text)
 }
 
 /// The outcome at a date, or the first rule error as the reason to refuse.
-fn evaluated(worker: &Worker, sc: &Arc<Scenario>, date: NaiveDate) -> Result<Outcome, String> {
+fn evaluated(worker: &Worker, sc: &Arc<Scenario>, date: NaiveDate) -> Result<Outcome, BlessError> {
     let o = worker.evaluate(sc, date);
     match o.errors.first() {
-        Some(e) => Err(format!(
-            "a rule errored as of {date}, so nothing was blessed: {e}"
-        )),
+        Some(e) => Err(BlessError::RuleErrored {
+            date,
+            error: Box::new(e.clone()),
+        }),
         None => Ok(o),
     }
 }
@@ -268,21 +314,25 @@ fn first_fire(
     sc: &Arc<Scenario>,
     ff: &mut dyn TableLike,
     edits: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), BlessError> {
     let names: Vec<String> = ff.iter().map(|(k, _)| k.to_string()).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let replay = first_days(worker, sc, &refs).map_err(|d| d.message)?;
+    let replay = first_days(worker, sc, &refs).map_err(|d| BlessError::Replay(d.message))?;
     for (n, got) in names.iter().zip(replay.days) {
         let day = match got {
             Some((day, Status::Fires)) => day,
             Some((day, _)) => {
-                return Err(format!("`{n}` errored on {day}, so nothing was blessed"));
+                return Err(BlessError::FirstFireErrored {
+                    name: n.clone(),
+                    day,
+                });
             }
             None => {
-                return Err(format!(
-                    "`{n}` in first_fire does not fire from {} to {}; remove it or move it to not_fires by hand",
-                    replay.from, sc.as_of
-                ));
+                return Err(BlessError::NeverFires {
+                    name: n.clone(),
+                    from: replay.from,
+                    to: sc.as_of,
+                });
             }
         };
         let Some(item) = ff.get_mut(n) else { continue };
@@ -290,8 +340,7 @@ fn first_fire(
         if old.as_deref() == Some(day.to_string().as_str()) {
             continue;
         }
-        let year =
-            u16::try_from(day.year()).map_err(|_| format!("cannot write the year of {day}"))?;
+        let year = u16::try_from(day.year()).map_err(|_| BlessError::Year(day))?;
         let new = toml_edit::Datetime {
             date: Some(toml_edit::Date {
                 year,
@@ -341,7 +390,7 @@ pub fn write(path: &Path, text: &str, read: &str) -> io::Result<()> {
     }
     let out = with_line_ends(text, &now);
     let out = if bom { format!("{BOM}{out}") } else { out };
-    atomic::write(path, out.as_bytes())
+    atomic::write(path, out.as_bytes()).map_err(io::Error::other)
 }
 
 /// `text` (as toml_edit writes it: `\n` line ends, a final one) with the

@@ -26,7 +26,7 @@ thread_local! {
 
 /// Makes `engine` record every line it runs, by script source name.
 pub fn instrument(engine: &mut Engine) {
-    #[allow(
+    #[expect(
         deprecated,
         reason = "register_debugger is marked volatile, not deprecated"
     )]

@@ -115,10 +115,9 @@ impl SourceText {
             .char_indices()
             .nth(1)
             .map_or(self.text.len(), |(i, _)| start + i);
-        let mut d = self.error(start..end.max(start), message);
-        d.line = Some(line);
-        d.column = Some(column);
-        d
+        // Rhai's position as reported, even past the end of its line or
+        // of the text, where the span is clamped.
+        self.error(start..end.max(start), message).at(line, column)
     }
 }
 
@@ -154,6 +153,15 @@ impl Diagnostic {
 
     pub fn error(file: Option<&Path>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, file, message)
+    }
+
+    /// The same diagnostic at a 1-based line and column, for input that
+    /// has no source text to point into (a line of standard input) or
+    /// whose position is known better than its span tells.
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -3,11 +3,15 @@
 //! folder, `/`-separated, without the extension. A walk stays inside its
 //! tree: a symbolic link (to a file or a folder) that resolves outside it is
 //! a diagnostic and is never followed, so a link to `/proc`, `/` or a
-//! credentials file is neither read nor walked.
+//! credentials file is neither read nor walked. Reading an input file
+//! (scenario, rule, catalogue) lives here too: regular files only, of a
+//! bounded size, as UTF-8 text.
 
+use std::collections::TryReserveError;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, SourceText};
 use crate::printable;
 
 /// Folders deeper than this are assumed to be a symlink loop.
@@ -17,6 +21,104 @@ const MAX_DEPTH: usize = 64;
 /// larger one is refused before it is read, so a stray disk image or a
 /// crafted base revision cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why the bytes of an input file could not be read. Each message names
+/// the problem only: it is shown as a diagnostic on the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    #[error("cannot read file: {0}")]
+    Io(#[source] io::Error),
+    #[error("cannot read file: not a regular file")]
+    NotAFile,
+    #[error(
+        "cannot read file: it is {size} bytes, more than the limit of {} MiB",
+        MAX_FILE_BYTES >> 20
+    )]
+    TooLarge { size: u64 },
+    /// A size that fits the limit but not in memory.
+    #[error("cannot read file: {0}")]
+    NoMemory(#[source] TryReserveError),
+    #[error(
+        "cannot read file: its size changed while it was read, or it is not a file on disk \
+         (a /proc or /sys file?); its contents were not used"
+    )]
+    SizeChanged,
+}
+
+/// Reads a file as UTF-8 text, without a byte-order mark.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = read_bytes(path).map_err(|e| Diagnostic::error(Some(path), e.to_string()))?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let src = SourceText::new(path, valid);
+            let (line, column) = src.line_col(at);
+            // The invalid bytes cannot be shown: the position only.
+            Err(Diagnostic::error(Some(path), "file is not valid UTF-8")
+                .with_help("save the file as UTF-8")
+                .at(line, column))
+        }
+    }
+}
+
+/// The bytes of a regular file. Anything else is refused: opening a FIFO
+/// blocks forever, and a device such as /dev/zero never ends. A file
+/// larger than [`MAX_FILE_BYTES`] is refused before it is read, and one
+/// that yields more or fewer bytes than its size (a `/proc` or `/sys`
+/// file reports 0) is refused without its contents ever being parsed or
+/// shown: such contents are not a file the user wrote.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    // On Unix, opening without blocking makes a FIFO safe to open, so the
+    // check goes through the handle: one `stat` per file instead of two.
+    #[cfg(unix)]
+    let (mut file, meta) = {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(ReadError::Io)?;
+        let meta = file.metadata().map_err(ReadError::Io)?;
+        (file, meta)
+    };
+    // Elsewhere the path is checked before it is opened.
+    #[cfg(not(unix))]
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
+    }
+    #[cfg(not(unix))]
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let size = meta.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge { size });
+    }
+    // A file too large for memory is an error, not an abort.
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(size as usize + 1)
+        .map_err(ReadError::NoMemory)?;
+    // One byte more than the size tells a file that grew (or a /proc file
+    // that reports 0) from one that did not. Through `Take`:
+    // `File::read_to_end` would ask the system for the size again.
+    file.by_ref()
+        .take(size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 != size {
+        return Err(ReadError::SizeChanged);
+    }
+    Ok(bytes)
+}
 
 /// The folder a walk's links must stay inside, and how messages name it.
 pub struct Within {

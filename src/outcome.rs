@@ -1,7 +1,7 @@
 //! What evaluating a rule set on a scenario at a date produced: per rule a
 //! verdict, per response a status, and the errors. These types are the
-//! JSON contract of `run --format json` (see product.md), so they are plain
-//! serde structs and change only with `format_version`.
+//! JSON contract of `run --format json` (README, "JSON output"), so they
+//! are plain serde structs and change only with `format_version`.
 
 use std::path::PathBuf;
 use std::sync::Arc;

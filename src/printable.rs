@@ -25,13 +25,30 @@ pub fn is_unsafe(c: char, breaks: bool) -> bool {
         )
 }
 
+/// Whether `c` may not stand in a file's text (scenario values, source
+/// lines under a diagnostic) as it is: [`is_unsafe`] with line breaks
+/// allowed, carriage returns too, since they end lines in files written
+/// on Windows.
+pub fn is_unsafe_in_source(c: char) -> bool {
+    c != '\r' && is_unsafe(c, true)
+}
+
 /// The first character of `s` that [`is_unsafe`].
 pub fn first_unsafe(s: &str, breaks: bool) -> Option<char> {
+    first(s, |c| is_unsafe(c, breaks))
+}
+
+/// The first character of `s` that [`is_unsafe_in_source`].
+pub fn first_unsafe_in_source(s: &str) -> Option<char> {
+    first(s, is_unsafe_in_source)
+}
+
+fn first(s: &str, refused: impl Fn(char) -> bool) -> Option<char> {
     // Printable ASCII, nearly all text, needs no decoding.
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return None;
     }
-    s.chars().find(|&c| is_unsafe(c, breaks))
+    s.chars().find(|&c| refused(c))
 }
 
 /// How a message names the kind of an unsafe character.
@@ -64,8 +81,7 @@ pub fn escape(s: &str, breaks: bool) -> Cow<'_, str> {
 /// where its bytes are in it: unsafe characters escaped, carriage returns
 /// kept (they end lines in files written on Windows).
 pub fn source_with_span(src: &str, span: Range<usize>) -> (Cow<'_, str>, Range<usize>) {
-    let unsafe_char = |c: char| c != '\r' && is_unsafe(c, true);
-    if !src.chars().any(unsafe_char) {
+    if first_unsafe_in_source(src).is_none() {
         return (Cow::Borrowed(src), span);
     }
     let mut out = String::with_capacity(src.len() + 16);
@@ -77,7 +93,7 @@ pub fn source_with_span(src: &str, span: Range<usize>) -> (Cow<'_, str>, Range<u
         if i == span.end {
             end = out.len();
         }
-        if unsafe_char(c) {
+        if is_unsafe_in_source(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

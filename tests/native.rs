@@ -18,7 +18,10 @@ use sanctions_trigger::rules::{self, RuleSet};
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
 
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "the corpus generator is shared with the examples; these tests use part of it"
+)]
 #[path = "../examples/corpus/mod.rs"]
 mod corpus;
 

@@ -2,8 +2,6 @@
 //! `sanctions-trigger` binary in it, with assertions that print the whole
 //! output when they fail.
 
-#![allow(dead_code)]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

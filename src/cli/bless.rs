@@ -64,7 +64,9 @@ pub fn run(
         g.jobs(),
         |worker, file, loaded| {
             let r = match loaded {
-                Ok(sc) => bless::bless(worker, &sc).map(|b| b.map(|b| (b, sc.source.text.clone()))),
+                Ok(sc) => bless::bless(worker, &sc)
+                    .map(|b| b.map(|b| (b, sc.source.text.clone())))
+                    .map_err(|e| e.to_string()),
                 Err(ds) => Err(ds
                     .iter()
                     .map(|d| d.render(false))

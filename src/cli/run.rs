@@ -15,7 +15,9 @@ use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::run::{self as report, Format, JsonLinesReporter};
 use crate::runner;
-use crate::scenario::{STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line};
+use crate::scenario::{
+    LineError, STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line,
+};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -48,7 +50,7 @@ enum Input<'a> {
     File(&'a ScenarioFile),
     /// A line of standard input, with its 1-based number, or why it could
     /// not be read.
-    Line(usize, Result<String, String>),
+    Line(usize, Result<String, LineError>),
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
@@ -115,10 +117,8 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
                 Input::File(f) => f.load()?,
                 Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
                 Input::Line(n, Err(e)) => {
-                    let mut d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e);
-                    d.line = Some(n);
-                    d.column = Some(1);
-                    return Err(vec![d]);
+                    let d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e.to_string());
+                    return Err(vec![d.at(n, 1)]);
                 }
             };
             let sc = Arc::new(sc);

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
 use super::{Builtin, Cmp, Decision, Field, Method, Node, Program, Stmt};
-use crate::sandbox::api;
+use crate::sandbox::calendar;
 use crate::sandbox::context::ResponseState;
 use crate::sandbox::work::BYTES_PER_OPERATION;
 use crate::scenario::Scenario;
@@ -629,7 +629,7 @@ impl<'a> Exec<'a> {
             (Builtin::Quiet, 1, V::Own(s), _) => V::Quiet(s),
             (Builtin::Quiet, 1, a, _) => V::Quiet(Rc::new(a.as_str().ok_or(Bail)?.to_string())),
             (Builtin::Date, _, a, _) => V::Date(
-                api::parse_date(a.as_str().ok_or(Bail)?)
+                calendar::parse_date(a.as_str().ok_or(Bail)?)
                     .map_err(|_| Bail)?
                     .0,
             ),

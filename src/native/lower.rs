@@ -15,7 +15,7 @@ use rhai::{
 
 use super::value::{Arith, FnId, V};
 use super::{Builtin, Cmp, Context, Field, ForLoop, Func, Method, Node, Program};
-use crate::sandbox::api::{Date, Days, Months};
+use crate::sandbox::calendar::{Date, Days, Months};
 
 /// Why a rule runs in Rhai only: the first construct native code lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,6 +377,7 @@ impl FnLower<'_, '_> {
         self.c.widest = self.c.widest.max(w);
     }
 
+    // Long: one arm per kind of Rhai statement, so the subset lowered reads in one place.
     fn stmt(&mut self, s: &Stmt) -> R<Option<Stmt2>> {
         let out = match s {
             Stmt::Noop(_) | Stmt::Share(_) => return Ok(None),

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::sandbox::api::{self, Date, Days, Months};
+use crate::sandbox::calendar::{self, Date, Days, Months};
 use crate::scenario::Scenario;
 use crate::value::{Table, Value, iso};
 
@@ -186,12 +186,12 @@ pub fn arith<'a>(op: Arith, a: &V<'a>, b: &V<'a>, max_string: usize) -> Res<V<'a
         (_, V::Int(x), V::Float(y)) => V::Float(float(op, *x as f64, *y)?),
         (_, V::Float(x), V::Int(y)) => V::Float(float(op, *x, *y as f64)?),
         (Add, V::Date(d), V::Days(n)) | (Add, V::Days(n), V::Date(d)) => {
-            date(api::add_days(Date(*d), Days(*n)))?
+            date(calendar::add_days(Date(*d), Days(*n)))?
         }
-        (Sub, V::Date(d), V::Days(n)) => date(api::sub_days(Date(*d), Days(*n)))?,
+        (Sub, V::Date(d), V::Days(n)) => date(calendar::sub_days(Date(*d), Days(*n)))?,
         (Sub, V::Date(x), V::Date(y)) => V::Int((*x - *y).num_days()),
-        (Add, V::Date(d), V::Months(n)) => date(api::add_months(Date(*d), Months(*n)))?,
-        (Sub, V::Date(d), V::Months(n)) => date(api::sub_months(Date(*d), Months(*n)))?,
+        (Add, V::Date(d), V::Months(n)) => date(calendar::add_months(Date(*d), Months(*n)))?,
+        (Sub, V::Date(d), V::Months(n)) => date(calendar::sub_months(Date(*d), Months(*n)))?,
         (Add, V::Days(x), V::Days(y)) => V::Days(x.checked_add(*y).ok_or(Bail)?),
         (Sub, V::Days(x), V::Days(y)) => V::Days(x.checked_sub(*y).ok_or(Bail)?),
         (Mul, V::Days(x), V::Int(n)) => V::Days(x.checked_mul(*n).ok_or(Bail)?),

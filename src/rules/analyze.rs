@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use rhai::{AST, ASTNode, Expr, FnPtr, Module, Position, Stmt};
 
+use super::find_text;
 use crate::sandbox::api::API_NAMES;
 
 /// A problem found in a script, with its 1-based position if known.
@@ -143,18 +144,7 @@ pub(super) fn at(pos: Position, message: String, help: Option<String>) -> Proble
 /// The position of `fn NAME` in the source, for functions (whose AST
 /// metadata carries no position).
 fn fn_position(text: &str, name: &str) -> (usize, usize) {
-    text_position(text, &format!("fn {name}"))
-}
-
-/// 1-based line and column of the first occurrence of `needle`, or 1:1.
-fn text_position(text: &str, needle: &str) -> (usize, usize) {
-    text.lines()
-        .enumerate()
-        .find_map(|(i, line)| {
-            line.find(needle)
-                .map(|c| (i + 1, line[..c].chars().count() + 1))
-        })
-        .unwrap_or((1, 1))
+    find_text(text, &format!("fn {name}"))
 }
 
 /// Every name a script reads as a property (`e.drones`, `t.outcome`).
@@ -221,6 +211,17 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
         calls: call_graph(ast),
         ..Analysis::default()
     };
+    let response_seen = constants(ast, text, &mut a);
+    functions(ast, text, &mut a);
+    statements(ast, &mut a);
+    if is_rule {
+        rule_shape(text, response_seen, &mut a);
+    }
+    a
+}
+
+/// `RESPONSE` and `SOURCE`; whether `RESPONSE` is declared at all.
+fn constants(ast: &AST, text: &str, a: &mut Analysis) -> bool {
     let mut response_seen = false;
     for (name, _, value) in ast.iter_literal_variables(true, false) {
         match name {
@@ -230,7 +231,7 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
                 match value.into_immutable_string() {
                     Ok(s) => a.response = Some(s.to_string()),
                     Err(_) => {
-                        let (line, column) = text_position(text, "RESPONSE");
+                        let (line, column) = find_text(text, "RESPONSE");
                         a.problems.push(Problem {
                             line,
                             column,
@@ -246,6 +247,11 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
             _ => {}
         }
     }
+    response_seen
+}
+
+/// `fires` and its parameters; functions that would shadow the rule API.
+fn functions(ast: &AST, text: &str, a: &mut Analysis) {
     for f in ast.iter_functions() {
         if f.name == "fires" {
             a.fires_params = Some(f.params.len());
@@ -263,6 +269,10 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
             });
         }
     }
+}
+
+/// Imports, `fired` ids, qualified names and the event kinds queried.
+fn statements(ast: &AST, a: &mut Analysis) {
     let top: Vec<*const Stmt> = ast.statements().iter().map(|s| s as *const Stmt).collect();
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else {
@@ -324,35 +334,36 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
         }
         true
     });
-    if is_rule {
-        if a.response.is_none() && !response_seen {
+}
+
+/// What a rule, unlike a helper, must have: a `RESPONSE` and a one-parameter `fires`.
+fn rule_shape(text: &str, response_seen: bool, a: &mut Analysis) {
+    if a.response.is_none() && !response_seen {
+        a.problems.push(Problem {
+            line: 1,
+            column: 1,
+            message: "rule has no `RESPONSE`".into(),
+            help: Some(
+                "add `const RESPONSE = \"new-sanctions\";` naming the response it fires".into(),
+            ),
+        });
+    }
+    match a.fires_params {
+        None => a.problems.push(Problem {
+            line: 1,
+            column: 1,
+            message: "rule has no `fires` function".into(),
+            help: Some("add `fn fires(s) { … }` returning `true`, `false`, a reason string or `quiet(\"why\")`".into()),
+        }),
+        Some(1) => {}
+        Some(n) => {
+            let (line, column) = fn_position(text, "fires");
             a.problems.push(Problem {
-                line: 1,
-                column: 1,
-                message: "rule has no `RESPONSE`".into(),
-                help: Some(
-                    "add `const RESPONSE = \"new-sanctions\";` naming the response it fires".into(),
-                ),
+                line,
+                column,
+                message: format!("`fires` takes {n} parameters; it must take one, the scenario"),
+                help: Some("write `fn fires(s) { … }`".into()),
             });
         }
-        match a.fires_params {
-            None => a.problems.push(Problem {
-                line: 1,
-                column: 1,
-                message: "rule has no `fires` function".into(),
-                help: Some("add `fn fires(s) { … }` returning `true`, `false`, a reason string or `quiet(\"why\")`".into()),
-            }),
-            Some(1) => {}
-            Some(n) => {
-                let (line, column) = fn_position(text, "fires");
-                a.problems.push(Problem {
-                    line,
-                    column,
-                    message: format!("`fires` takes {n} parameters; it must take one, the scenario"),
-                    help: Some("write `fn fires(s) { … }`".into()),
-                });
-            }
-        }
     }
-    a
 }

@@ -2,15 +2,17 @@
 //! id with `title`, `category` and `severity` (its escalation rung); other
 //! keys (e.g. `actor`) are kept but not interpreted.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
 use serde::Serialize;
+use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, SourceText};
-use crate::scenario::read_text;
+use crate::files::read_text;
 
 /// One policy response that rules can fire.
 #[derive(Debug, Clone, Serialize)]
@@ -66,67 +68,72 @@ impl Catalogue {
             })
             .collect();
         for (key, item) in doc.get_ref().iter() {
-            let id = key.get_ref().to_string();
-            let Some(t) = item.get_ref().as_table() else {
-                diags.push(
-                    src.error(item.span(), format!("response `{id}` must be a table"))
-                        .with_help(format!(
-                            "write `[{id}]` followed by `title`, `category` and `severity`"
-                        )),
-                );
-                continue;
-            };
-            let mut field = |name: &str, want: &str| -> Option<&DeValue<'_>> {
-                let v = t.get(name);
-                let ok = match v.map(|v| v.get_ref()) {
-                    Some(DeValue::String(_)) => want == "string",
-                    Some(DeValue::Integer(_)) => want == "integer",
-                    Some(_) => false,
-                    None => {
-                        diags.push(
-                            src.error(key.span(), format!("response `{id}` has no `{name}`")),
-                        );
-                        return None;
-                    }
-                };
-                if !ok {
-                    if let Some(v) = v {
-                        diags.push(src.error(
-                            v.span(),
-                            format!(
-                                "`{id}.{name}` must be {want}, found {}",
-                                v.get_ref().type_str()
-                            ),
-                        ));
-                    }
-                    return None;
-                }
-                v.map(|v| v.get_ref())
-            };
-            let title = field("title", "string")
-                .and_then(DeValue::as_str)
-                .map(str::to_string);
-            let category = field("category", "string")
-                .and_then(DeValue::as_str)
-                .map(str::to_string);
-            let severity = field("severity", "integer")
-                .and_then(DeValue::as_integer)
-                .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok());
-            if let (Some(title), Some(category), Some(severity)) = (title, category, severity) {
-                cat.responses.insert(
-                    id.clone(),
-                    Response {
-                        id,
-                        title,
-                        category,
-                        severity,
-                        span: key.span(),
-                    },
-                );
+            if let Some(r) = response(&src, key, item, &mut diags) {
+                cat.responses.insert(r.id.clone(), r);
             }
         }
         (cat, diags)
     }
+}
+
+/// One response of the catalogue; `None` once its problems are recorded.
+fn response(
+    src: &SourceText,
+    key: &Spanned<Cow<'_, str>>,
+    item: &Spanned<DeValue<'_>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Response> {
+    let id = key.get_ref().to_string();
+    let Some(t) = item.get_ref().as_table() else {
+        diags.push(
+            src.error(item.span(), format!("response `{id}` must be a table"))
+                .with_help(format!(
+                    "write `[{id}]` followed by `title`, `category` and `severity`"
+                )),
+        );
+        return None;
+    };
+    let mut field = |name: &str, want: &str| -> Option<&DeValue<'_>> {
+        let v = t.get(name);
+        let ok = match v.map(|v| v.get_ref()) {
+            Some(DeValue::String(_)) => want == "string",
+            Some(DeValue::Integer(_)) => want == "integer",
+            Some(_) => false,
+            None => {
+                diags.push(src.error(key.span(), format!("response `{id}` has no `{name}`")));
+                return None;
+            }
+        };
+        if !ok {
+            if let Some(v) = v {
+                diags.push(src.error(
+                    v.span(),
+                    format!(
+                        "`{id}.{name}` must be {want}, found {}",
+                        v.get_ref().type_str()
+                    ),
+                ));
+            }
+            return None;
+        }
+        v.map(|v| v.get_ref())
+    };
+    let title = field("title", "string")
+        .and_then(DeValue::as_str)
+        .map(str::to_string);
+    let category = field("category", "string")
+        .and_then(DeValue::as_str)
+        .map(str::to_string);
+    let severity = field("severity", "integer")
+        .and_then(DeValue::as_integer)
+        .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok());
+    Some(Response {
+        id,
+        title: title?,
+        category: category?,
+        severity: severity?,
+        span: key.span(),
+    })
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ pub fn scan(text: &str) -> Vec<Switch> {
     let tokens: Rc<RefCell<Vec<(Token, Position)>>> = Rc::default();
     let mut engine = rhai::Engine::new_raw();
     let sink = tokens.clone();
-    #[allow(
+    #[expect(
         deprecated,
         reason = "on_parse_token is marked volatile, not deprecated"
     )]

@@ -10,7 +10,7 @@
 
 use rhai::{Engine, EvalAltResult, FLOAT, INT};
 
-type Fallible<T> = Result<T, Box<EvalAltResult>>;
+use super::{Fallible, err};
 
 fn what(x: FLOAT) -> &'static str {
     if x.is_nan() {
@@ -28,7 +28,7 @@ fn finite(x: FLOAT, op: &str, args: std::fmt::Arguments) -> Fallible<FLOAT> {
     if x.is_finite() {
         return Ok(x);
     }
-    super::api::err(format!(
+    err(format!(
         "{op} of {args} gives {}, not a finite number; rules compute with finite numbers only",
         what(x)
     ))

@@ -4,6 +4,7 @@
 //! from helpers compiled ahead of time from `rules/lib/`.
 
 pub mod api;
+pub mod calendar;
 pub mod context;
 mod finite;
 mod limits;
@@ -12,11 +13,20 @@ pub mod work;
 
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::packages::{Package, StandardPackage};
-use rhai::{Dynamic, Engine};
+use rhai::{Dynamic, Engine, EvalAltResult};
 
 pub use limits::Limits;
 
 use crate::outcome::ErrorKind;
+
+/// What a function registered for rules returns: a value, or the error
+/// that stops the rule.
+pub(crate) type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// The rule error `msg`.
+pub(crate) fn err<T>(msg: impl Into<String>) -> Fallible<T> {
+    Err(msg.into().into())
+}
 
 /// The function a `switch` value is passed through to check it has its
 /// cases' type (see `rules::switch`).
@@ -55,7 +65,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         context::with(|c| context::push_trace(c, &format!("debug{at}: {s}")))
     });
     clock_per_call(&mut e);
-    #[allow(deprecated, reason = "on_var is marked volatile, not deprecated")]
+    #[expect(deprecated, reason = "on_var is marked volatile, not deprecated")]
     e.on_var(|name, index, ctx| {
         // A pre-computed index means a local variable: not ours to resolve.
         if index > 0 {
@@ -68,6 +78,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
         }
     });
     api::register(&mut e);
+    calendar::register(&mut e);
     strict::register(&mut e);
     strict::register_switch_check(&mut e, SWITCH_CHECK);
     finite::register(&mut e);

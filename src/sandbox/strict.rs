@@ -6,13 +6,11 @@
 use std::any::TypeId;
 
 use rhai::Variant;
-use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FLOAT, FnPtr, INT, ImmutableString, NativeCallContext,
-};
+use rhai::{Array, Dynamic, Engine, FLOAT, FnPtr, INT, ImmutableString, NativeCallContext};
 
-use super::api::{Date, Days, Instant, Months, Quiet, Record, ScenarioView, err};
-
-type Fallible<T> = Result<T, Box<EvalAltResult>>;
+use super::api::{Quiet, Record, ScenarioView};
+use super::calendar::{Date, Days, Instant, Months};
+use super::{Fallible, err};
 
 const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 
@@ -141,7 +139,11 @@ pub fn register(e: &mut Engine) {
     row::<Array>(e, "array");
     row::<Quiet>(e, "quiet");
     row::<ScenarioView>(e, "scenario");
+    predicates(e);
+}
 
+/// The array methods that take a predicate, each requiring a bool of it.
+fn predicates(e: &mut Engine) {
     e.register_fn(
         "filter",
         |ctx: NativeCallContext, a: &mut Array, f: FnPtr| -> Fallible<Array> {
@@ -197,8 +199,13 @@ pub fn register(e: &mut Engine) {
             }
             Ok(-1)
         },
-    )
-    .register_fn(
+    );
+    splits(e);
+}
+
+/// `retain` and `drain`: the array split in two by a predicate.
+fn splits(e: &mut Engine) {
+    e.register_fn(
         "retain",
         |ctx: NativeCallContext, a: &mut Array, f: FnPtr| -> Fallible<Array> {
             let mut kept = Array::new();

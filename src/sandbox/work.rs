@@ -13,7 +13,7 @@ use rhai::{
     Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, NativeCallContext, Position,
 };
 
-type Fallible<T> = Result<T, Box<EvalAltResult>>;
+use super::Fallible;
 
 thread_local! {
     static EXTRA: Cell<u64> = const { Cell::new(0) };
@@ -114,6 +114,11 @@ fn within(e: &Engine, (a, m, s): (usize, usize, usize)) -> Fallible<()> {
 }
 
 pub fn register(e: &mut Engine) {
+    register_arrays(e);
+    register_strings(e);
+}
+
+fn register_arrays(e: &mut Engine) {
     e.register_fn(
         "contains",
         |ctx: NativeCallContext, a: &mut Array, value: Dynamic| -> Fallible<bool> {
@@ -166,8 +171,11 @@ pub fn register(e: &mut Engine) {
             a.resize(len, item);
             Ok(())
         },
-    )
-    .register_fn(
+    );
+}
+
+fn register_strings(e: &mut Engine) {
+    e.register_fn(
         "+",
         |ctx: NativeCallContext,
          x: ImmutableString,

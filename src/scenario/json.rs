@@ -25,6 +25,20 @@ pub const STDIN: &str = "<stdin>";
 /// The longest line of JSON Lines input: the size limit of a file.
 pub const MAX_LINE_BYTES: u64 = crate::files::MAX_FILE_BYTES;
 
+/// A line of JSON Lines input that could not be read; the lines after it
+/// still are, unless reading itself failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    #[error("the line is longer than the limit of {} MiB", MAX_LINE_BYTES >> 20)]
+    TooLong,
+    #[error("the line is not valid UTF-8 (at byte {})", .0.valid_up_to())]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// Reading failed; nothing more is read.
+    #[error("cannot read standard input: {0}")]
+    Read(#[source] std::io::Error),
+}
+
 /// The lines of JSON Lines input, numbered from 1, each at most
 /// [`MAX_LINE_BYTES`] (a longer one is an error and is skipped, never
 /// held whole). A read error ends the input after one error: a read that
@@ -44,7 +58,7 @@ impl<R: BufRead> StdinLines<R> {
         }
     }
 
-    fn read(&mut self) -> std::io::Result<Option<Result<String, String>>> {
+    fn read(&mut self) -> std::io::Result<Option<Result<String, LineError>>> {
         let mut buf = Vec::new();
         let n = Read::take(&mut self.reader, MAX_LINE_BYTES + 1).read_until(b'\n', &mut buf)?;
         if n == 0 {
@@ -58,17 +72,11 @@ impl<R: BufRead> StdinLines<R> {
         } else if buf.len() as u64 > MAX_LINE_BYTES {
             drop(buf);
             skip_line(&mut self.reader)?;
-            return Ok(Some(Err(format!(
-                "the line is longer than the limit of {} MiB",
-                MAX_LINE_BYTES >> 20
-            ))));
+            return Ok(Some(Err(LineError::TooLong)));
         }
-        Ok(Some(String::from_utf8(buf).map_err(|e| {
-            format!(
-                "the line is not valid UTF-8 (at byte {})",
-                e.utf8_error().valid_up_to()
-            )
-        })))
+        Ok(Some(
+            String::from_utf8(buf).map_err(|e| LineError::NotUtf8(e.utf8_error())),
+        ))
     }
 }
 
@@ -94,7 +102,7 @@ fn skip_line(r: &mut impl BufRead) -> std::io::Result<()> {
 
 impl<R: BufRead> Iterator for StdinLines<R> {
     /// The line's number, and its text or what is wrong with it.
-    type Item = (usize, Result<String, String>);
+    type Item = (usize, Result<String, LineError>);
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -106,7 +114,7 @@ impl<R: BufRead> Iterator for StdinLines<R> {
             Ok(None) => None,
             Err(e) => {
                 self.done = true;
-                Some((self.line, Err(format!("cannot read standard input: {e}"))))
+                Some((self.line, Err(LineError::Read(e))))
             }
         }
     }
@@ -174,12 +182,7 @@ impl<'de> Visitor<'de> for NoDuplicateKeys {
 /// Parses one line of JSON Lines input (1-based `line`) into a scenario
 /// whose id defaults to `stdin-LINE`.
 pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnostic>> {
-    let at = |message: String| {
-        let mut d = Diagnostic::error(Some(Path::new(STDIN)), message);
-        d.line = Some(line);
-        d.column = Some(1);
-        d
-    };
+    let at = |message: String| Diagnostic::error(Some(Path::new(STDIN)), message).at(line, 1);
     // A byte-order mark is allowed at the start, as in files.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // serde_json says "… at line 1 column 9" of the one line it saw; the
@@ -189,9 +192,7 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
             Some(i) => message[..i].to_string(),
             None => message,
         };
-        let mut d = at(message);
-        d.column = Some(e.column().max(1));
-        vec![d]
+        vec![at(message).at(line, e.column().max(1))]
     };
     let json: Json = serde_json::from_str(text)
         .map_err(|e| positioned(format!("not a JSON object: {e}"), &e))?;
@@ -212,7 +213,7 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
             events.len()
         ))]);
     }
-    let value = to_toml(&json, "", "").map_err(|e| vec![at(e)])?;
+    let value = to_toml(&json, "", "").map_err(|e| vec![at(e.to_string())])?;
     let toml_text = toml::to_string(&value)
         .map_err(|e| vec![at(format!("cannot represent as a scenario: {e}"))])?;
     let file = PathBuf::from(format!("{STDIN}:{line}"));
@@ -230,31 +231,58 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
     })
 }
 
+/// A JSON value with no scenario-file counterpart. `path` is where it
+/// is (`events[2].date`, empty at the top level).
+#[derive(Debug, thiserror::Error)]
+enum ConvertError {
+    #[error("null at {}: scenario files have no null; leave the key out", here(.path))]
+    Null { path: String },
+    #[error("the number at {} is out of range", here(.path))]
+    OutOfRange { path: String },
+    #[error("`{path}` is not an ISO date: {text:?}")]
+    NotADate { path: String, text: String },
+    #[error(
+        "`{path}`: a date is written {{\"$date\": \"YYYY-MM-DD\"}}, with nothing else in the object"
+    )]
+    DateObject { path: String },
+    #[error("`{path}` has the key `{key}`; the only `$` key is `$date`")]
+    DollarKey { path: String, key: String },
+}
+
+/// Where a value is, as messages name it.
+fn here(path: &str) -> String {
+    if path.is_empty() {
+        "the top level".to_string()
+    } else {
+        format!("`{path}`")
+    }
+}
+
 /// Converts a JSON value at `path` (for messages) under `key`.
-fn to_toml(v: &Json, path: &str, key: &str) -> Result<Toml, String> {
-    let here = || {
-        if path.is_empty() {
-            "the top level".to_string()
-        } else {
-            format!("`{path}`")
-        }
+fn to_toml(v: &Json, path: &str, key: &str) -> Result<Toml, ConvertError> {
+    let not_a_date = |text: &str| ConvertError::NotADate {
+        path: path.to_string(),
+        text: text.to_string(),
     };
     Ok(match v {
         Json::Null => {
-            return Err(format!(
-                "null at {}: scenario files have no null; leave the key out",
-                here()
-            ));
+            return Err(ConvertError::Null {
+                path: path.to_string(),
+            });
         }
         Json::Bool(b) => Toml::Boolean(*b),
         Json::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Toml::Integer(i),
             (None, Some(f)) if n.is_f64() => Toml::Float(f),
-            _ => return Err(format!("the number at {} is out of range", here())),
+            _ => {
+                return Err(ConvertError::OutOfRange {
+                    path: path.to_string(),
+                });
+            }
         },
         Json::String(s) if key == "date" || key == "as_of" => match s.parse() {
             Ok(d) => Toml::Datetime(d),
-            Err(_) => return Err(format!("`{path}` is not an ISO date: {s:?}")),
+            Err(_) => return Err(not_a_date(s)),
         },
         Json::String(s) => Toml::String(s.clone()),
         Json::Array(items) => Toml::Array(
@@ -267,19 +295,19 @@ fn to_toml(v: &Json, path: &str, key: &str) -> Result<Toml, String> {
         Json::Object(map) => {
             if let Some(d) = map.get("$date") {
                 return match (map.len(), d) {
-                    (1, Json::String(d)) => d
-                        .parse()
-                        .map(Toml::Datetime)
-                        .map_err(|_| format!("`{path}` is not an ISO date: {d:?}")),
-                    _ => Err(format!(
-                        "`{path}`: a date is written {{\"$date\": \"YYYY-MM-DD\"}}, with nothing else in the object"
-                    )),
+                    (1, Json::String(d)) => {
+                        d.parse().map(Toml::Datetime).map_err(|_| not_a_date(d))
+                    }
+                    _ => Err(ConvertError::DateObject {
+                        path: path.to_string(),
+                    }),
                 };
             }
             if let Some(k) = map.keys().find(|k| k.starts_with('$')) {
-                return Err(format!(
-                    "`{path}` has the key `{k}`; the only `$` key is `$date`"
-                ));
+                return Err(ConvertError::DollarKey {
+                    path: path.to_string(),
+                    key: k.clone(),
+                });
             }
             let mut t = toml::Table::new();
             for (k, x) in map {

@@ -1,7 +1,8 @@
 //! TOML → [`Scenario`], keeping byte spans so that every problem is reported
 //! at its file, line and column. Unknown keys are errors with a
-//! did-you-mean: a typo must never silently change a judgement. Variants
-//! (`extends`, `[[drop]]`) are merged here, before the scenario is built.
+//! did-you-mean: a typo must never silently change a judgement. A variant
+//! is merged with its base (`variant.rs`) before the scenario is built;
+//! `[expect]` is read by `expect.rs` and dates by `dates.rs`.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -10,13 +11,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use toml_spanner::{
-    Arena, DateTime as Datetime, Key, Table as TomlTable, TimeOffset, Value as TomlValue,
-};
+use toml_spanner::{Arena, Key, Table as TomlTable, Value as TomlValue};
 
-use super::{Event, ExpectAt, ExpectSet, Expectations, MAX_EVENTS, Named, Scenario};
+use super::dates::{to_date, to_instant};
+use super::variant::{Chain, drop_outside_variant, load_base, merge_variant};
+use super::{Event, Expectations, MAX_EVENTS, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
-use crate::files::MAX_FILE_BYTES;
+use crate::files::read_text;
 use crate::printable;
 use crate::value::{Label, Table, Value};
 
@@ -32,16 +33,11 @@ const SCENARIO_KEYS: &[&str] = &[
     "meta",
     "timezone",
 ];
-const EXPECT_KEYS: &[&str] = &["fires", "not_fires", "exactly", "rules", "first_fire", "at"];
-const EXPECT_AT_KEYS: &[&str] = &["date", "fires", "not_fires", "exactly"];
-const EXPECT_RULES_KEYS: &[&str] = &["fire", "quiet"];
-/// Deepest `extends` chain followed before assuming something is wrong.
-const MAX_EXTENDS: usize = 32;
 /// Deepest nesting of tables and arrays in a value, as the TOML parser
 /// allows for inline ones; dotted table headers could go deeper.
 const MAX_DEPTH: usize = 256;
 
-type Item<'i> = toml_spanner::Item<'i>;
+pub(super) type Item<'i> = toml_spanner::Item<'i>;
 
 /// Loads a scenario file. `id` is the id it gets when `[scenario] id` is
 /// absent. Its bases may lie under its own folder or the working folder.
@@ -55,140 +51,38 @@ pub(crate) fn load_under(
     id: &str,
     root: Option<&Path>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Chain {
-        files: Vec::new(),
-        root,
-        zone: None,
-    };
-    let raw = load_raw(path, &mut chain)?;
+    let raw = load_raw(path, &mut Chain::new(root))?;
     build(raw, id)
 }
 
 /// Parses scenario text (no `extends` allowed unless the base exists on disk).
 pub fn parse_str(path: &Path, text: &str, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut chain = Chain {
-        files: Vec::new(),
-        root: None,
-        zone: None,
-    };
-    let raw = parse_raw(SourceText::new(path, text), &mut chain)?;
+    let raw = parse_raw(SourceText::new(path, text), &mut Chain::new(None))?;
     build(raw, id)
 }
 
-/// The `extends` chain being followed: the files so far (canonical), the
-/// folder the first was found under, and the time zone a variant above
-/// the file being read sets (it overrides the file's own).
-struct Chain<'r> {
-    files: Vec<PathBuf>,
-    root: Option<&'r Path>,
-    zone: Option<Tz>,
-}
-
-/// Reads a file as UTF-8 text, without a byte-order mark.
-pub(crate) fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = read_regular(path).map_err(|e| Diagnostic::error(Some(path), e))?;
-    match String::from_utf8(bytes) {
-        Ok(mut s) => {
-            if s.starts_with('\u{feff}') {
-                s.drain(..3);
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            let src = SourceText::new(path, valid);
-            let (line, column) = src.line_col(at);
-            let mut d = Diagnostic::error(Some(path), "file is not valid UTF-8")
-                .with_help("save the file as UTF-8");
-            d.line = Some(line);
-            d.column = Some(column);
-            Err(d)
-        }
-    }
-}
-
-/// The bytes of a regular file. Anything else is refused: opening a FIFO
-/// blocks forever, and a device such as /dev/zero never ends. A file
-/// larger than [`MAX_FILE_BYTES`] is refused before it is read, and one
-/// that yields more or fewer bytes than its size (a `/proc` or `/sys`
-/// file reports 0) is refused without its contents ever being parsed or
-/// shown: such contents are not a file the user wrote.
-fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read file: {e}");
-    // On Unix, opening without blocking makes a FIFO safe to open, so the
-    // check goes through the handle: one `stat` per file instead of two.
-    #[cfg(unix)]
-    let (mut file, meta) = {
-        use std::os::unix::fs::OpenOptionsExt;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-            .map_err(cannot)?;
-        let meta = file.metadata().map_err(cannot)?;
-        (file, meta)
-    };
-    // Elsewhere the path is checked before it is opened.
-    #[cfg(not(unix))]
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if !meta.is_file() {
-        return Err("cannot read file: not a regular file".to_string());
-    }
-    #[cfg(not(unix))]
-    let mut file = std::fs::File::open(path).map_err(cannot)?;
-    let size = meta.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "cannot read file: it is {size} bytes, more than the limit of {} MiB",
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    // A file too large for memory is an error, not an abort.
-    let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(size as usize + 1)
-        .map_err(|e| format!("cannot read file: {e}"))?;
-    // One byte more than the size tells a file that grew (or a /proc file
-    // that reports 0) from one that did not. Through `Take`:
-    // `File::read_to_end` would ask the system for the size again.
-    file.by_ref()
-        .take(size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 != size {
-        return Err(
-            "cannot read file: its size changed while it was read, or it is not a file on disk \
-             (a /proc or /sys file?); its contents were not used"
-                .to_string(),
-        );
-    }
-    Ok(bytes)
-}
-
 /// A scenario file before variants are merged and defaults applied.
-struct Raw {
-    source: SourceText,
-    title: Option<String>,
-    id: Option<String>,
-    as_of: Option<NaiveDate>,
-    description: Option<String>,
-    sources: Option<Vec<String>>,
-    tags: Option<Vec<String>>,
-    meta: Table,
-    facts: Table,
-    actors: Table,
-    events: Vec<Event>,
-    expect: Expectations,
+pub(super) struct Raw {
+    pub(super) source: SourceText,
+    pub(super) title: Option<String>,
+    pub(super) id: Option<String>,
+    pub(super) as_of: Option<NaiveDate>,
+    pub(super) description: Option<String>,
+    pub(super) sources: Option<Vec<String>>,
+    pub(super) tags: Option<Vec<String>>,
+    pub(super) meta: Table,
+    pub(super) facts: Table,
+    pub(super) actors: Table,
+    pub(super) events: Vec<Event>,
+    pub(super) expect: Expectations,
     /// The files this one `extends`, nearest first.
-    bases: Vec<PathBuf>,
+    pub(super) bases: Vec<PathBuf>,
     /// The time zone its offset date-times were read in, its own or
     /// inherited (`None`: UTC days).
-    zone: Option<Tz>,
+    pub(super) zone: Option<Tz>,
 }
 
-fn load_raw(path: &Path, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
+pub(super) fn load_raw(path: &Path, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = read_text(path).map_err(|d| vec![d])?;
     parse_raw(SourceText::new(path, text), chain)
 }
@@ -231,33 +125,8 @@ fn walk(
     doc: &TomlTable<'_>,
     zone: Option<Tz>,
 ) -> Result<Walked, Vec<Diagnostic>> {
-    let mut p = Parser {
-        src: source,
-        diags: Vec::new(),
-        file: source.path.as_path().into(),
-        strings: HashSet::default(),
-        shown: source.path.display().to_string().into(),
-        depth: 0,
-        event_ids: HashMap::default(),
-        zone,
-        offsets: false,
-    };
-    let mut raw = Raw {
-        source: source.clone(),
-        title: None,
-        id: None,
-        as_of: None,
-        description: None,
-        sources: None,
-        tags: None,
-        meta: Table::new("scenario meta"),
-        facts: Table::new(format!("facts ({})", source.path.display())),
-        actors: Table::new(format!("actors ({})", source.path.display())),
-        events: Vec::new(),
-        expect: Expectations::default(),
-        bases: Vec::new(),
-        zone,
-    };
+    let mut p = Parser::new(source, zone);
+    let mut raw = Raw::new(source, zone);
     let mut extends = None;
     let mut drops = Vec::new();
     for (key, item) in doc.iter() {
@@ -272,78 +141,48 @@ fn walk(
                     raw.facts = p.convert_table(t, raw.facts.label.clone());
                 }
             }
-            "actors" => {
-                if let Some(t) = p.table(item, "actors") {
-                    for (k, v) in t.iter() {
-                        let name = k.name;
-                        let label = format!("actor `{name}` ({})", p.loc(v.span().range()));
-                        if let Some(at) = p.table(v, &format!("actors.{name}")) {
-                            let table = p.convert_table(at, label.into());
-                            raw.actors.set(name.into(), Value::Table(Arc::new(table)));
-                        }
-                    }
-                }
-            }
-            "events" => {
-                let events = p.array(item, "events");
-                let n = events.as_ref().map_or(0, Vec::len);
-                if n > MAX_EVENTS {
-                    p.err(
-                        item.span().range(),
-                        format!("{n} events, more than the limit of {MAX_EVENTS} events"),
-                        Some("split the scenario into several files".into()),
-                    );
-                    continue;
-                }
-                raw.events.reserve(n);
-                for (i, ev) in events.into_iter().flatten().enumerate() {
-                    if let Some(e) = p.event(ev, i) {
-                        raw.events.push(e);
-                    }
-                }
-            }
+            "actors" => p.actors(item, &mut raw.actors),
+            "events" => p.events(item, &mut raw.events),
             "expect" => {
                 if let Some(t) = p.table(item, "expect") {
                     raw.expect = p.expectations(t, item.span().range());
                 }
             }
-            "drop" => {
-                for d in p.array(item, "drop").into_iter().flatten() {
-                    if let Some(t) = p.table(d, "drop") {
-                        p.known_keys(t, &["id"], "[[drop]]");
-                        match t.get("id") {
-                            Some(v) => {
-                                if let Some(s) = p.string(v, "drop.id") {
-                                    drops.push(Named {
-                                        name: s,
-                                        span: v.span().range(),
-                                    });
-                                }
-                            }
-                            None => p.err(d.span().range(), "`[[drop]]` needs an `id`", None),
-                        }
-                    }
-                }
-            }
+            "drop" => drops = p.drops(item),
             other => p.unknown(key, other, TOP_KEYS, "top-level key"),
         }
     }
     let offsets = p.offsets;
     let mut diags = p.diags;
-    if !drops.is_empty() && extends.is_none() {
-        diags.push(
-            source
-                .error(
-                    drops[0].span.clone(),
-                    "`[[drop]]` only makes sense in a variant",
-                )
-                .with_help("add `extends = \"base.toml\"` under `[scenario]`"),
-        );
+    if extends.is_none() {
+        diags.extend(drop_outside_variant(source, &drops));
     }
     if !diags.is_empty() {
         return Err(diags);
     }
     Ok((raw, extends, drops, offsets))
+}
+
+impl Raw {
+    /// An empty scenario file, read in `zone`.
+    fn new(source: &SourceText, zone: Option<Tz>) -> Self {
+        Raw {
+            source: source.clone(),
+            title: None,
+            id: None,
+            as_of: None,
+            description: None,
+            sources: None,
+            tags: None,
+            meta: Table::new("scenario meta"),
+            facts: Table::new(format!("facts ({})", source.path.display())),
+            actors: Table::new(format!("actors ({})", source.path.display())),
+            events: Vec::new(),
+            expect: Expectations::default(),
+            bases: Vec::new(),
+            zone,
+        }
+    }
 }
 
 /// A TOML syntax error as a diagnostic at its position, with the earlier
@@ -371,187 +210,6 @@ fn toml_error(source: &SourceText, e: &toml_spanner::Error) -> Diagnostic {
         }
         None => d,
     }
-}
-
-/// Loads the base a variant `extends`, after checking that it may be read;
-/// its offset date-times count in `zone` when the variant has one.
-fn load_base(
-    src: &SourceText,
-    (base_name, span): (String, Range<usize>),
-    chain: &mut Chain<'_>,
-    zone: Option<Tz>,
-) -> Result<(Raw, PathBuf), Vec<Diagnostic>> {
-    // Scenario files only: `extends` must not become a way to read (and,
-    // through error snippets, print) other files.
-    if !base_name.ends_with(".toml") {
-        return Err(vec![
-            src.error(
-                span,
-                format!("`extends` names `{base_name}`, which is not a `.toml` scenario file"),
-            )
-            .with_help(
-                "a variant extends another scenario file, such as `extends = \"../base.toml\"`",
-            ),
-        ]);
-    }
-    let dir = src.path.parent().unwrap_or(Path::new(""));
-    let base_path = lexical(&dir.join(&base_name));
-    let key = base_path.canonicalize().map_err(|e| {
-        vec![src.error(
-            span.clone(),
-            format!("cannot read base scenario `{base_name}`: {e}"),
-        )]
-    })?;
-    // A base lives beside the variant (in its folder or below), under the
-    // folder the scenario was found in, or in the working folder's tree:
-    // never elsewhere on the machine. Checked nearest first, so the common
-    // case costs one resolution.
-    let within = |root: &Path| {
-        let root = if root.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            root
-        };
-        root.canonicalize().is_ok_and(|r| key.starts_with(r))
-    };
-    let inside = within(dir)
-        || chain.root.is_some_and(within)
-        || std::env::current_dir().is_ok_and(|cwd| within(&cwd));
-    if !inside {
-        let (message, help) = match chain.root {
-            Some(root) => {
-                let shown = root.display().to_string();
-                let shown = if shown.is_empty() { "." } else { &shown };
-                (
-                    format!(
-                        "base scenario `{base_name}` is outside the scenario folder `{shown}` \
-                         and the working folder"
-                    ),
-                    "a base must lie under the scenario folder given on the command line or \
-                     the working folder; give the folder that holds both the variant and its \
-                     base, such as `test scenarios/`",
-                )
-            }
-            None => (
-                format!(
-                    "base scenario `{base_name}` is outside this scenario's folder and the \
-                     working folder"
-                ),
-                "keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`",
-            ),
-        };
-        return Err(vec![src.error(span, message).with_help(help)]);
-    }
-    let chain_files = &mut chain.files;
-    if chain_files.is_empty()
-        && let Ok(me) = src.path.canonicalize()
-    {
-        chain_files.push(me);
-    }
-    if chain_files.contains(&key) {
-        return Err(vec![src.error(
-            span,
-            format!("`extends` cycle: `{base_name}` extends this file again"),
-        )]);
-    }
-    if chain_files.len() >= MAX_EXTENDS {
-        return Err(vec![src.error(span, "`extends` chain is too deep")]);
-    }
-    chain_files.push(key);
-    let above = std::mem::replace(&mut chain.zone, zone);
-    let base = load_raw(&base_path, chain);
-    chain.zone = above;
-    chain.files.pop();
-    // The base's problems keep their file, position and message but lose
-    // their source lines: a file that is not a scenario (a credentials file
-    // named `*.toml`) must not have its contents printed through `extends`.
-    let base = base.map_err(|ds| {
-        let mut out: Vec<Diagnostic> = ds
-            .into_iter()
-            .map(|mut d| {
-                d.source = None;
-                d.span = None;
-                d
-            })
-            .collect();
-        out.push(
-            src.error(
-                span.clone(),
-                format!("base scenario `{base_name}` does not load"),
-            )
-            .with_help(format!(
-                "run `sanctions-trigger check {}` to see its problems",
-                base_path.display()
-            )),
-        );
-        out
-    })?;
-    Ok((base, base_path))
-}
-
-fn merge_variant(
-    raw: Raw,
-    mut base: Raw,
-    base_path: PathBuf,
-    drops: Vec<Named>,
-) -> Result<Raw, Vec<Diagnostic>> {
-    let src = raw.source.clone();
-    let mut diags = Vec::new();
-    for d in &drops {
-        let before = base.events.len();
-        base.events.retain(|e| e.id.as_deref() != Some(&d.name));
-        if base.events.len() == before {
-            let known = base.events.iter().filter_map(|e| e.id.as_deref());
-            diags.push(
-                src.error(
-                    d.span.clone(),
-                    format!(
-                        "`[[drop]]` names `{}`, which no base event has as `id`",
-                        d.name
-                    ),
-                )
-                .with_help_opt(did_you_mean(&d.name, known)),
-            );
-        }
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    for e in raw.events {
-        let slot =
-            e.id.as_ref()
-                .and_then(|id| base.events.iter_mut().find(|b| b.id.as_ref() == Some(id)));
-        match slot {
-            Some(b) => *b = e,
-            None => base.events.push(e),
-        }
-    }
-    for (k, v) in raw.facts.fields {
-        base.facts.set(k, v);
-    }
-    for (k, v) in raw.actors.fields {
-        base.actors.set(k, v);
-    }
-    for (k, v) in raw.meta.fields {
-        base.meta.set(k, v);
-    }
-    Ok(Raw {
-        source: src,
-        title: raw.title.or(base.title),
-        // The id is the variant's own: inheriting the base's would clash.
-        id: raw.id,
-        as_of: raw.as_of.or(base.as_of),
-        description: raw.description.or(base.description),
-        sources: raw.sources.or(base.sources),
-        tags: raw.tags.or(base.tags),
-        meta: base.meta,
-        facts: base.facts,
-        actors: base.actors,
-        events: base.events,
-        expect: raw.expect,
-        bases: std::iter::once(base_path).chain(base.bases).collect(),
-        zone: raw.zone.or(base.zone),
-    })
 }
 
 fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
@@ -621,7 +279,7 @@ fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
 }
 
 /// Walks a parsed document, collecting every problem rather than the first.
-struct Parser<'a> {
+pub(super) struct Parser<'a> {
     src: &'a SourceText,
     diags: Vec<Diagnostic>,
     /// The file, shared by every event read from it.
@@ -644,7 +302,21 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn err(&mut self, span: Range<usize>, msg: impl Into<String>, help: Option<String>) {
+    fn new(src: &'a SourceText, zone: Option<Tz>) -> Self {
+        Parser {
+            src,
+            diags: Vec::new(),
+            file: src.path.as_path().into(),
+            strings: HashSet::default(),
+            shown: src.path.display().to_string().into(),
+            depth: 0,
+            event_ids: HashMap::default(),
+            zone,
+            offsets: false,
+        }
+    }
+
+    pub(super) fn err(&mut self, span: Range<usize>, msg: impl Into<String>, help: Option<String>) {
         let d = self.src.error(span, msg).with_help_opt(help);
         self.diags.push(d);
     }
@@ -681,7 +353,7 @@ impl<'a> Parser<'a> {
         self.err(key.span.range(), format!("unknown {what} `{name}`"), help);
     }
 
-    fn known_keys(&mut self, t: &TomlTable<'_>, known: &[&str], what: &str) {
+    pub(super) fn known_keys(&mut self, t: &TomlTable<'_>, known: &[&str], what: &str) {
         for (k, _) in t.iter() {
             let name = k.name;
             if !known.contains(&name) {
@@ -699,7 +371,11 @@ impl<'a> Parser<'a> {
         );
     }
 
-    fn table<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<&'t TomlTable<'i>> {
+    pub(super) fn table<'t, 'i>(
+        &mut self,
+        item: &'t Item<'i>,
+        key: &str,
+    ) -> Option<&'t TomlTable<'i>> {
         let t = item.as_table();
         if t.is_none() {
             self.mismatch(item, key, "a table");
@@ -707,7 +383,11 @@ impl<'a> Parser<'a> {
         t
     }
 
-    fn array<'t, 'i>(&mut self, item: &'t Item<'i>, key: &str) -> Option<Vec<&'t Item<'i>>> {
+    pub(super) fn array<'t, 'i>(
+        &mut self,
+        item: &'t Item<'i>,
+        key: &str,
+    ) -> Option<Vec<&'t Item<'i>>> {
         match item.value() {
             TomlValue::Array(a) => Some(a.iter().collect()),
             _ => {
@@ -728,7 +408,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
+    pub(super) fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
         let s = item.as_str().map(str::to_string);
         match &s {
             None => self.mismatch(item, key, "a string"),
@@ -743,14 +423,7 @@ impl<'a> Parser<'a> {
     /// erase what the user reads, and a bidi control could make text read
     /// as something it is not.
     fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
-        // Printable ASCII, the common case, needs no decoding.
-        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return;
-        }
-        if let Some(c) = text
-            .chars()
-            .find(|&c| c != '\r' && printable::is_unsafe(c, true))
-        {
+        if let Some(c) = printable::first_unsafe_in_source(text) {
             self.err(
                 span,
                 format!(
@@ -772,21 +445,7 @@ impl<'a> Parser<'a> {
         Some(out)
     }
 
-    fn names(&mut self, item: &Item<'_>, key: &str) -> Vec<Named> {
-        let items: Vec<_> = self.array(item, key).into_iter().flatten().collect();
-        let mut out = Vec::new();
-        for v in items {
-            if let Some(name) = self.string(v, &format!("{key}[…]")) {
-                out.push(Named {
-                    name,
-                    span: v.span().range(),
-                });
-            }
-        }
-        out
-    }
-
-    fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
+    pub(super) fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
         match item.value() {
             TomlValue::DateTime(dt) => {
                 self.offsets |= dt.offset().is_some();
@@ -860,6 +519,41 @@ impl<'a> Parser<'a> {
             }
         }
         extends
+    }
+
+    /// The `[actors]` table: one table per actor.
+    fn actors(&mut self, item: &Item<'_>, actors: &mut Table) {
+        let Some(t) = self.table(item, "actors") else {
+            return;
+        };
+        for (k, v) in t.iter() {
+            let name = k.name;
+            let label = format!("actor `{name}` ({})", self.loc(v.span().range()));
+            if let Some(at) = self.table(v, &format!("actors.{name}")) {
+                let table = self.convert_table(at, label.into());
+                actors.set(name.into(), Value::Table(Arc::new(table)));
+            }
+        }
+    }
+
+    /// The `[[events]]` array, unless it holds more than [`MAX_EVENTS`].
+    fn events(&mut self, item: &Item<'_>, out: &mut Vec<Event>) {
+        let events = self.array(item, "events");
+        let n = events.as_ref().map_or(0, Vec::len);
+        if n > MAX_EVENTS {
+            self.err(
+                item.span().range(),
+                format!("{n} events, more than the limit of {MAX_EVENTS} events"),
+                Some("split the scenario into several files".into()),
+            );
+            return;
+        }
+        out.reserve(n);
+        for (i, ev) in events.into_iter().flatten().enumerate() {
+            if let Some(e) = self.event(ev, i) {
+                out.push(e);
+            }
+        }
     }
 
     fn event(&mut self, item: &Item<'_>, index: usize) -> Option<Event> {
@@ -1002,195 +696,6 @@ impl<'a> Parser<'a> {
             }
         })
     }
-
-    fn expect_set(&mut self, t: &TomlTable<'_>) -> ExpectSet {
-        let mut set = ExpectSet::default();
-        if let Some(v) = t.get("fires") {
-            set.fires = self.names(v, "fires");
-        }
-        if let Some(v) = t.get("not_fires") {
-            set.not_fires = self.names(v, "not_fires");
-        }
-        if let Some(v) = t.get("exactly") {
-            set.exactly = Some((self.names(v, "exactly"), v.span().range()));
-        }
-        for n in &set.fires {
-            if let Some(dup) = set.not_fires.iter().find(|m| m.name == n.name) {
-                let span = dup.span.clone();
-                self.err(
-                    span,
-                    format!("`{}` is expected both to fire and not to fire", n.name),
-                    Some("remove it from `fires` or from `not_fires`".into()),
-                );
-            }
-        }
-        set
-    }
-
-    fn expectations(&mut self, t: &TomlTable<'_>, span: Range<usize>) -> Expectations {
-        self.known_keys(t, EXPECT_KEYS, "[expect]");
-        let mut ex = Expectations {
-            set: self.expect_set(t),
-            span: Some(span),
-            ..Default::default()
-        };
-        if let Some(r) = t.get("rules")
-            && let Some(rt) = self.table(r, "rules")
-        {
-            self.known_keys(rt, EXPECT_RULES_KEYS, "[expect.rules]");
-            if let Some(v) = rt.get("fire") {
-                ex.rules_fire = self.names(v, "fire");
-            }
-            if let Some(v) = rt.get("quiet") {
-                ex.rules_quiet = self.names(v, "quiet");
-            }
-        }
-        if let Some(ff) = t.get("first_fire")
-            && let Some(ft) = self.table(ff, "first_fire")
-        {
-            for (k, v) in ft.iter() {
-                let name = k.name.to_string();
-                if let Some(d) = self.date(v, &name) {
-                    ex.first_fire.push((
-                        Named {
-                            name,
-                            span: k.span.range(),
-                        },
-                        d,
-                    ));
-                }
-            }
-        }
-        if let Some(at) = t.get("at") {
-            let items: Vec<_> = self.array(at, "at").into_iter().flatten().collect();
-            for item in items {
-                let Some(at) = self.table(item, "expect.at") else {
-                    continue;
-                };
-                self.known_keys(at, EXPECT_AT_KEYS, "[[expect.at]]");
-                let date = match at.get("date") {
-                    Some(v) => self.date(v, "date"),
-                    None => {
-                        self.err(item.span().range(), "`[[expect.at]]` needs a `date`", None);
-                        None
-                    }
-                };
-                let set = self.expect_set(at);
-                if set.is_empty() && date.is_some() {
-                    self.err(
-                        item.span().range(),
-                        "this `[[expect.at]]` entry checks nothing",
-                        Some("add `fires`, `not_fires` or `exactly` under it".into()),
-                    );
-                }
-                if let Some(date) = date {
-                    ex.at.push(ExpectAt {
-                        date,
-                        set,
-                        span: item.span().range(),
-                    });
-                }
-            }
-        }
-        ex
-    }
-}
-
-/// The exact instant of an offset date-time (`None` for anything else).
-fn to_instant(dt: &Datetime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    let (d, t, offset) = (dt.date()?, dt.time()?, dt.offset()?);
-    let minutes = match offset {
-        TimeOffset::Z => 0,
-        TimeOffset::Custom { minutes } => i32::from(minutes),
-    };
-    let tz = chrono::FixedOffset::east_opt(minutes * 60)?;
-    let local = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
-        .and_hms_nano_opt(
-        u32::from(t.hour),
-        u32::from(t.minute),
-        u32::from(t.second),
-        t.nanosecond,
-    )?;
-    local.and_local_timezone(tz).single()
-}
-
-/// A TOML date or offset date-time as a calendar day; an offset date-time
-/// counts as its day in `zone`, or its UTC day. `text` is the value as
-/// written, for messages.
-fn to_date(dt: &Datetime, text: &str, zone: Option<Tz>) -> Result<NaiveDate, String> {
-    let offset = dt.offset().map(|o| match o {
-        TimeOffset::Z => 0,
-        TimeOffset::Custom { minutes } => i32::from(minutes),
-    });
-    match (dt.date(), dt.time()) {
-        (Some(d), time) => calendar_day(
-            (i32::from(d.year), u32::from(d.month), u32::from(d.day)),
-            time.map(|t| {
-                (
-                    u32::from(t.hour),
-                    u32::from(t.minute),
-                    u32::from(t.second),
-                    t.nanosecond,
-                )
-            }),
-            offset,
-            zone,
-            text,
-        ),
-        (None, _) => Err(format!("`{text}` is a time without a date")),
-    }
-}
-
-/// The day a TOML date (`time` is `None`) or offset date-time stands for:
-/// an offset date-time counts as its day in the scenario's `zone`, or its
-/// UTC day without one. The one definition for scenarios, expectations
-/// and `--bless`. `text` is the value as written, for messages.
-pub(crate) fn calendar_day(
-    (year, month, day): (i32, u32, u32),
-    time: Option<(u32, u32, u32, u32)>,
-    offset_minutes: Option<i32>,
-    zone: Option<Tz>,
-    text: &str,
-) -> Result<NaiveDate, String> {
-    let date = NaiveDate::from_ymd_opt(year, month, day);
-    match (time, offset_minutes) {
-        (None, _) => date.ok_or_else(|| format!("{text} is not a date in the calendar")),
-        (Some((h, m, s, ns)), Some(minutes)) => date
-            .and_then(|d| d.and_hms_nano_opt(h, m, s, ns))
-            .zip(chrono::FixedOffset::east_opt(minutes * 60))
-            .and_then(|(local, tz)| local.and_local_timezone(tz).single())
-            .map(|i| match zone {
-                Some(z) => i.with_timezone(&z).date_naive(),
-                None => i.naive_utc().date(),
-            })
-            .ok_or_else(|| format!("`{text}` is not a valid date-time")),
-        (Some(_), None) => {
-            let day = text.get(..10).unwrap_or(text);
-            Err(format!(
-                "`{text}` is a local date-time without an offset, so its day is ambiguous; \
-                 write a date (`{day}`) or add an offset (`{text}Z`, `{text}-04:00`)"
-            ))
-        }
-    }
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system, so paths in
-/// messages read as the user would write them.
-fn lexical(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

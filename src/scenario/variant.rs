@@ -1,0 +1,298 @@
+//! Variants: a scenario that `extends` another, its base, and changes it.
+//! The variant's values win over its base's, its events replace the base
+//! events that have the same `id`, and `[[drop]]` removes base events. A
+//! base is read only from inside the scenario tree or the working folder,
+//! along a chain of at most [`MAX_EXTENDS`] files without a cycle, and its
+//! problems are reported without its text.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+
+use super::Named;
+use super::parse::{Item, Parser, Raw, load_raw};
+use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+
+/// Deepest `extends` chain followed before assuming something is wrong.
+const MAX_EXTENDS: usize = 32;
+
+/// The `extends` chain being followed: the files so far (canonical), the
+/// folder the first was found under, and the time zone a variant above
+/// the file being read sets (it overrides the file's own).
+pub(super) struct Chain<'r> {
+    files: Vec<PathBuf>,
+    root: Option<&'r Path>,
+    pub(super) zone: Option<Tz>,
+}
+
+impl<'r> Chain<'r> {
+    /// The chain of a file found under `root` (`None`: no folder was given).
+    pub(super) fn new(root: Option<&'r Path>) -> Self {
+        Chain {
+            files: Vec::new(),
+            root,
+            zone: None,
+        }
+    }
+}
+
+/// Loads the base a variant `extends`, after checking that it may be read;
+/// its offset date-times count in `zone` when the variant has one.
+pub(super) fn load_base(
+    src: &SourceText,
+    (base_name, span): (String, Range<usize>),
+    chain: &mut Chain<'_>,
+    zone: Option<Tz>,
+) -> Result<(Raw, PathBuf), Vec<Diagnostic>> {
+    let (base_path, key) = locate(src, &base_name, &span, chain.root).map_err(|d| vec![d])?;
+    let chain_files = &mut chain.files;
+    if chain_files.is_empty()
+        && let Ok(me) = src.path.canonicalize()
+    {
+        chain_files.push(me);
+    }
+    if chain_files.contains(&key) {
+        return Err(vec![src.error(
+            span,
+            format!("`extends` cycle: `{base_name}` extends this file again"),
+        )]);
+    }
+    if chain_files.len() >= MAX_EXTENDS {
+        return Err(vec![src.error(span, "`extends` chain is too deep")]);
+    }
+    chain_files.push(key);
+    let above = std::mem::replace(&mut chain.zone, zone);
+    let base = load_raw(&base_path, chain);
+    chain.zone = above;
+    chain.files.pop();
+    // The base's problems keep their file, position and message but lose
+    // their source lines: a file that is not a scenario (a credentials file
+    // named `*.toml`) must not have its contents printed through `extends`.
+    let base = base.map_err(|ds| {
+        let mut out: Vec<Diagnostic> = ds
+            .into_iter()
+            .map(|mut d| {
+                d.source = None;
+                d.span = None;
+                d
+            })
+            .collect();
+        out.push(
+            src.error(
+                span.clone(),
+                format!("base scenario `{base_name}` does not load"),
+            )
+            .with_help(format!(
+                "run `sanctions-trigger check {}` to see its problems",
+                base_path.display()
+            )),
+        );
+        out
+    })?;
+    Ok((base, base_path))
+}
+
+/// The base `base_name` of the variant `src`, as messages show its path
+/// and as its canonical path, once it is known to be a scenario file in a
+/// folder a base may come from.
+fn locate(
+    src: &SourceText,
+    base_name: &str,
+    span: &Range<usize>,
+    root: Option<&Path>,
+) -> Result<(PathBuf, PathBuf), Diagnostic> {
+    // Scenario files only: `extends` must not become a way to read (and,
+    // through error snippets, print) other files.
+    if !base_name.ends_with(".toml") {
+        return Err(src
+            .error(
+                span.clone(),
+                format!("`extends` names `{base_name}`, which is not a `.toml` scenario file"),
+            )
+            .with_help(
+                "a variant extends another scenario file, such as `extends = \"../base.toml\"`",
+            ));
+    }
+    let dir = src.path.parent().unwrap_or(Path::new(""));
+    let base_path = lexical(&dir.join(base_name));
+    let key = base_path.canonicalize().map_err(|e| {
+        src.error(
+            span.clone(),
+            format!("cannot read base scenario `{base_name}`: {e}"),
+        )
+    })?;
+    // A base lives beside the variant (in its folder or below), under the
+    // folder the scenario was found in, or in the working folder's tree:
+    // never elsewhere on the machine. Checked nearest first, so the common
+    // case costs one resolution.
+    let within = |root: &Path| {
+        let root = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        root.canonicalize().is_ok_and(|r| key.starts_with(r))
+    };
+    let inside = within(dir)
+        || root.is_some_and(within)
+        || std::env::current_dir().is_ok_and(|cwd| within(&cwd));
+    if !inside {
+        return Err(outside(src, span, base_name, root));
+    }
+    Ok((base_path, key))
+}
+
+/// The error for a base outside the folders a base may come from.
+fn outside(
+    src: &SourceText,
+    span: &Range<usize>,
+    base_name: &str,
+    root: Option<&Path>,
+) -> Diagnostic {
+    let (message, help) = match root {
+        Some(root) => {
+            let shown = root.display().to_string();
+            let shown = if shown.is_empty() { "." } else { &shown };
+            (
+                format!(
+                    "base scenario `{base_name}` is outside the scenario folder `{shown}` \
+                     and the working folder"
+                ),
+                "a base must lie under the scenario folder given on the command line or \
+                 the working folder; give the folder that holds both the variant and its \
+                 base, such as `test scenarios/`",
+            )
+        }
+        None => (
+            format!(
+                "base scenario `{base_name}` is outside this scenario's folder and the \
+                 working folder"
+            ),
+            "keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`",
+        ),
+    };
+    src.error(span.clone(), message).with_help(help)
+}
+
+/// The variant `raw` over its `base`, less the base events `drops` names.
+pub(super) fn merge_variant(
+    raw: Raw,
+    mut base: Raw,
+    base_path: PathBuf,
+    drops: Vec<Named>,
+) -> Result<Raw, Vec<Diagnostic>> {
+    let src = raw.source.clone();
+    let mut diags = Vec::new();
+    for d in &drops {
+        let before = base.events.len();
+        base.events.retain(|e| e.id.as_deref() != Some(&d.name));
+        if base.events.len() == before {
+            let known = base.events.iter().filter_map(|e| e.id.as_deref());
+            diags.push(
+                src.error(
+                    d.span.clone(),
+                    format!(
+                        "`[[drop]]` names `{}`, which no base event has as `id`",
+                        d.name
+                    ),
+                )
+                .with_help_opt(did_you_mean(&d.name, known)),
+            );
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    for e in raw.events {
+        let slot =
+            e.id.as_ref()
+                .and_then(|id| base.events.iter_mut().find(|b| b.id.as_ref() == Some(id)));
+        match slot {
+            Some(b) => *b = e,
+            None => base.events.push(e),
+        }
+    }
+    for (k, v) in raw.facts.fields {
+        base.facts.set(k, v);
+    }
+    for (k, v) in raw.actors.fields {
+        base.actors.set(k, v);
+    }
+    for (k, v) in raw.meta.fields {
+        base.meta.set(k, v);
+    }
+    Ok(Raw {
+        source: src,
+        title: raw.title.or(base.title),
+        // The id is the variant's own: inheriting the base's would clash.
+        id: raw.id,
+        as_of: raw.as_of.or(base.as_of),
+        description: raw.description.or(base.description),
+        sources: raw.sources.or(base.sources),
+        tags: raw.tags.or(base.tags),
+        meta: base.meta,
+        facts: base.facts,
+        actors: base.actors,
+        events: base.events,
+        expect: raw.expect,
+        bases: std::iter::once(base_path).chain(base.bases).collect(),
+        zone: raw.zone.or(base.zone),
+    })
+}
+
+impl Parser<'_> {
+    /// The ids of `[[drop]]`.
+    pub(super) fn drops(&mut self, item: &Item<'_>) -> Vec<Named> {
+        let mut drops = Vec::new();
+        for d in self.array(item, "drop").into_iter().flatten() {
+            if let Some(t) = self.table(d, "drop") {
+                self.known_keys(t, &["id"], "[[drop]]");
+                match t.get("id") {
+                    Some(v) => {
+                        if let Some(s) = self.string(v, "drop.id") {
+                            drops.push(Named {
+                                name: s,
+                                span: v.span().range(),
+                            });
+                        }
+                    }
+                    None => self.err(d.span().range(), "`[[drop]]` needs an `id`", None),
+                }
+            }
+        }
+        drops
+    }
+}
+
+/// The error for `[[drop]]` in a file that extends nothing.
+pub(super) fn drop_outside_variant(source: &SourceText, drops: &[Named]) -> Option<Diagnostic> {
+    let first = drops.first()?;
+    Some(
+        source
+            .error(
+                first.span.clone(),
+                "`[[drop]]` only makes sense in a variant",
+            )
+            .with_help("add `extends = \"base.toml\"` under `[scenario]`"),
+    )
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system, so paths in
+/// messages read as the user would write them.
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
