@@ -21,7 +21,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, Scope};
 use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
 use crate::files;
 use crate::native;
-use crate::outcome::{ErrorKind, RuleError};
+use crate::rule_error::{ErrorKind, RuleError};
 use crate::sandbox::{self, Limits, context, context::Consts};
 use crate::scenario::read_text;
 pub use catalogue::{Catalogue, Response};

@@ -16,7 +16,7 @@ use rhai::{Dynamic, Engine};
 
 pub use limits::Limits;
 
-use crate::outcome::ErrorKind;
+use crate::rule_error::ErrorKind;
 
 /// The function a `switch` value is passed through to check it has its
 /// cases' type (see `rules::switch`).
