@@ -14,6 +14,7 @@ use crate::diagnostic::Diagnostic;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
 use crate::rules::RuleSet;
+use crate::sandbox::line_hits;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
 use crate::{atomic, bless, coverage, files, runner};
@@ -197,7 +198,7 @@ pub(super) fn suite(
                 r.outcome = None;
                 r.other_outcomes = Vec::new();
             }
-            let hits = a.coverage().then(coverage::take_hits);
+            let hits = a.coverage().then(line_hits::take_hits);
             (r, ok, hits)
         },
         |(r, ok, hits)| {

@@ -1137,7 +1137,7 @@ pub fn compile(set: &RuleSet) -> (Engine, Vec<Result<CompiledRule, RuleError>>) 
     if set.line_coverage {
         // Before the helpers and rules run their top levels, so those
         // lines count too.
-        crate::coverage::instrument(&mut engine);
+        sandbox::line_hits::instrument(&mut engine);
     }
     let mut resolver = StaticModuleResolver::new();
     let mut properties = BTreeSet::new();

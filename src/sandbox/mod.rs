@@ -7,6 +7,7 @@ pub mod api;
 pub mod context;
 mod finite;
 mod limits;
+pub mod line_hits;
 mod strict;
 pub mod work;
 
