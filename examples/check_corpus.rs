@@ -144,7 +144,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
     use sanctions_trigger::scenario::ScenarioFile;
     let set = Arc::new(RuleSet::load(&dir.join("rules"), Limits::default()));
     if set.has_errors() {
-        let msg = format!("rules do not load: {:?}", set.diagnostics);
+        let msg = format!("rules do not load: {:?}", set.diagnostics());
         return files.iter().map(|_| Err(msg.clone())).collect();
     }
     let sfiles: Vec<ScenarioFile> = files
@@ -158,6 +158,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
     let mut out = Vec::with_capacity(files.len());
     runner::for_each(
         &set,
+        &Default::default(),
         &sfiles,
         jobs,
         |worker, _, loaded| -> Found {

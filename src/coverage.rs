@@ -210,6 +210,7 @@ pub fn ranges(lines: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::{Worker, WorkerOptions};
     use crate::sandbox::line_hits::take_hits;
     use crate::testutil;
 
@@ -251,10 +252,13 @@ mod tests {
     #[test]
     fn only_the_branch_taken_is_covered() {
         let rule = "const RESPONSE = \"a\";\nfn fires(s) {\n    if s.count(\"strike\") > 0 {\n        return \"strike\";\n    }\n    quiet(\"none\")\n}\n";
-        let mut r = testutil::rules(&[("x.rhai", rule)], Default::default());
-        std::sync::Arc::get_mut(&mut r.set).unwrap().line_coverage = true;
+        let r = testutil::rules(&[("x.rhai", rule)], Default::default());
         let _ = take_hits();
-        let w = crate::eval::Worker::new(r.set.clone());
+        let opts = WorkerOptions {
+            line_coverage: true,
+            ..Default::default()
+        };
+        let w = Worker::new(r.set.clone(), opts);
         let sc = testutil::scenario(
             "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n",
         );

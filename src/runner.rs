@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::diagnostic::Diagnostic;
-use crate::eval::Worker;
+use crate::eval::{Worker, WorkerOptions};
 use crate::rules::RuleSet;
 use crate::scenario::{Scenario, ScenarioFile};
 
@@ -33,16 +33,18 @@ pub fn default_jobs() -> usize {
 /// beyond any machine's cores only costs memory and start-up time.
 pub const MAX_JOBS: usize = 256;
 
-/// Loads each file and calls `work` on it in a worker; `sink` gets the
-/// results in the order of `files`.
+/// Loads each file and calls `work` on it in a worker running `set` with
+/// `opts`; `sink` gets the results in the order of `files`.
 pub fn for_each<T: Send>(
     set: &Arc<RuleSet>,
+    opts: &WorkerOptions,
     files: &[ScenarioFile],
     jobs: usize,
     work: impl Fn(&Worker, &ScenarioFile, Loaded) -> T + Sync,
     sink: impl FnMut(T),
 ) {
-    for_each_with(|| Worker::new(set.clone()), files, jobs, work, sink);
+    let make = || Worker::new(set.clone(), opts.clone());
+    for_each_with(make, files, jobs, work, sink);
 }
 
 /// [`for_each`] with per-thread state built by `make` — for verbs that

@@ -9,7 +9,8 @@ use clap::Args;
 
 use super::{Exit, Global, count, paths_or_default, print_diagnostics};
 use crate::diagnostic::{Severity, did_you_mean};
-use crate::rules::{self, RuleSet};
+use crate::eval::{self, WorkerOptions};
+use crate::rules::RuleSet;
 use crate::scenario::{SeenIds, discover};
 use crate::suite::validate;
 
@@ -104,7 +105,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
         count(warnings, "warning"),
     )?;
     if a.native {
-        native_report(&set, &mut out)?;
+        native_report(&set, &g.worker_options(), &mut out)?;
     }
     Ok(if errors > 0 { Exit::Error } else { Exit::Ok })
 }
@@ -138,11 +139,11 @@ fn unused_responses(set: &RuleSet) -> Vec<crate::diagnostic::Diagnostic> {
 
 /// Which rules native code runs; the others run in Rhai, with the first
 /// construct native code lacks.
-fn native_report(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
-    if !set.native {
+fn native_report(set: &RuleSet, opts: &WorkerOptions, out: &mut impl Write) -> io::Result<()> {
+    if !opts.native {
         return writeln!(out, "native code: off (`--engine rhai`)");
     }
-    let (_, compiled) = rules::compile(set);
+    let (_, compiled) = eval::compile(set, opts);
     let mut native = 0;
     let mut rhai = Vec::new();
     for (r, c) in set.rules.iter().zip(&compiled) {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{Exit, Global, count, paths_or_default, print_diagnostics, progress, watch};
 use crate::diagnostic::Diagnostic;
+use crate::eval::WorkerOptions;
 use crate::outcome::FORMAT_VERSION;
 use crate::report;
 use crate::rules::RuleSet;
@@ -111,7 +112,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     if a.watch {
         return watch::run(g, a);
     }
-    let set = load_rules(g, a);
+    let set = g.load_rules();
     if set.folder_missing() {
         // Nothing is blessed or run. Text prints the one diagnostic on
         // stderr; JSON and JUnit carry it in a document with no results.
@@ -137,11 +138,12 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     Ok(if blessed { exit } else { exit.max(Exit::Error) })
 }
 
-/// The rule set, instrumented for line coverage when asked.
-pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
-    let mut set = g.rule_set(&g.rules);
-    set.line_coverage = a.coverage();
-    Arc::new(set)
+/// How the tests run the rules: workers record line coverage when asked.
+fn worker_options(g: &Global, a: &TestArgs) -> WorkerOptions {
+    WorkerOptions {
+        line_coverage: a.coverage(),
+        ..g.worker_options()
+    }
 }
 
 /// Runs and reports the tests of `files`. Results are written as they
@@ -181,6 +183,7 @@ pub(super) fn suite(
     let bar = progress(Some(files.len()));
     runner::for_each(
         set,
+        &worker_options(g, a),
         files,
         g.jobs(),
         |worker, file, loaded| {
@@ -499,6 +502,7 @@ fn bless(g: &Global, set: &Arc<RuleSet>, paths: &[PathBuf], dry_run: bool) -> Bl
     let mut wrote = false;
     runner::for_each(
         set,
+        &g.worker_options(),
         &files,
         g.jobs(),
         |worker, file, loaded| {

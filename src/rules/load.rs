@@ -70,9 +70,6 @@ impl RuleSet {
             rules,
             plan,
             diagnostics: diags,
-            limits,
-            line_coverage: false,
-            native: true,
         }
     }
 
@@ -95,9 +92,6 @@ impl RuleSet {
             diagnostics: vec![
                 Diagnostic::error(Some(dir), message).with_help("pass `--rules DIR`"),
             ],
-            limits: Limits::default(),
-            line_coverage: false,
-            native: true,
         }
     }
 }

@@ -1,7 +1,11 @@
 //! Evaluating a rule set on a scenario at a judgement date. A [`Worker`]
 //! owns one Rhai engine and its own compiled rules (Rhai values are not
-//! `Send`, and a shared engine measured slower), and evaluates responses in
-//! dependency order so that `fired("x")` reads a finished verdict.
+//! `Send`, and a shared engine measured slower; see `compile.rs`), made
+//! from a shared, immutable [`RuleSet`] and the [`WorkerOptions`] it is
+//! run with, and evaluates responses in dependency order so that
+//! `fired("x")` reads a finished verdict.
+
+mod compile;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -17,17 +21,43 @@ use crate::blame;
 use crate::native::{Bail, Decision};
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::printable;
-use crate::rules::{self, CompiledRule, RuleSet};
-use crate::sandbox;
+use crate::rules::{self, RuleSet};
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
 use crate::sandbox::context::{self, PlanIndex, ResponseState};
+use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
+pub use compile::{CompiledRule, compile};
 
-/// One worker: an engine, the compiled rules, and the rule set they came from.
+/// How a worker runs a rule set: options of the run, not of the rules.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// The sandbox's limits on every rule call.
+    pub limits: Limits,
+    /// Run the rules native code can run natively (the default); `false`
+    /// runs every rule in Rhai (`--engine rhai`).
+    pub native: bool,
+    /// Record which script lines run (`test --coverage`); slower, and
+    /// every rule then runs in Rhai.
+    pub line_coverage: bool,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            limits: Limits::default(),
+            native: true,
+            line_coverage: false,
+        }
+    }
+}
+
+/// One worker: an engine, the compiled rules, and the rule set and
+/// options they came from.
 pub struct Worker {
     engine: Engine,
     compiled: Vec<Result<CompiledRule, RuleError>>,
     set: Arc<RuleSet>,
+    opts: WorkerOptions,
     /// Response id → plan position, for `fired`.
     plan_index: PlanIndex,
     /// Plan positions in response-id order, the order of
@@ -152,8 +182,9 @@ impl Sink for Full<'_> {
 }
 
 impl Worker {
-    pub fn new(set: Arc<RuleSet>) -> Worker {
-        let (engine, compiled) = rules::compile(&set);
+    /// Compiles `set` for this thread's own engine.
+    pub fn new(set: Arc<RuleSet>, opts: WorkerOptions) -> Worker {
+        let (engine, compiled) = compile(&set, &opts);
         let plan_index: HashMap<Arc<str>, usize> = set
             .plan
             .iter()
@@ -171,6 +202,7 @@ impl Worker {
             engine,
             compiled,
             set,
+            opts,
             plan_index: Rc::new(plan_index),
             sorted,
             scope: RefCell::new(Scope::new()),
@@ -180,6 +212,10 @@ impl Worker {
 
     pub fn rules(&self) -> &RuleSet {
         &self.set
+    }
+
+    pub fn options(&self) -> &WorkerOptions {
+        &self.opts
     }
 
     /// How many rule calls native code decided, and how many it handed to
@@ -296,7 +332,7 @@ impl Worker {
         }
         context::with(|ctx| {
             ctx.consts = Some(c.consts.clone());
-            ctx.timeout = Some(self.set.limits.timeout);
+            ctx.timeout = Some(self.opts.limits.timeout);
             ctx.deadline = None;
             ctx.trace.clear();
         });
@@ -385,7 +421,7 @@ impl Worker {
                 Some(&*rule.source.text),
             ),
         };
-        let (kind, message) = sandbox::describe(e, &self.set.limits);
+        let (kind, message) = sandbox::describe(e, &self.opts.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
         let (line, column) = match e.position() {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
