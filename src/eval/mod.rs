@@ -316,7 +316,7 @@ impl Worker {
         };
         if let Ok(program) = &c.native {
             let decided =
-                context::with(|ctx| program.eval(&view.scenario, view.as_of, &ctx.states));
+                context::with_states(|states| program.eval(&view.scenario, view.as_of, states));
             let (yes, no) = self.native_calls.get();
             // On `Bail`, Rhai runs the call and reports the error.
             match decided {
