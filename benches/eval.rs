@@ -287,7 +287,8 @@ fn bench_replay(c: &mut Criterion, fx: &Fixture) {
 }
 
 /// Whole-corpus runs, each peer as `run` would do it: load the rules (or
-/// policy), then on 2 threads read, parse and evaluate every file.
+/// policy), then on 2 threads read, parse and evaluate every file. Long
+/// on purpose: the four peers side by side, timed by one loop.
 fn corpus_runs(fx: &Fixture) {
     const JOBS: usize = 2;
     const RUNS: usize = 3;

@@ -305,6 +305,8 @@ impl Worker {
         }
     }
 
+    /// One rule's verdict and trace: by its native code when it has some
+    /// and that code decides, else by Rhai.
     fn call(&self, i: usize, view: &ScenarioView) -> (Verdict, Vec<String>) {
         let rule = &self.set.rules[i];
         if let Some(e) = &rule.broken {
@@ -314,50 +316,10 @@ impl Worker {
             Ok(c) => c,
             Err(e) => return (Verdict::Error(e.clone()), Vec::new()),
         };
-        if let Ok(program) = &c.native {
-            let decided =
-                context::with_states(|states| program.eval(&view.scenario, view.as_of, states));
-            let (yes, no) = self.native_calls.get();
-            // On `Bail`, Rhai runs the call and reports the error.
-            match decided {
-                Ok(d) => {
-                    self.native_calls.set((yes + 1, no));
-                    return match d {
-                        Decision::Fires(r, d) => (Verdict::Fires(r, d), Vec::new()),
-                        Decision::Quiet(r, d) => (Verdict::Quiet(r, d), Vec::new()),
-                    };
-                }
-                Err(Bail) => self.native_calls.set((yes, no + 1)),
-            }
+        if let Some(verdict) = self.native(c, view) {
+            return (verdict, Vec::new());
         }
-        context::with(|ctx| {
-            ctx.consts = Some(c.consts.clone());
-            ctx.timeout = Some(self.opts.limits.timeout);
-            ctx.deadline = None;
-            ctx.trace.clear();
-        });
-        sandbox::work::reset();
-        let options = CallFnOptions::new()
-            .eval_ast(c.has_imports)
-            .rewind_scope(true);
-        let result = {
-            let mut scope = self.scope.borrow_mut();
-            let result = self.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &c.ast,
-                "fires",
-                (Dynamic::from(view.clone()),),
-            );
-            scope.clear();
-            result
-        };
-        let trace = context::with(|ctx| {
-            ctx.consts = None;
-            ctx.timeout = None;
-            ctx.deadline = None;
-            std::mem::take(&mut ctx.trace)
-        });
+        let (result, trace) = self.rhai(c, view);
         let verdict = match result {
             Ok(v) => interpret(v).unwrap_or_else(|msg| {
                 let (line, column) = rules::find_text(&rule.source.text, "fn fires");
@@ -386,6 +348,67 @@ impl Worker {
             }
         };
         (verdict, trace)
+    }
+
+    /// The rule's native code's verdict; `None` when it has none, or hands
+    /// the call to Rhai (which then reports the error, if any).
+    fn native(&self, c: &CompiledRule, view: &ScenarioView) -> Option<Verdict> {
+        let program = c.native.as_ref().ok()?;
+        let decided =
+            context::with_states(|states| program.eval(&view.scenario, view.as_of, states));
+        let (yes, no) = self.native_calls.get();
+        match decided {
+            Ok(d) => {
+                self.native_calls.set((yes + 1, no));
+                Some(match d {
+                    Decision::Fires(r, d) => Verdict::Fires(r, d),
+                    Decision::Quiet(r, d) => Verdict::Quiet(r, d),
+                })
+            }
+            Err(Bail) => {
+                self.native_calls.set((yes, no + 1));
+                None
+            }
+        }
+    }
+
+    /// Calls the rule's `fires` in Rhai, with its constants, clock and
+    /// trace set in the call context: what it returned, and what it
+    /// printed.
+    fn rhai(
+        &self,
+        c: &CompiledRule,
+        view: &ScenarioView,
+    ) -> (Result<Dynamic, Box<EvalAltResult>>, Vec<String>) {
+        context::with(|ctx| {
+            ctx.consts = Some(c.consts.clone());
+            ctx.timeout = Some(self.opts.limits.timeout);
+            ctx.deadline = None;
+            ctx.trace.clear();
+        });
+        sandbox::work::reset();
+        let options = CallFnOptions::new()
+            .eval_ast(c.has_imports)
+            .rewind_scope(true);
+        let result = {
+            let mut scope = self.scope.borrow_mut();
+            let result = self.engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut scope,
+                &c.ast,
+                "fires",
+                (Dynamic::from(view.clone()),),
+            );
+            scope.clear();
+            result
+        };
+        let trace = context::with(|ctx| {
+            ctx.consts = None;
+            ctx.timeout = None;
+            ctx.deadline = None;
+            std::mem::take(&mut ctx.trace)
+        });
+        (result, trace)
     }
 
     /// Turns a Rhai error into a rule error at the innermost position, in the

@@ -17,10 +17,61 @@ pub(super) fn reads(
     shifts: &switch::Shifts,
     helpers: &[Helper],
 ) -> BTreeMap<String, Read> {
-    // A node is a function of the rule (`None`) or of a helper; each
-    // remembers the node that first called it and how, so a path is
-    // rebuilt only for the reads found.
-    type Node<'a> = (Option<usize>, &'a str);
+    let reach = reach(a, helpers);
+    let mut out: BTreeMap<String, Read> = BTreeMap::new();
+    for &(from, calls) in &reach.order {
+        let script = from.and_then(|n| n.0);
+        for (id, line, col) in &calls.fired {
+            if out.contains_key(id) {
+                continue;
+            }
+            let shifts = script.map_or(shifts, |h| &helpers[h].shifts);
+            out.insert(
+                id.clone(),
+                Read {
+                    helper: script,
+                    line: *line,
+                    column: switch::unshift(shifts, *line, *col),
+                    calls: reach.path(from),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// A function of the rule (`None`) or of a helper (its index), by name.
+type Node<'a> = (Option<usize>, &'a str);
+
+/// The code a rule can reach. Each function remembers the node that
+/// first called it and how, so a path is rebuilt only for the reads found.
+struct Reach<'a> {
+    /// The top level (`None`), then each function reached, breadth-first,
+    /// with what it does.
+    order: Vec<(Option<Node<'a>>, &'a analyze::Calls)>,
+    /// Each function reached: the function that first called it (`None`
+    /// for the top level) and the call, as written.
+    parent: HashMap<Node<'a>, (Option<Node<'a>>, String)>,
+}
+
+impl<'a> Reach<'a> {
+    /// The calls from the top level or `fires` down to `at`.
+    fn path(&self, mut at: Option<Node<'a>>) -> Vec<String> {
+        let mut path = Vec::new();
+        while let Some(n) = at {
+            let Some((up, label)) = self.parent.get(&n) else {
+                break;
+            };
+            path.push(label.clone());
+            at = *up;
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// Walks the calls breadth-first from the rule's top level and `fires`.
+fn reach<'a>(a: &'a analyze::Analysis, helpers: &'a [Helper]) -> Reach<'a> {
     let graph = |script: Option<usize>| match script {
         None => &a.calls,
         Some(i) => &helpers[i].calls,
@@ -30,10 +81,14 @@ pub(super) fn reads(
         .iter()
         .filter_map(|(al, p)| Some((al.as_str(), helpers.iter().position(|h| &h.name == p)?)))
         .collect();
-    let mut parent: HashMap<Node, (Option<Node>, String)> = HashMap::new();
-    let mut order: Vec<(Option<Node>, &analyze::Calls)> = vec![(None, &a.calls.top)];
+    let mut reach = Reach {
+        order: vec![(None, &a.calls.top)],
+        parent: HashMap::new(),
+    };
     if a.calls.fns.contains_key("fires") {
-        parent.insert((None, "fires"), (None, "fires".to_string()));
+        reach
+            .parent
+            .insert((None, "fires"), (None, "fires".to_string()));
     }
     let mut queue: VecDeque<_> = a
         .calls
@@ -48,11 +103,11 @@ pub(super) fn reads(
     let mut i = 0;
     loop {
         // The top level first, then breadth-first.
-        let (from, calls) = match order.get(i) {
+        let (from, calls) = match reach.order.get(i) {
             Some(&(from, calls)) => (from, calls),
             None => match queue.pop_front() {
                 Some((node, calls)) => {
-                    order.push((Some(node), calls));
+                    reach.order.push((Some(node), calls));
                     continue;
                 }
                 None => break,
@@ -61,6 +116,7 @@ pub(super) fn reads(
         i += 1;
         let script = from.and_then(|n| n.0);
         let g = graph(script);
+        let parent = &mut reach.parent;
         let mut push = |node: Node<'_>, label: String| {
             let Some((name, calls)) = graph(node.0).fns.get_key_value(node.1) else {
                 return;
@@ -91,34 +147,5 @@ pub(super) fn reads(
             }
         }
     }
-    let mut out: BTreeMap<String, Read> = BTreeMap::new();
-    for &(from, calls) in &order {
-        let script = from.and_then(|n| n.0);
-        for (id, line, col) in &calls.fired {
-            if out.contains_key(id) {
-                continue;
-            }
-            let mut path = Vec::new();
-            let mut at = from;
-            while let Some(n) = at {
-                let Some((up, label)) = parent.get(&n) else {
-                    break;
-                };
-                path.push(label.clone());
-                at = *up;
-            }
-            path.reverse();
-            let shifts = script.map_or(shifts, |h| &helpers[h].shifts);
-            out.insert(
-                id.clone(),
-                Read {
-                    helper: script,
-                    line: *line,
-                    column: switch::unshift(shifts, *line, *col),
-                    calls: path,
-                },
-            );
-        }
-    }
-    out
+    reach
 }
