@@ -581,3 +581,17 @@ fn to_json(v: &Dynamic) -> serde_json::Value {
         J::String(v.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_set_and_worker_options_can_be_shared_across_threads() {
+        // What one engine built once and shared by every thread holds.
+        fn shared<T: Clone + Send + Sync>() {}
+        shared::<Arc<RuleSet>>();
+        shared::<RuleSet>();
+        shared::<WorkerOptions>();
+    }
+}
