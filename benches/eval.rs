@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use sanctions_trigger::eval::Worker;
+use sanctions_trigger::eval::{Worker, WorkerOptions};
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::runner;
 use sanctions_trigger::sandbox::Limits;
@@ -76,7 +76,7 @@ fn rule_set(dir: &Path, body: &str) -> Arc<RuleSet> {
     .unwrap_or_else(|e| die(e));
     std::fs::write(dir.join("rule.rhai"), body).unwrap_or_else(|e| die(e));
     let set = RuleSet::load(dir, Limits::default());
-    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    assert!(!set.has_errors(), "{:?}", set.diagnostics());
     Arc::new(set)
 }
 
@@ -113,7 +113,7 @@ fn replay_rules(dir: &Path) -> Arc<RuleSet> {
         std::fs::write(dir.join(format!("rule{i:03}.rhai")), text).unwrap_or_else(|e| die(e));
     }
     let set = RuleSet::load(dir, Limits::default());
-    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    assert!(!set.has_errors(), "{:?}", set.diagnostics());
     Arc::new(set)
 }
 
@@ -168,14 +168,14 @@ fn bench_parse(c: &mut Criterion, fx: &Fixture) {
 fn bench_compile(c: &mut Criterion, fx: &Fixture) {
     let rules = fx.dir.join("rules");
     let set = Arc::new(RuleSet::load(&rules, Limits::default()));
-    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    assert!(!set.has_errors(), "{:?}", set.diagnostics());
     let mut g = c.benchmark_group("compile");
     g.sample_size(10);
     g.bench_function("RuleSet::load, 200 corpus rules", |b| {
         b.iter(|| RuleSet::load(black_box(&rules), Limits::default()))
     });
     g.bench_function("Worker::new, 200 corpus rules", |b| {
-        b.iter(|| Worker::new(set.clone()))
+        b.iter(|| Worker::new(set.clone(), WorkerOptions::default()))
     });
     g.bench_function("regorus add_policy, 200 corpus rules", |b| {
         let policy = corpus::rego(&fx.corpus);
@@ -205,7 +205,7 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     let mut g = c.benchmark_group("eval");
     for (i, (name, body)) in cases.iter().enumerate() {
         let set = rule_set(&fx.root.join(format!("one-{i}")), body);
-        let worker = Worker::new(set);
+        let worker = Worker::new(set, WorkerOptions::default());
         let o = worker.evaluate(&sc, sc.as_of);
         assert!(o.errors.is_empty(), "{:?}", o.errors);
         g.bench_function(*name, |b| {
@@ -217,15 +217,17 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     let (id, path) = &fx.files[0];
     let ctext = std::fs::read_to_string(path).unwrap_or_else(|e| die(e));
     let esc = Arc::new(parse_str(path, &ctext, id).unwrap_or_else(|e| die(e)));
-    let set = RuleSet::load(&fx.dir.join("rules"), Limits::default());
-    let mut rhai_only = set.clone();
-    rhai_only.native = false;
-    let worker = Worker::new(Arc::new(set));
+    let set = Arc::new(RuleSet::load(&fx.dir.join("rules"), Limits::default()));
+    let worker = Worker::new(set.clone(), WorkerOptions::default());
     g.bench_function("corpus scenario × 200 rules: engine", |b| {
         b.iter(|| worker.evaluate(black_box(&esc), esc.as_of))
     });
     // The same with native code off (`--engine rhai`), to show its share.
-    let rhai_worker = Worker::new(Arc::new(rhai_only));
+    let rhai_only = WorkerOptions {
+        native: false,
+        ..Default::default()
+    };
+    let rhai_worker = Worker::new(set, rhai_only);
     g.bench_function("corpus scenario × 200 rules: engine, Rhai only", |b| {
         b.iter(|| rhai_worker.evaluate(black_box(&esc), esc.as_of))
     });
@@ -263,7 +265,10 @@ fn bench_replay(c: &mut Criterion, fx: &Fixture) {
     let text = scenario_text();
     let sc: Arc<Scenario> =
         Arc::new(parse_str(Path::new("bench.toml"), &text, "bench").unwrap_or_else(|e| die(e)));
-    let worker = Worker::new(replay_rules(&fx.root.join("replay")));
+    let worker = Worker::new(
+        replay_rules(&fx.root.join("replay")),
+        WorkerOptions::default(),
+    );
     let from = sc.first_date().unwrap_or(sc.as_of);
     let window = timeline::Window {
         from,
@@ -282,7 +287,8 @@ fn bench_replay(c: &mut Criterion, fx: &Fixture) {
 }
 
 /// Whole-corpus runs, each peer as `run` would do it: load the rules (or
-/// policy), then on 2 threads read, parse and evaluate every file.
+/// policy), then on 2 threads read, parse and evaluate every file. Long
+/// on purpose: the four peers side by side, timed by one loop.
 fn corpus_runs(fx: &Fixture) {
     const JOBS: usize = 2;
     const RUNS: usize = 3;
@@ -308,6 +314,7 @@ fn corpus_runs(fx: &Fixture) {
         let mut fired = 0usize;
         runner::for_each(
             &set,
+            &WorkerOptions::default(),
             &sfiles,
             JOBS,
             |w, _, loaded| {

@@ -144,7 +144,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
     use sanctions_trigger::scenario::ScenarioFile;
     let set = Arc::new(RuleSet::load(&dir.join("rules"), Limits::default()));
     if set.has_errors() {
-        let msg = format!("rules do not load: {:?}", set.diagnostics);
+        let msg = format!("rules do not load: {:?}", set.diagnostics());
         return files.iter().map(|_| Err(msg.clone())).collect();
     }
     let sfiles: Vec<ScenarioFile> = files
@@ -158,6 +158,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
     let mut out = Vec::with_capacity(files.len());
     runner::for_each(
         &set,
+        &Default::default(),
         &sfiles,
         jobs,
         |worker, _, loaded| -> Found {
@@ -306,27 +307,7 @@ fn compare_jsonl(
     c: &Corpus,
     show: usize,
 ) -> Result<bool, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines: BTreeMap<String, JsonLine> = BTreeMap::new();
-    let mut diagnostics = 0;
-    for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| e.to_string())?;
-        let l: JsonLine = serde_json::from_str(&line)
-            .map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
-        if l.ty == "diagnostic" {
-            diagnostics += 1;
-            if diagnostics <= 3 {
-                eprintln!(
-                    "  engine diagnostic: {}",
-                    l.message.as_deref().unwrap_or("?")
-                );
-            }
-            continue;
-        }
-        if let Some(id) = l.id.clone() {
-            lines.insert(id, l);
-        }
-    }
+    let (lines, diagnostics) = read_jsonl(path)?;
     let rule_ix: BTreeMap<&str, usize> = c
         .rules
         .iter()
@@ -395,4 +376,31 @@ fn compare_jsonl(
         errors
     );
     Ok(bad == 0 && missing == 0)
+}
+
+/// The engine's JSON Lines output: each scenario's line by id, and how
+/// many diagnostics it reported (the first three are printed).
+fn read_jsonl(path: &Path) -> Result<(BTreeMap<String, JsonLine>, usize), String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines: BTreeMap<String, JsonLine> = BTreeMap::new();
+    let mut diagnostics = 0;
+    for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        let l: JsonLine = serde_json::from_str(&line)
+            .map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+        if l.ty == "diagnostic" {
+            diagnostics += 1;
+            if diagnostics <= 3 {
+                eprintln!(
+                    "  engine diagnostic: {}",
+                    l.message.as_deref().unwrap_or("?")
+                );
+            }
+            continue;
+        }
+        if let Some(id) = l.id.clone() {
+            lines.insert(id, l);
+        }
+    }
+    Ok((lines, diagnostics))
 }

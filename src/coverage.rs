@@ -1,14 +1,11 @@
 //! `test --coverage`: what a scenario suite exercises. Rule coverage comes
 //! from the outcomes themselves (which rules fired, were quiet or errored
-//! somewhere; which responses fired). Line coverage uses Rhai's debugger
-//! interface: an instrumented engine reports every statement and
-//! expression it steps through, recorded per worker thread as (script,
-//! line) and merged by the caller; the executable lines are the statements
-//! of each script's AST. The debugger costs time on every step, so only
-//! workers of a coverage run are instrumented.
+//! somewhere; which responses fired). Line coverage merges the lines each
+//! worker's instrumented engine ran (`sandbox::line_hits`, taken per
+//! thread by the caller) and compares them with the executable lines, the
+//! statements of each script's AST.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use rhai::{ASTNode, Engine, Stmt};
@@ -16,47 +13,7 @@ use serde::Serialize;
 
 use crate::outcome::{Outcome, Status};
 use crate::rules::RuleSet;
-
-/// Lines run, per script source name.
-pub type Hits = HashMap<String, HashSet<usize>>;
-
-thread_local! {
-    static HITS: RefCell<Hits> = RefCell::new(Hits::new());
-}
-
-/// Makes `engine` record every line it runs, by script source name.
-pub fn instrument(engine: &mut Engine) {
-    #[expect(
-        deprecated,
-        reason = "register_debugger is marked volatile, not deprecated"
-    )]
-    engine.register_debugger(
-        |_, debugger| debugger,
-        |_, _, _, source, pos| {
-            if let (Some(src), Some(line)) = (source, pos.line()) {
-                HITS.with(|h| {
-                    let mut h = h.borrow_mut();
-                    // Found by `&str`: the source name is allocated once per
-                    // script, not once per step.
-                    match h.get_mut(src) {
-                        Some(lines) => {
-                            lines.insert(line);
-                        }
-                        None => {
-                            h.insert(src.to_string(), HashSet::from([line]));
-                        }
-                    }
-                });
-            }
-            Ok(rhai::debugger::DebuggerCommand::StepInto)
-        },
-    );
-}
-
-/// Takes the lines this thread's engine has run since the last call.
-pub fn take_hits() -> Hits {
-    HITS.with(|h| std::mem::take(&mut *h.borrow_mut()))
-}
+use crate::sandbox::line_hits::Hits;
 
 /// The 1-based lines that hold a statement, per script source name, with
 /// the script's path. Scripts that do not compile are left out (their
@@ -253,6 +210,8 @@ pub fn ranges(lines: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::{Worker, WorkerOptions};
+    use crate::sandbox::line_hits::take_hits;
     use crate::testutil;
 
     #[test]
@@ -293,10 +252,13 @@ mod tests {
     #[test]
     fn only_the_branch_taken_is_covered() {
         let rule = "const RESPONSE = \"a\";\nfn fires(s) {\n    if s.count(\"strike\") > 0 {\n        return \"strike\";\n    }\n    quiet(\"none\")\n}\n";
-        let mut r = testutil::rules(&[("x.rhai", rule)], Default::default());
-        std::sync::Arc::get_mut(&mut r.set).unwrap().line_coverage = true;
+        let r = testutil::rules(&[("x.rhai", rule)], Default::default());
         let _ = take_hits();
-        let w = crate::eval::Worker::new(r.set.clone());
+        let opts = WorkerOptions {
+            line_coverage: true,
+            ..Default::default()
+        };
+        let w = Worker::new(r.set.clone(), opts);
         let sc = testutil::scenario(
             "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n",
         );

@@ -21,6 +21,7 @@ pub mod native;
 pub mod outcome;
 pub mod printable;
 pub mod report;
+pub mod rule_error;
 pub mod rules;
 pub mod runner;
 pub mod sandbox;

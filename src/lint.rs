@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Severity, did_you_mean};
-use crate::rules::{self, RuleSet};
+use crate::eval::{self, WorkerOptions};
+use crate::rules::RuleSet;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::validate;
 
@@ -135,11 +136,11 @@ pub struct InRhai {
 
 /// Which rules native code runs, compiling them to find out; `None` when
 /// native code is off (`--engine rhai`).
-pub fn native_use(set: &RuleSet) -> Option<NativeUse> {
-    if !set.native {
+pub fn native_use(set: &RuleSet, opts: &WorkerOptions) -> Option<NativeUse> {
+    if !opts.native {
         return None;
     }
-    let (_, compiled) = rules::compile(set);
+    let (_, compiled) = eval::compile(set, opts);
     let mut native = 0;
     let mut in_rhai = Vec::new();
     for (r, c) in set.rules.iter().zip(&compiled) {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::eval::Worker;
+use crate::eval::{Worker, WorkerOptions};
 use crate::rules::RuleSet;
 use crate::sandbox::Limits;
 use crate::scenario::{Scenario, parse_str};
@@ -39,7 +39,7 @@ pub fn rules(files: &[(&str, &str)], limits: Limits) -> Rules {
 
 pub fn worker(files: &[(&str, &str)]) -> (Rules, Worker) {
     let r = rules(files, Limits::default());
-    let w = Worker::new(r.set.clone());
+    let w = Worker::new(r.set.clone(), WorkerOptions::default());
     (r, w)
 }
 

@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use crate::support::{Fixture, cases, shipped};
-use sanctions_trigger::eval::Worker;
-use sanctions_trigger::rules::{self, RuleSet};
+use sanctions_trigger::eval::{self, Worker, WorkerOptions};
+use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
 
@@ -27,18 +27,36 @@ mod corpus;
 
 /// The rule set twice: native code on, and off.
 fn both(dir: &Path, limits: Limits) -> (Worker, Worker, Arc<RuleSet>) {
-    let set = RuleSet::load(dir, limits);
-    assert!(!set.has_errors(), "{:#?}", set.diagnostics);
-    let mut rhai = set.clone();
-    rhai.native = false;
-    let set = Arc::new(set);
-    (Worker::new(set.clone()), Worker::new(Arc::new(rhai)), set)
+    let set = Arc::new(RuleSet::load(dir, limits.clone()));
+    assert!(!set.has_errors(), "{:#?}", set.diagnostics());
+    let (native, rhai) = workers(&set, limits);
+    (native, rhai, set)
 }
 
-/// Rules native code does not cover, with the reason.
-fn not_lowered(set: &RuleSet) -> Vec<String> {
-    let (_, compiled) = rules::compile(set);
-    set.rules
+/// A worker with native code, and one running everything in Rhai.
+fn workers(set: &Arc<RuleSet>, limits: Limits) -> (Worker, Worker) {
+    let native = WorkerOptions {
+        limits,
+        ..WorkerOptions::default()
+    };
+    let rhai = WorkerOptions {
+        native: false,
+        ..native.clone()
+    };
+    (
+        Worker::new(set.clone(), native),
+        Worker::new(set.clone(), rhai),
+    )
+}
+
+/// Rules native code does not cover under `limits`, with the reason.
+fn not_lowered(set: &RuleSet, limits: &Limits) -> Vec<String> {
+    let opts = WorkerOptions {
+        limits: limits.clone(),
+        ..WorkerOptions::default()
+    };
+    let (_, compiled) = eval::compile(set, &opts);
+    set.rules()
         .iter()
         .zip(&compiled)
         .filter_map(|(r, c)| match c.as_ref().ok().map(|c| &c.native) {
@@ -64,7 +82,7 @@ fn repo() -> PathBuf {
 #[test]
 fn the_shipped_library_runs_natively_with_rhai_s_outcomes_on_every_day() {
     let (native, rhai, set) = both(&repo().join("rules"), Limits::default());
-    assert_eq!(not_lowered(&set), Vec::<String>::new());
+    assert_eq!(not_lowered(&set, &Limits::default()), Vec::<String>::new());
     let (files, diags) = discover(&[repo().join("scenarios")]);
     assert!(diags.is_empty(), "{diags:#?}");
     assert!(files.len() >= 10);
@@ -111,7 +129,7 @@ fn corpus_scenarios(dir: &Path) -> Vec<Arc<Scenario>> {
 fn a_generated_corpus_has_rhai_s_outcomes_including_its_errors() {
     let (_tmp, dir) = corpus_dir(120);
     let (native, rhai, set) = both(&dir.join("rules"), Limits::default());
-    assert_eq!(not_lowered(&set), Vec::<String>::new());
+    assert_eq!(not_lowered(&set, &Limits::default()), Vec::<String>::new());
     let mut errors = 0;
     for sc in corpus_scenarios(&dir) {
         let a = native.evaluate(&sc, sc.as_of);
@@ -254,18 +272,15 @@ fn compare_with(a: &str, b: &str, lowered: bool, limits: Limits) -> Result<(u64,
     .map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("ra.rhai"), a).map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("rb.rhai"), b).map_err(|e| e.to_string())?;
-    let set = RuleSet::load(dir.path(), limits);
+    let set = Arc::new(RuleSet::load(dir.path(), limits.clone()));
     if set.has_errors() {
-        return Err(format!("{:#?}", set.diagnostics));
+        return Err(format!("{:#?}", set.diagnostics()));
     }
-    let missing = not_lowered(&set);
+    let missing = not_lowered(&set, &limits);
     if lowered && !missing.is_empty() {
         return Err(format!("not lowered: {missing:?}"));
     }
-    let mut rhai = set.clone();
-    rhai.native = false;
-    let native = Worker::new(Arc::new(set));
-    let rhai = Worker::new(Arc::new(rhai));
+    let (native, rhai) = workers(&set, limits);
     let sc = scenario();
     let mut day = NaiveDate::from_ymd_opt(2025, 5, 30).unwrap_or_default();
     while day <= NaiveDate::from_ymd_opt(2025, 7, 2).unwrap_or_default() {
@@ -417,13 +432,13 @@ fn constructs_native_code_lacks_run_in_rhai() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let set = RuleSet::load(dir.path(), Limits::default());
-        assert!(!set.has_errors(), "{:#?}", set.diagnostics);
-        let missing = not_lowered(&set);
+        assert!(!set.has_errors(), "{:#?}", set.diagnostics());
+        let missing = not_lowered(&set, &Limits::default());
         assert_eq!(missing.len(), 1, "{body}");
         assert!(missing[0].contains(why), "{body}: {missing:?}");
         // And Rhai still answers for it.
         let sc = scenario();
-        let out = Worker::new(Arc::new(set)).evaluate(&sc, sc.as_of);
+        let out = Worker::new(Arc::new(set), WorkerOptions::default()).evaluate(&sc, sc.as_of);
         assert!(out.errors.is_empty(), "{body}: {:?}", out.errors);
     }
 }
@@ -450,7 +465,7 @@ fn a_private_helper_function_called_from_a_rule_is_rhai_s_error() {
         "import \"lib/p\" as p;\nconst RESPONSE = \"b\";\nfn fires(s) { p::open(s) }\n",
     );
     let (native, rhai, set) = both(dir.path(), Limits::default());
-    let missing = not_lowered(&set);
+    let missing = not_lowered(&set, &Limits::default());
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert!(
         missing[0].starts_with("ra: ") && missing[0].contains("not public"),
@@ -702,7 +717,11 @@ fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let (native, rhai, set) = both(dir.path(), Limits::default());
-        assert_eq!(not_lowered(&set), Vec::<String>::new(), "{body}");
+        assert_eq!(
+            not_lowered(&set, &Limits::default()),
+            Vec::<String>::new(),
+            "{body}"
+        );
         let a = native.evaluate(&sc, sc.as_of);
         let b = rhai.evaluate(&sc, sc.as_of);
         let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
@@ -775,7 +794,11 @@ fn arrays_of_event_arrays_count_their_events_against_rhai_s_size_limit() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let (native, rhai, set) = both(dir.path(), Limits::default());
-        assert_eq!(not_lowered(&set), Vec::<String>::new(), "{body}");
+        assert_eq!(
+            not_lowered(&set, &Limits::default()),
+            Vec::<String>::new(),
+            "{body}"
+        );
         let a = native.evaluate(&sc, sc.as_of);
         let b = rhai.evaluate(&sc, sc.as_of);
         let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();

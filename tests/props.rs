@@ -17,7 +17,7 @@ use proptest::sample::Index;
 
 use crate::support::cases;
 use sanctions_trigger::diagnostic::Diagnostic;
-use sanctions_trigger::eval::Worker;
+use sanctions_trigger::eval::{Worker, WorkerOptions};
 use sanctions_trigger::outcome::ErrorKind;
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
@@ -471,12 +471,25 @@ fn rules_dir(rules: &[(&str, String)]) -> (tempfile::TempDir, Arc<RuleSet>) {
         std::fs::write(dir.path().join(format!("{id}.rhai")), text)
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    let limits = Limits {
+    let set = Arc::new(RuleSet::load(dir.path(), limits()));
+    (dir, set)
+}
+
+/// The limits the generated rules load and run under.
+fn limits() -> Limits {
+    Limits {
         max_operations: 20_000,
         ..Limits::default()
+    }
+}
+
+/// A worker running `set` under [`limits`].
+fn new_worker(set: Arc<RuleSet>) -> Worker {
+    let opts = WorkerOptions {
+        limits: limits(),
+        ..WorkerOptions::default()
     };
-    let set = Arc::new(RuleSet::load(dir.path(), limits));
-    (dir, set)
+    Worker::new(set, opts)
 }
 
 fn fixed_scenario() -> Arc<Scenario> {
@@ -559,14 +572,14 @@ proptest! {
         let b = rule_source("b", &body_b, reads_a);
         let (_dir, set) = rules_dir(&[("ra", a.clone()), ("rb", b.clone())]);
         let errors: Vec<String> = set
-            .diagnostics
+            .diagnostics()
             .iter()
             .filter(|d| d.is_error())
             .map(|d| d.to_string())
             .collect();
         prop_assert!(errors.is_empty(), "{errors:#?}\n--- ra\n{a}\n--- rb\n{b}");
         let sc = fixed_scenario();
-        let worker = Worker::new(set.clone());
+        let worker = new_worker(set.clone());
         let start = Instant::now();
         let first = worker.evaluate(&sc, sc.as_of);
         let elapsed = start.elapsed();
@@ -581,7 +594,7 @@ proptest! {
         prop_assert_eq!(first.responses.len(), 2);
         let again = worker.evaluate(&sc, sc.as_of);
         prop_assert_eq!(&first, &again);
-        let fresh = Worker::new(set).evaluate(&sc, sc.as_of);
+        let fresh = new_worker(set).evaluate(&sc, sc.as_of);
         prop_assert_eq!(&first, &fresh);
         prop_assert_eq!(
             serde_json::to_string(&first).map_err(|e| TestCaseError::fail(e.to_string()))?,
@@ -599,8 +612,8 @@ proptest! {
                 .map_err(|d| TestCaseError::fail(format!("{d:?}")))?,
         );
         let (_dir, set) = shipped_like_rules();
-        let worker = Worker::new(set.clone());
-        let other = Worker::new(set);
+        let worker = new_worker(set.clone());
+        let other = new_worker(set);
         let mut dates: Vec<_> = loaded.events.iter().map(|e| e.date).collect();
         dates.push(loaded.as_of);
         for d in dates {
@@ -634,9 +647,9 @@ fn the_rule_grammar_produces_what_it_claims() {
     // same shape compiles and evaluates without errors.
     let body = "    n = s.count(\"talks\");\n    (n > 0)\n";
     let (_dir, set) = rules_dir(&[("ra", rule_source("a", body, false))]);
-    assert!(!set.has_errors(), "{:#?}", set.diagnostics);
+    assert!(!set.has_errors(), "{:#?}", set.diagnostics());
     let sc = fixed_scenario();
-    let out = Worker::new(set).evaluate(&sc, sc.as_of);
+    let out = new_worker(set).evaluate(&sc, sc.as_of);
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
     assert_eq!(out.fired, [std::sync::Arc::from("a")]);
 }

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use sanctions_trigger::eval::Worker;
+use sanctions_trigger::eval::{Worker, WorkerOptions};
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, parse_str};
@@ -55,14 +55,16 @@ fn fixture() -> &'static Fixture {
 fn check(f: &Fixture, source: &str) {
     std::fs::write(f.rules.join("fuzz.rhai"), source).expect("write rule");
     let set = Arc::new(RuleSet::load(&f.rules, Limits::default()));
-    for d in &set.diagnostics {
+    for d in set.diagnostics() {
         let _ = d.render(false);
     }
-    let worker = Worker::new(set.clone());
+    let worker = Worker::new(set.clone(), WorkerOptions::default());
     let outcome = worker.evaluate(&f.scenario, f.scenario.as_of);
-    let mut rhai_only = (*set).clone();
-    rhai_only.native = false;
-    let reference = Worker::new(Arc::new(rhai_only)).evaluate(&f.scenario, f.scenario.as_of);
+    let rhai_only = WorkerOptions {
+        native: false,
+        ..WorkerOptions::default()
+    };
+    let reference = Worker::new(set, rhai_only).evaluate(&f.scenario, f.scenario.as_of);
     let timed_out = |o: &sanctions_trigger::outcome::Outcome| {
         o.errors
             .iter()

@@ -60,6 +60,7 @@ pub fn run(
     let mut written: io::Result<()> = Ok(());
     runner::for_each(
         set,
+        &g.worker_options(),
         &files,
         g.jobs(),
         |worker, file, loaded| {

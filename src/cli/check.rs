@@ -36,7 +36,10 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     let mut out = io::stdout().lock();
     report::check::write(&mut out, &set, files.len(), &diags)?;
     if a.native {
-        report::check::native(&mut out, lint::native_use(&set).as_ref())?;
+        report::check::native(
+            &mut out,
+            lint::native_use(&set, &g.worker_options()).as_ref(),
+        )?;
     }
     let errored = diags.iter().any(|d| d.is_error());
     Ok(if errored { Exit::Error } else { Exit::Ok })

@@ -67,7 +67,13 @@ pub fn run(g: &Global, a: &DiffArgs) -> io::Result<Exit> {
     let mut scenarios = 0;
     let mut ids = SeenIds::default();
     runner::for_each_with(
-        || (Worker::new(base.clone()), Worker::new(current.clone())),
+        || {
+            let opts = g.worker_options();
+            (
+                Worker::new(base.clone(), opts.clone()),
+                Worker::new(current.clone(), opts),
+            )
+        },
         &files,
         g.jobs(),
         |(b, c), _, loaded| -> Result<(Outcome, Option<Change>), Vec<Diagnostic>> {

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::eval::WorkerOptions;
 use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
 use crate::sandbox::Limits;
@@ -119,11 +120,18 @@ impl Global {
         Arc::new(self.rule_set(&self.rules))
     }
 
-    /// The rule set in `dir`, with these options' limits and engine.
+    /// The rule set in `dir`, loaded under these options' limits.
     pub fn rule_set(&self, dir: &std::path::Path) -> RuleSet {
-        let mut set = RuleSet::load(dir, self.limits());
-        set.native = self.engine == Engine::Auto;
-        set
+        RuleSet::load(dir, self.limits())
+    }
+
+    /// How workers run the rules: these options' limits and engine.
+    pub fn worker_options(&self) -> WorkerOptions {
+        WorkerOptions {
+            limits: self.limits(),
+            native: self.engine == Engine::Auto,
+            line_coverage: false,
+        }
     }
 }
 

@@ -109,7 +109,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     // allocated it, which glibc serialises through that thread's arena.
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     runner::stream(
-        || Worker::new(set.clone()),
+        || Worker::new(set.clone(), g.worker_options()),
         inputs,
         g.jobs(),
         |worker, input| -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {

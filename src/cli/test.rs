@@ -12,8 +12,10 @@ use clap::Args;
 use super::bless::{self, Blessing};
 use super::{Exit, Global, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
+use crate::eval::WorkerOptions;
 use crate::report::{self, test::Format, test::Summary};
 use crate::rules::RuleSet;
+use crate::sandbox::line_hits;
 use crate::scenario::{ScenarioFile, SeenIds, discover};
 use crate::suite::{TestResult, TestStatus, run_test};
 use crate::{coverage, runner};
@@ -88,7 +90,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     if reads_stdin(a) {
         return Ok(Exit::Error);
     }
-    let set = load_rules(g, a);
+    let set = g.load_rules();
     if set.folder_missing() {
         // Nothing is blessed or run. Text prints the one diagnostic on
         // stderr; JSON and JUnit carry it in a document with no results.
@@ -117,11 +119,12 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     Ok(if blessed { exit } else { exit.max(Exit::Error) })
 }
 
-/// The rule set, instrumented for line coverage when asked.
-pub(super) fn load_rules(g: &Global, a: &TestArgs) -> Arc<RuleSet> {
-    let mut set = g.rule_set(&g.rules);
-    set.line_coverage = a.coverage();
-    Arc::new(set)
+/// How the tests run the rules: workers record line coverage when asked.
+fn worker_options(g: &Global, a: &TestArgs) -> WorkerOptions {
+    WorkerOptions {
+        line_coverage: a.coverage(),
+        ..g.worker_options()
+    }
 }
 
 /// Runs the tests of `files` and hands each result to the reporter as it
@@ -149,6 +152,7 @@ pub(super) fn suite(
     let bar = progress(Some(files.len()));
     runner::for_each(
         set,
+        &worker_options(g, a),
         files,
         g.jobs(),
         |worker, file, loaded| {
@@ -166,7 +170,7 @@ pub(super) fn suite(
                 r.outcome = None;
                 r.other_outcomes = Vec::new();
             }
-            let hits = a.coverage().then(coverage::take_hits);
+            let hits = a.coverage().then(line_hits::take_hits);
             (r, ok, hits)
         },
         |(r, ok, hits)| {

@@ -45,6 +45,7 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let mut ids = SeenIds::default();
     runner::for_each(
         &set,
+        &g.worker_options(),
         &files,
         g.jobs(),
         |worker, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, load_rules, reads_stdin, suite};
+use super::test::{TestArgs, reads_stdin, suite};
 use super::{Exit, Global, paths_or_default};
 use crate::report::{self, test::Format};
 use crate::scenario::{ScenarioFile, discover};
@@ -38,7 +38,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         }
     }
     let rules_dir = normal(&g.rules);
-    let mut set = load_rules(g, a);
+    let mut set = g.load_rules();
     let (files, d) = discover(&scenario_paths);
     suite(g, a, &set, &files, d)?;
     footer(g, a, &scenario_paths)?;
@@ -58,7 +58,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         }
         let rules_changed = changed.iter().any(|p| p.starts_with(&rules_dir));
         if rules_changed {
-            set = load_rules(g, a);
+            set = g.load_rules();
         }
         let (files, d) = discover(&scenario_paths);
         let files = if rules_changed {

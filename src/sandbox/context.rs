@@ -115,6 +115,44 @@ thread_local! {
     pub static CONTEXT: RefCell<CallContext> = RefCell::new(CallContext::default());
 }
 
+/// Runs `f` with the context borrowed. `f` must not run rule code: a
+/// callback of that code reaching the context again would find it
+/// borrowed, and panic.
 pub fn with<R>(f: impl FnOnce(&mut CallContext) -> R) -> R {
     CONTEXT.with(|c| f(&mut c.borrow_mut()))
+}
+
+/// Runs `f` — native rule code — over the verdicts of the responses
+/// evaluated so far, with the context not borrowed meanwhile: the verdicts
+/// are moved out for the call (no copy, no allocation) and back after it,
+/// so nothing `f` reaches can find the context borrowed. While `f` runs
+/// the context holds no verdicts; `f` reads them from its argument.
+pub fn with_states<R>(f: impl FnOnce(&[Option<ResponseState>]) -> R) -> R {
+    let states = with(|c| std::mem::take(&mut c.states));
+    let r = f(&states);
+    with(|c| c.states = states);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_code_runs_with_the_context_free_and_the_verdicts_kept() {
+        let verdicts = vec![Some(ResponseState::Fires), None];
+        with(|c| c.states = verdicts.clone());
+        let seen = with_states(|states| {
+            // A second borrow here would panic if the first were held.
+            with(|c| push_trace(c, "reached"));
+            states.to_vec()
+        });
+        assert_eq!(seen, verdicts);
+        with(|c| {
+            assert_eq!(c.states, verdicts);
+            assert_eq!(c.trace, ["reached"]);
+            c.trace.clear();
+            c.states.clear();
+        });
+    }
 }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod context;
 mod finite;
 mod limits;
+pub mod line_hits;
 mod strict;
 pub mod work;
 
@@ -17,7 +18,7 @@ use rhai::{Dynamic, Engine, EvalAltResult};
 
 pub use limits::Limits;
 
-use crate::outcome::ErrorKind;
+use crate::rule_error::ErrorKind;
 
 /// What a function registered for rules returns: a value, or the error
 /// that stops the rule.

@@ -178,7 +178,7 @@ mod tests {
     fn lines_of_the_shipped_library_are_the_derived_serialisers_bytes() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let set = Arc::new(RuleSet::load(&root.join("rules"), Limits::default()));
-        let worker = Worker::new(set);
+        let worker = Worker::new(set, Default::default());
         let (files, _) = discover(&[root.join("scenarios")]);
         assert!(files.len() >= 10, "{files:?}");
         for f in &files {

@@ -1,7 +1,11 @@
 //! Evaluating a rule set on a scenario at a judgement date. A [`Worker`]
 //! owns one Rhai engine and its own compiled rules (Rhai values are not
-//! `Send`, and a shared engine measured slower), and evaluates responses in
-//! dependency order so that `fired("x")` reads a finished verdict.
+//! `Send`, and a shared engine measured slower; see `compile.rs`), made
+//! from a shared, immutable [`RuleSet`] and the [`WorkerOptions`] it is
+//! run with, and evaluates responses in dependency order so that
+//! `fired("x")` reads a finished verdict.
+
+mod compile;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -17,17 +21,43 @@ use crate::blame;
 use crate::native::{Bail, Decision};
 use crate::outcome::{ErrorKind, Outcome, ResponseOutcome, RuleError, RuleVerdict, Status};
 use crate::printable;
-use crate::rules::{self, CompiledRule, RuleSet};
-use crate::sandbox;
+use crate::rules::{self, RuleSet};
 use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
 use crate::sandbox::context::{self, PlanIndex, ResponseState};
+use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
+pub use compile::{CompiledRule, compile};
 
-/// One worker: an engine, the compiled rules, and the rule set they came from.
+/// How a worker runs a rule set: options of the run, not of the rules.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// The sandbox's limits on every rule call.
+    pub limits: Limits,
+    /// Run the rules native code can run natively (the default); `false`
+    /// runs every rule in Rhai (`--engine rhai`).
+    pub native: bool,
+    /// Record which script lines run (`test --coverage`); slower, and
+    /// every rule then runs in Rhai.
+    pub line_coverage: bool,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            limits: Limits::default(),
+            native: true,
+            line_coverage: false,
+        }
+    }
+}
+
+/// One worker: an engine, the compiled rules, and the rule set and
+/// options they came from.
 pub struct Worker {
     engine: Engine,
     compiled: Vec<Result<CompiledRule, RuleError>>,
     set: Arc<RuleSet>,
+    opts: WorkerOptions,
     /// Response id → plan position, for `fired`.
     plan_index: PlanIndex,
     /// Plan positions in response-id order, the order of
@@ -152,8 +182,9 @@ impl Sink for Full<'_> {
 }
 
 impl Worker {
-    pub fn new(set: Arc<RuleSet>) -> Worker {
-        let (engine, compiled) = rules::compile(&set);
+    /// Compiles `set` for this thread's own engine.
+    pub fn new(set: Arc<RuleSet>, opts: WorkerOptions) -> Worker {
+        let (engine, compiled) = compile(&set, &opts);
         let plan_index: HashMap<Arc<str>, usize> = set
             .plan
             .iter()
@@ -171,6 +202,7 @@ impl Worker {
             engine,
             compiled,
             set,
+            opts,
             plan_index: Rc::new(plan_index),
             sorted,
             scope: RefCell::new(Scope::new()),
@@ -180,6 +212,10 @@ impl Worker {
 
     pub fn rules(&self) -> &RuleSet {
         &self.set
+    }
+
+    pub fn options(&self) -> &WorkerOptions {
+        &self.opts
     }
 
     /// How many rule calls native code decided, and how many it handed to
@@ -269,6 +305,8 @@ impl Worker {
         }
     }
 
+    /// One rule's verdict and trace: by its native code when it has some
+    /// and that code decides, else by Rhai.
     fn call(&self, i: usize, view: &ScenarioView) -> (Verdict, Vec<String>) {
         let rule = &self.set.rules[i];
         if let Some(e) = &rule.broken {
@@ -278,50 +316,10 @@ impl Worker {
             Ok(c) => c,
             Err(e) => return (Verdict::Error(e.clone()), Vec::new()),
         };
-        if let Ok(program) = &c.native {
-            let decided =
-                context::with(|ctx| program.eval(&view.scenario, view.as_of, &ctx.states));
-            let (yes, no) = self.native_calls.get();
-            // On `Bail`, Rhai runs the call and reports the error.
-            match decided {
-                Ok(d) => {
-                    self.native_calls.set((yes + 1, no));
-                    return match d {
-                        Decision::Fires(r, d) => (Verdict::Fires(r, d), Vec::new()),
-                        Decision::Quiet(r, d) => (Verdict::Quiet(r, d), Vec::new()),
-                    };
-                }
-                Err(Bail) => self.native_calls.set((yes, no + 1)),
-            }
+        if let Some(verdict) = self.native(c, view) {
+            return (verdict, Vec::new());
         }
-        context::with(|ctx| {
-            ctx.consts = Some(c.consts.clone());
-            ctx.timeout = Some(self.set.limits.timeout);
-            ctx.deadline = None;
-            ctx.trace.clear();
-        });
-        sandbox::work::reset();
-        let options = CallFnOptions::new()
-            .eval_ast(c.has_imports)
-            .rewind_scope(true);
-        let result = {
-            let mut scope = self.scope.borrow_mut();
-            let result = self.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &c.ast,
-                "fires",
-                (Dynamic::from(view.clone()),),
-            );
-            scope.clear();
-            result
-        };
-        let trace = context::with(|ctx| {
-            ctx.consts = None;
-            ctx.timeout = None;
-            ctx.deadline = None;
-            std::mem::take(&mut ctx.trace)
-        });
+        let (result, trace) = self.rhai(c, view);
         let verdict = match result {
             Ok(v) => interpret(v).unwrap_or_else(|msg| {
                 let (line, column) = rules::find_text(&rule.source.text, "fn fires");
@@ -350,6 +348,67 @@ impl Worker {
             }
         };
         (verdict, trace)
+    }
+
+    /// The rule's native code's verdict; `None` when it has none, or hands
+    /// the call to Rhai (which then reports the error, if any).
+    fn native(&self, c: &CompiledRule, view: &ScenarioView) -> Option<Verdict> {
+        let program = c.native.as_ref().ok()?;
+        let decided =
+            context::with_states(|states| program.eval(&view.scenario, view.as_of, states));
+        let (yes, no) = self.native_calls.get();
+        match decided {
+            Ok(d) => {
+                self.native_calls.set((yes + 1, no));
+                Some(match d {
+                    Decision::Fires(r, d) => Verdict::Fires(r, d),
+                    Decision::Quiet(r, d) => Verdict::Quiet(r, d),
+                })
+            }
+            Err(Bail) => {
+                self.native_calls.set((yes, no + 1));
+                None
+            }
+        }
+    }
+
+    /// Calls the rule's `fires` in Rhai, with its constants, clock and
+    /// trace set in the call context: what it returned, and what it
+    /// printed.
+    fn rhai(
+        &self,
+        c: &CompiledRule,
+        view: &ScenarioView,
+    ) -> (Result<Dynamic, Box<EvalAltResult>>, Vec<String>) {
+        context::with(|ctx| {
+            ctx.consts = Some(c.consts.clone());
+            ctx.timeout = Some(self.opts.limits.timeout);
+            ctx.deadline = None;
+            ctx.trace.clear();
+        });
+        sandbox::work::reset();
+        let options = CallFnOptions::new()
+            .eval_ast(c.has_imports)
+            .rewind_scope(true);
+        let result = {
+            let mut scope = self.scope.borrow_mut();
+            let result = self.engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut scope,
+                &c.ast,
+                "fires",
+                (Dynamic::from(view.clone()),),
+            );
+            scope.clear();
+            result
+        };
+        let trace = context::with(|ctx| {
+            ctx.consts = None;
+            ctx.timeout = None;
+            ctx.deadline = None;
+            std::mem::take(&mut ctx.trace)
+        });
+        (result, trace)
     }
 
     /// Turns a Rhai error into a rule error at the innermost position, in the
@@ -385,7 +444,7 @@ impl Worker {
                 Some(&*rule.source.text),
             ),
         };
-        let (kind, message) = sandbox::describe(e, &self.set.limits);
+        let (kind, message) = sandbox::describe(e, &self.opts.limits);
         // Limits are tripped where no statement is at hand; point at `fires`.
         let (line, column) = match e.position() {
             p if p.is_none() => rules::find_text(&rule.source.text, "fn fires"),
@@ -520,5 +579,19 @@ fn to_json(v: &Dynamic) -> serde_json::Value {
         serde_json::to_value(&*r.0).unwrap_or(J::Null)
     } else {
         J::String(v.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_set_and_worker_options_can_be_shared_across_threads() {
+        // What one engine built once and shared by every thread holds.
+        fn shared<T: Clone + Send + Sync>() {}
+        shared::<Arc<RuleSet>>();
+        shared::<RuleSet>();
+        shared::<WorkerOptions>();
     }
 }

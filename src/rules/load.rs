@@ -1,0 +1,528 @@
+//! Loading a rules folder: the catalogue, the helpers under `lib/`, then
+//! each rule, checked against what was loaded before it — its imports,
+//! the helper constants it reads, its response and the ids it gives
+//! `fired` — with every problem kept as a diagnostic. A rule that cannot
+//! load is kept, broken, so that its response reports an error rather
+//! than looking quiet.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rhai::Engine;
+use rhai::module_resolvers::StaticModuleResolver;
+
+use super::script::{self, compile_helper, load_error};
+use super::{Catalogue, Helper, Read, Rule, RuleSet, analyze, find_text, plan, reads, switch};
+use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
+use crate::files;
+use crate::files::read_text;
+use crate::rule_error::ErrorKind;
+use crate::sandbox::{self, Limits};
+
+impl RuleSet {
+    /// Loads, compiles and checks a rules folder. `limits` bound the top
+    /// levels run as it loads; each worker is given its own.
+    pub fn load(dir: &Path, limits: Limits) -> RuleSet {
+        if !dir.is_dir() {
+            return RuleSet::not_a_folder(dir);
+        }
+        let mut diags = Vec::new();
+        let within = files::Within::new(dir, "the rules folder");
+        let catalogue_path = dir.join("responses.toml");
+        let (catalogue, d) = match within.escape(&catalogue_path, "file") {
+            Some(d) => (Catalogue::default(), vec![d]),
+            None => Catalogue::load(&catalogue_path),
+        };
+        diags.extend(d);
+        let reader = Reader {
+            dir: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+        };
+        let (helper_files, rule_files) = scripts(dir, &within, &mut diags);
+
+        // Helpers first: rules import them. This engine only runs top
+        // levels, so it reads the clock at every operation.
+        let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
+        sandbox::clock_per_operation(&mut engine);
+        let loaded = load_helpers(&engine, &reader, helper_files, &limits, &mut diags);
+        engine.set_module_resolver(loaded.resolver);
+        let cx = RuleLoad {
+            dir,
+            engine: &engine,
+            limits: &limits,
+            catalogue: &catalogue,
+            helpers: &loaded.helpers,
+            failed: &loaded.failed,
+        };
+        let mut rules = Vec::new();
+        for (path, id) in rule_files {
+            let Some(source) = reader.read(&path, &mut diags) else {
+                continue;
+            };
+            rules.extend(cx.rule(id, &path, source, &mut diags));
+        }
+
+        let plan = plan::plan(&mut rules, &loaded.helpers, &mut diags);
+        RuleSet {
+            dir: dir.to_path_buf(),
+            catalogue,
+            helpers: loaded.helpers,
+            helpers_found: loaded.found,
+            rules,
+            plan,
+            diagnostics: diags,
+        }
+    }
+
+    /// The set of a path that is not a folder: one diagnostic, not a
+    /// missing catalogue, an unreadable folder and a missing folder, for
+    /// they are one mistake.
+    fn not_a_folder(dir: &Path) -> RuleSet {
+        let message = if dir.exists() {
+            "rules folder not found: this is a file"
+        } else {
+            "rules folder not found"
+        };
+        RuleSet {
+            dir: dir.to_path_buf(),
+            catalogue: Catalogue::default(),
+            helpers: Vec::new(),
+            helpers_found: 0,
+            rules: Vec::new(),
+            plan: Vec::new(),
+            diagnostics: vec![
+                Diagnostic::error(Some(dir), message).with_help("pass `--rules DIR`"),
+            ],
+        }
+    }
+}
+
+/// The helper files under `lib/` and the rule files elsewhere, each with
+/// its id; no rule at all is worth a warning.
+type Files = Vec<(PathBuf, String)>;
+
+fn scripts(dir: &Path, within: &files::Within, diags: &mut Vec<Diagnostic>) -> (Files, Files) {
+    let (helper_files, d) = if dir.join("lib").is_dir() {
+        files::walk(&dir.join("lib"), within, "rhai", &|_| false)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    diags.extend(d);
+    let (rule_files, d) = files::walk(dir, within, "rhai", &|id| id == "lib");
+    diags.extend(d);
+    if rule_files.is_empty() {
+        diags.push(
+            Diagnostic::new(Severity::Warning, Some(dir), "no rules found")
+                .with_help("add a `.rhai` file with `const RESPONSE = \"…\";` and `fn fires(s)`"),
+        );
+    }
+    (helper_files, rule_files)
+}
+
+/// Reads scripts of the rules folder.
+struct Reader {
+    /// The folder, canonical.
+    dir: PathBuf,
+}
+
+impl Reader {
+    /// The script's text; `None`, with a diagnostic, when it cannot be
+    /// read or is a link out of the rules folder.
+    fn read(&self, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceText> {
+        match path.canonicalize() {
+            Ok(c) if !c.starts_with(&self.dir) => {
+                diags.push(Diagnostic::error(
+                    Some(path),
+                    "script is a link to a file outside the rules folder",
+                ));
+                return None;
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    Some(path),
+                    format!("cannot read file: {e}"),
+                ));
+                return None;
+            }
+            Ok(_) => {}
+        }
+        match read_text(path) {
+            Ok(t) => Some(SourceText::new(path, t)),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+/// The helpers that loaded, and what rules importing the others report.
+struct Helpers {
+    helpers: Vec<Helper>,
+    /// Helpers that failed as they loaded, with what the rules importing
+    /// them report and its kind.
+    failed: HashMap<String, (String, ErrorKind)>,
+    /// Helper files found, those that failed to load included.
+    found: usize,
+    /// The modules of those that loaded, for rules to import.
+    resolver: StaticModuleResolver,
+}
+
+/// Compiles each helper and runs its top level into a module.
+fn load_helpers(
+    engine: &Engine,
+    reader: &Reader,
+    files: Files,
+    limits: &Limits,
+    diags: &mut Vec<Diagnostic>,
+) -> Helpers {
+    let mut out = Helpers {
+        helpers: Vec::new(),
+        failed: HashMap::new(),
+        found: 0,
+        resolver: StaticModuleResolver::new(),
+    };
+    for (path, id) in files {
+        let Some(source) = reader.read(&path, diags) else {
+            continue;
+        };
+        out.found += 1;
+        let name = format!("lib/{id}");
+        // Where a helper that did not compile has its (first) error.
+        let did_not_compile = |d: &Diagnostic| {
+            format!(
+                "imports a helper that did not compile: `{name}` (its error is at {}:{}:{})",
+                source.path.display(),
+                d.line.unwrap_or(1),
+                d.column.unwrap_or(1)
+            )
+        };
+        match compile_helper(engine, &name, &source, limits) {
+            Ok((module, a, _, shifts)) => {
+                let mut problems = script_problems(&source, &a, &shifts);
+                if !a.imports.is_empty() {
+                    problems.push(
+                        source
+                            .error_at(1, 1, "helpers cannot import other helpers")
+                            .with_help("import both from the rule instead"),
+                    );
+                }
+                if let Some(first) = problems.first() {
+                    let why = did_not_compile(first);
+                    out.failed.insert(name, (why, ErrorKind::Compile));
+                    diags.extend(problems);
+                } else {
+                    let exports = module.iter_var().map(|(n, _)| n.to_string()).collect();
+                    out.resolver.insert(name.clone(), module);
+                    out.helpers.push(Helper {
+                        name,
+                        source,
+                        calls: a.calls,
+                        exports,
+                        shifts,
+                    });
+                }
+            }
+            Err(f) => {
+                let why = if f.ran {
+                    format!("helper `{name}` failed while loading: {}", f.reason)
+                } else {
+                    did_not_compile(&f.diagnostic)
+                };
+                out.failed.insert(name, (why, f.kind));
+                diags.push(f.diagnostic);
+            }
+        }
+    }
+    out
+}
+
+/// What the analysis and the text checks found wrong in a script, at the
+/// positions of its own text.
+fn script_problems(
+    source: &SourceText,
+    a: &analyze::Analysis,
+    shifts: &switch::Shifts,
+) -> Vec<Diagnostic> {
+    let found = a.problems.iter().map(|p| {
+        source
+            .error_at(
+                p.line,
+                switch::unshift(shifts, p.line, p.column),
+                &p.message,
+            )
+            .with_help_opt(p.help.clone())
+    });
+    let text = analyze::text_problems(&source.text).into_iter().map(|p| {
+        source
+            .error_at(p.line, p.column, &p.message)
+            .with_help_opt(p.help)
+    });
+    found.chain(text).collect()
+}
+
+/// A rule's problems in order, and the kind of error the first one is
+/// (what every evaluation of the broken rule reports).
+struct Problems {
+    list: Vec<Diagnostic>,
+    kind: ErrorKind,
+}
+
+impl Problems {
+    fn push(&mut self, d: Diagnostic, kind: ErrorKind) {
+        if self.list.is_empty() {
+            self.kind = kind;
+        }
+        self.list.push(d);
+    }
+}
+
+/// What a rule is checked against: the folder, the helpers and the
+/// catalogue loaded before it, and the engine that runs its top level.
+struct RuleLoad<'a> {
+    dir: &'a Path,
+    engine: &'a Engine,
+    limits: &'a Limits,
+    catalogue: &'a Catalogue,
+    helpers: &'a [Helper],
+    failed: &'a HashMap<String, (String, ErrorKind)>,
+}
+
+impl RuleLoad<'_> {
+    /// Compiles and checks one rule; its problems go to `diags`. `None`
+    /// for a rule that names no response (there is nothing to report it
+    /// under).
+    fn rule(
+        &self,
+        id: String,
+        path: &Path,
+        source: SourceText,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Rule> {
+        let (ast, shifts) = match script::parse(self.engine, &source) {
+            Ok(x) => x,
+            Err(d) => {
+                // Its response must not look quiet: keep the rule, broken,
+                // when the declaration can still be found in the text.
+                let rule = declared_response(&source.text).map(|response| Rule {
+                    broken: Some(load_error(&id, path, &d, ErrorKind::Compile)),
+                    id: id.into(),
+                    source,
+                    response,
+                    cite: None,
+                    description: String::new(),
+                    imports: Vec::new(),
+                    reads: BTreeMap::new(),
+                    kinds: Vec::new(),
+                    shifts: Vec::new(),
+                });
+                diags.push(d);
+                return rule;
+            }
+        };
+        let a = analyze::analyze(&ast, &source.text, true);
+        let reads = reads::reads(&a, &shifts, self.helpers);
+        let mut problems = Problems {
+            list: script_problems(&source, &a, &shifts),
+            kind: ErrorKind::Compile,
+        };
+        self.check_imports(&a, &source, &mut problems);
+        self.check_qualified(&a, &source, &shifts, &mut problems);
+        let response = a.response.clone().unwrap_or_default();
+        self.check_response(&response, &source, &mut problems);
+        self.check_fired(&id, &a, &reads, &source, &mut problems);
+        // The top level runs once here, so that a rule failing as it
+        // loads is reported as it loads.
+        if problems.list.is_empty()
+            && let Err(f) =
+                script::run_top_level(self.engine, &id, &source, ast, &shifts, self.limits)
+        {
+            problems.push(f.diagnostic, f.kind);
+        }
+        let broken = (problems.list.first()).map(|d| load_error(&id, path, d, problems.kind));
+        diags.extend(problems.list);
+        if response.is_empty() {
+            return None;
+        }
+        Some(Rule {
+            id: id.into(),
+            description: description(&source.text),
+            source,
+            response,
+            cite: a.cite,
+            imports: a.imports,
+            reads,
+            kinds: a
+                .kinds
+                .into_iter()
+                .map(|(k, l, c)| (k, l, switch::unshift(&shifts, l, c)))
+                .collect(),
+            broken,
+            shifts,
+        })
+    }
+
+    /// Each import names a helper that loaded.
+    fn check_imports(&self, a: &analyze::Analysis, source: &SourceText, problems: &mut Problems) {
+        for imp in &a.imports {
+            if self.helpers.iter().any(|h| &h.name == imp) {
+                continue;
+            }
+            let (line, column) = find_text(&source.text, imp);
+            if let Some((why, kind)) = self.failed.get(imp) {
+                problems.push(source.error_at(line, column, why.clone()), *kind);
+                continue;
+            }
+            let msg = if imp.contains("..") || imp.starts_with('/') || !imp.starts_with("lib/") {
+                format!(
+                    "`import \"{imp}\"` is outside the rules' `lib/` folder; rules may import only `lib/…` helpers"
+                )
+            } else {
+                format!(
+                    "no helper `{imp}` (looked for `{}`)",
+                    self.dir.join(format!("{imp}.rhai")).display()
+                )
+            };
+            let names = self.helpers.iter().map(|h| h.name.as_str());
+            problems.push(
+                source
+                    .error_at(line, column, msg)
+                    .with_help_opt(did_you_mean(imp, names)),
+                ErrorKind::Compile,
+            );
+        }
+    }
+
+    /// Each `alias::NAME` a rule reads is a constant its helper exports.
+    fn check_qualified(
+        &self,
+        a: &analyze::Analysis,
+        source: &SourceText,
+        shifts: &switch::Shifts,
+        problems: &mut Problems,
+    ) {
+        for (alias, var, line, col) in &a.qualified {
+            let Some(h) = a
+                .aliases
+                .get(alias)
+                .and_then(|p| self.helpers.iter().find(|h| &h.name == p))
+            else {
+                continue;
+            };
+            if h.exports.contains(var) {
+                continue;
+            }
+            let plain = format!("const {var}");
+            let message = if h.source.text.lines().any(|l| {
+                l.trim_start().strip_prefix(&plain).is_some_and(|rest| {
+                    !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            }) {
+                format!(
+                    "`{alias}::{var}`: helper `{}` declares `{var}` without exporting it; declare it `export const` to share it",
+                    h.name
+                )
+            } else {
+                format!(
+                    "`{alias}::{var}`: helper `{}` exports no `{var}`; declare it `export const` there to share it",
+                    h.name
+                )
+            };
+            let help =
+                did_you_mean(var, h.exports.iter().map(String::as_str)).unwrap_or_else(|| {
+                    format!("in {}: `export const {var} = …;`", h.source.path.display())
+                });
+            problems.push(
+                source
+                    .error_at(*line, switch::unshift(shifts, *line, *col), message)
+                    .with_help(help),
+                ErrorKind::Compile,
+            );
+        }
+    }
+
+    /// The response a rule declares is in the catalogue (when there is
+    /// one).
+    fn check_response(&self, response: &str, source: &SourceText, problems: &mut Problems) {
+        let catalogue = self.catalogue;
+        if response.is_empty() || catalogue.get(response).is_some() || catalogue.source.is_none() {
+            return;
+        }
+        let (line, column) = find_text(&source.text, &format!("\"{response}\""));
+        let help = did_you_mean(response, catalogue.ids()).unwrap_or_else(|| {
+            format!(
+                "add `[{response}]` to {}",
+                self.dir.join("responses.toml").display()
+            )
+        });
+        problems.push(
+            source
+                .error_at(line, column, format!("unknown response `{response}`"))
+                .with_help(help),
+            ErrorKind::Compile,
+        );
+    }
+
+    /// Each id given to `fired` names a response of the catalogue: the
+    /// rule's own ids, called or not, and those its helpers' functions
+    /// read on its behalf (blamed in the helper).
+    fn check_fired(
+        &self,
+        id: &str,
+        a: &analyze::Analysis,
+        reads: &BTreeMap<String, Read>,
+        source: &SourceText,
+        problems: &mut Problems,
+    ) {
+        let catalogue = self.catalogue;
+        let own = a.fired.iter().map(|d| (d, None));
+        let via = reads
+            .iter()
+            .filter_map(|(d, r)| r.helper.map(|_| (d, Some(r))));
+        let mut named = BTreeSet::new();
+        for (dep, read) in own.chain(via) {
+            if catalogue.get(dep).is_some() || catalogue.source.is_none() || !named.insert(dep) {
+                continue;
+            }
+            let message = format!("`fired(\"{dep}\")` names an unknown response");
+            let d = match read.and_then(|r| Some((r, &self.helpers.get(r.helper?)?.source))) {
+                Some((r, helper)) => helper.error_at(
+                    r.line,
+                    r.column,
+                    format!("{message} (read for rule `{id}`)"),
+                ),
+                None => {
+                    let (line, column) = find_text(&source.text, &format!("\"{dep}\""));
+                    source.error_at(line, column, message)
+                }
+            };
+            problems.push(
+                d.with_help_opt(did_you_mean(dep, catalogue.ids())),
+                ErrorKind::Compile,
+            );
+        }
+    }
+}
+
+/// A rule's description: its leading `//!` lines, joined.
+fn description(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with("//!"))
+        .map(|l| l.trim_start().trim_start_matches("//!").trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The response a rule declares, read from a `const RESPONSE = "…";` line
+/// of a script that does not parse (so there is no AST to read it from).
+fn declared_response(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("const")?.trim_start();
+        let rest = rest
+            .strip_prefix("RESPONSE")?
+            .trim_start()
+            .strip_prefix('=')?;
+        let rest = rest.trim_start().strip_prefix('"')?;
+        let id = &rest[..rest.find('"')?];
+        (!id.is_empty()).then(|| id.to_string())
+    })
+}
