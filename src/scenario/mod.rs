@@ -24,7 +24,6 @@ pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{LineError, STDIN, StdinLines, from_json_line};
 pub use parse::{load_file, parse_str};
-// Rule loading still names the reader by its old home.
 
 /// The most events one scenario may have (a file, or a JSON line): more
 /// is refused rather than judged, since each one is held in memory and
