@@ -223,7 +223,7 @@ pub fn run_test(worker: &Worker, sc: &Arc<Scenario>) -> TestResult {
     result.outcome = Some(outcome);
     // A failure hidden behind a rule that did not load is not judged; one
     // that remains beside it (a set's other subjects) still fails.
-    result.status = crate::report::test::judged_status(set, &result);
+    result.status = judged_status(set, &result);
     result
 }
 
@@ -314,5 +314,85 @@ fn first_fire(
             subjects: vec![n.name.clone()],
             error,
         });
+    }
+}
+
+/// The rules that did not load among those of `s` (a response, or a
+/// rule).
+pub(crate) fn unloaded_rules<'a>(set: &'a RuleSet, s: &str) -> Vec<&'a str> {
+    set.plan
+        .iter()
+        .find(|(id, _)| **id == *s)
+        .map(|(_, rules)| rules.iter().filter_map(|&i| set.rules.get(i)).collect())
+        .unwrap_or_else(|| set.rule(s).into_iter().collect::<Vec<_>>())
+        .into_iter()
+        .filter(|rule| rule.broken.is_some())
+        .map(|rule| &*rule.id)
+        .collect()
+}
+
+/// The outcome `f` was judged on.
+pub(crate) fn outcome_of<'a>(r: &'a TestResult, f: &Failure) -> Option<&'a Outcome> {
+    std::iter::once(r.outcome.as_ref())
+        .flatten()
+        .chain(&r.other_outcomes)
+        .find(|o| o.as_of == f.date)
+}
+
+/// Whether subject `s` errored in the outcome `f` was judged on (when
+/// that outcome is not at hand, it is taken to have).
+pub(crate) fn errored(r: &TestResult, f: &Failure, s: &str) -> bool {
+    outcome_of(r, f).is_none_or(|o| match o.response(s) {
+        Some(resp) => resp.status == Status::Error,
+        None => o.rule(s).is_none_or(|v| v.status == Status::Error),
+    })
+}
+
+/// Whether a rule that did not load leaves subject `s` of `f` unjudged:
+/// `f` could not be judged, `s` errored and one of its rules did not
+/// load. The other subjects of a set failure (`exactly`: a response that
+/// fired unexpectedly from a healthy rule) are still judged.
+pub(crate) fn blocked(set: &RuleSet, r: &TestResult, f: &Failure, s: &str) -> bool {
+    f.error && (f.subjects.len() == 1 || errored(r, f, s)) && !unloaded_rules(set, s).is_empty()
+}
+
+/// The subjects of `f` no rule that did not load leaves unjudged; empty
+/// when there is nothing to say about `f` beyond `not judged`.
+pub(crate) fn judged_subjects<'a>(
+    set: &RuleSet,
+    r: &TestResult,
+    f: &'a Failure,
+) -> Vec<&'a String> {
+    f.subjects
+        .iter()
+        .filter(|s| !blocked(set, r, f, s))
+        .collect()
+}
+
+/// The status of `r` once expectations that rules that did not load left
+/// unjudged are set aside: `Failed` when a genuine failure remains (an
+/// `exactly` missing a response that fired from a healthy rule), `Error`
+/// when an expectation errored for another reason or nothing else
+/// remains, else `r.status` unchanged.
+pub fn judged_status(set: &RuleSet, r: &TestResult) -> TestStatus {
+    if r.status != TestStatus::Error || !r.diagnostics.is_empty() {
+        return r.status;
+    }
+    let (mut failed, mut error) = (false, false);
+    for f in &r.failures {
+        let judged = judged_subjects(set, r, f);
+        if judged.is_empty() {
+            continue;
+        }
+        if f.error && (f.subjects.len() == 1 || judged.iter().any(|s| errored(r, f, s))) {
+            error = true;
+        } else {
+            failed = true;
+        }
+    }
+    if failed && !error {
+        TestStatus::Failed
+    } else {
+        TestStatus::Error
     }
 }

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::outcome::{Outcome, Status};
+use crate::outcome::Status;
 use crate::rules::RuleSet;
-use crate::suite::{Failure, TestResult, TestStatus};
+use crate::suite::{TestResult, blocked, judged_subjects, outcome_of, unloaded_rules};
 
 /// What went wrong in one scenario: the `not judged` line, then
 /// [`details_judged`].
@@ -42,82 +42,6 @@ pub fn not_judged(set: &RuleSet, r: &TestResult) -> Option<String> {
             "not judged: rules {} did not load",
             quoted.join(", ")
         )),
-    }
-}
-
-/// The rules that did not load among those of `s` (a response, or a
-/// rule).
-fn unloaded_rules<'a>(set: &'a RuleSet, s: &str) -> Vec<&'a str> {
-    set.plan
-        .iter()
-        .find(|(id, _)| **id == *s)
-        .map(|(_, rules)| rules.iter().filter_map(|&i| set.rules.get(i)).collect())
-        .unwrap_or_else(|| set.rule(s).into_iter().collect::<Vec<_>>())
-        .into_iter()
-        .filter(|rule| rule.broken.is_some())
-        .map(|rule| &*rule.id)
-        .collect()
-}
-
-/// The outcome `f` was judged on.
-fn outcome_of<'a>(r: &'a TestResult, f: &Failure) -> Option<&'a Outcome> {
-    std::iter::once(r.outcome.as_ref())
-        .flatten()
-        .chain(&r.other_outcomes)
-        .find(|o| o.as_of == f.date)
-}
-
-/// Whether subject `s` errored in the outcome `f` was judged on (when
-/// that outcome is not at hand, it is taken to have).
-fn errored(r: &TestResult, f: &Failure, s: &str) -> bool {
-    outcome_of(r, f).is_none_or(|o| match o.response(s) {
-        Some(resp) => resp.status == Status::Error,
-        None => o.rule(s).is_none_or(|v| v.status == Status::Error),
-    })
-}
-
-/// Whether a rule that did not load leaves subject `s` of `f` unjudged:
-/// `f` could not be judged, `s` errored and one of its rules did not
-/// load. The other subjects of a set failure (`exactly`: a response that
-/// fired unexpectedly from a healthy rule) are still judged.
-fn blocked(set: &RuleSet, r: &TestResult, f: &Failure, s: &str) -> bool {
-    f.error && (f.subjects.len() == 1 || errored(r, f, s)) && !unloaded_rules(set, s).is_empty()
-}
-
-/// The subjects of `f` no rule that did not load leaves unjudged; empty
-/// when there is nothing to say about `f` beyond `not judged`.
-fn judged_subjects<'a>(set: &RuleSet, r: &TestResult, f: &'a Failure) -> Vec<&'a String> {
-    f.subjects
-        .iter()
-        .filter(|s| !blocked(set, r, f, s))
-        .collect()
-}
-
-/// The status of `r` once expectations that rules that did not load left
-/// unjudged are set aside: `Failed` when a genuine failure remains (an
-/// `exactly` missing a response that fired from a healthy rule), `Error`
-/// when an expectation errored for another reason or nothing else
-/// remains, else `r.status` unchanged.
-pub fn judged_status(set: &RuleSet, r: &TestResult) -> TestStatus {
-    if r.status != TestStatus::Error || !r.diagnostics.is_empty() {
-        return r.status;
-    }
-    let (mut failed, mut error) = (false, false);
-    for f in &r.failures {
-        let judged = judged_subjects(set, r, f);
-        if judged.is_empty() {
-            continue;
-        }
-        if f.error && (f.subjects.len() == 1 || judged.iter().any(|s| errored(r, f, s))) {
-            error = true;
-        } else {
-            failed = true;
-        }
-    }
-    if failed && !error {
-        TestStatus::Failed
-    } else {
-        TestStatus::Error
     }
 }
 

@@ -21,7 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::RuleSet;
 use crate::suite::{TestResult, TestStatus};
 
-pub use failure::{details, details_judged, judged_status, not_judged};
+pub use failure::{details, details_judged, not_judged};
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
 pub use text::TextReporter;
