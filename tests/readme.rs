@@ -1,7 +1,8 @@
-//! The console examples of README.md, docs/*.md and SECURITY.md, run
-//! against the shipped rules and scenarios, so an example that stops
-//! being true fails `cargo test`; and the links between those documents,
-//! checked to lead to a file and heading that exist. The conventions — `$ ` commands, `…`
+//! The console examples of README.md, docs/*.md, SECURITY.md and
+//! ARCHITECTURE.md, run against the shipped rules and scenarios, so an
+//! example that stops being true fails `cargo test`; and the links
+//! between those documents, checked to lead to a file and heading that
+//! exist. The conventions — `$ ` commands, `…`
 //! wildcards, `? N` exit codes, `console,fixture=NAME` and
 //! `console,ignore` — are described in docs/testing.md.
 
@@ -610,6 +611,7 @@ fn documents() -> Vec<PathBuf> {
     docs.sort();
     docs.insert(0, root.join("README.md"));
     docs.push(root.join("SECURITY.md"));
+    docs.push(root.join("ARCHITECTURE.md"));
     docs
 }
 
