@@ -14,6 +14,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::run::{self as report, Format, JsonLinesReporter};
+use crate::rules::RuleSet;
 use crate::runner;
 use crate::scenario::{
     LineError, STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line,
@@ -89,14 +90,7 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         rep.diagnostic(&mut out, d)?;
     }
     let shard = a.shard.unwrap_or_default();
-    let inputs: Box<dyn Iterator<Item = Input> + Send> = if stdin {
-        let lines = StdinLines::new(BufReader::new(io::stdin()))
-            .map(|(n, l)| Input::Line(n, l))
-            .filter(|i| !matches!(i, Input::Line(_, Ok(l)) if l.trim().is_empty()));
-        Box::new(shard.take(lines))
-    } else {
-        Box::new(shard.take(files.iter().map(Input::File)))
-    };
+    let inputs = inputs(stdin, &files, shard);
     let bar = progress(if stdin {
         None
     } else {
@@ -112,76 +106,15 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
         || Worker::new(set.clone(), g.worker_options()),
         inputs,
         g.jobs(),
-        |worker, input| -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {
-            let sc = match input {
-                Input::File(f) => f.load()?,
-                Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
-                Input::Line(n, Err(e)) => {
-                    let d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e.to_string());
-                    return Err(vec![d.at(n, 1)]);
-                }
-            };
-            let sc = Arc::new(sc);
-            let o = worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of));
-            let line = match a.format {
-                Format::Jsonl => {
-                    let mut buf = spare
-                        .lock()
-                        .ok()
-                        .and_then(|mut s| s.pop())
-                        .unwrap_or_else(|| Vec::with_capacity(32 * 1024));
-                    JsonLinesReporter::render_into(&o, &mut buf)
-                        .ok()
-                        .map(|()| buf)
-                }
-                _ => None,
-            };
-            // With the line written, the writer needs only the id, the
-            // file and the errors: the verdicts are freed here, by the
-            // thread that allocated them, not by the writer.
-            let o = match line {
-                Some(_) => Outcome {
-                    fired: Vec::new(),
-                    responses: Vec::new(),
-                    ..o
-                },
-                None => o,
-            };
-            Ok((o, line))
-        },
+        |worker, input| evaluate(worker, input, a, &spare),
         |r| {
             bar.inc(1);
             if result.is_err() {
                 return;
             }
-            result = (|| match r {
-                Ok((o, line)) => {
-                    if let Some(d) = ids.check(&o.id, &o.file) {
-                        exit = Exit::Error;
-                        rep.diagnostic(&mut out, &d)?;
-                    }
-                    if !o.errors.is_empty() {
-                        exit = Exit::Error;
-                    }
-                    match line {
-                        Some(mut bytes) => {
-                            out.write_all(&bytes)?;
-                            bytes.clear();
-                            if let Ok(mut s) = spare.lock()
-                                && s.len() < 64
-                            {
-                                s.push(bytes);
-                            }
-                            out.flush()
-                        }
-                        None => rep.outcome(&mut out, &set, &o),
-                    }
-                }
-                Err(ds) => {
-                    exit = Exit::Error;
-                    ds.iter().try_for_each(|d| rep.diagnostic(&mut out, d))
-                }
-            })();
+            result = deliver(&mut out, rep.as_mut(), &set, &mut ids, &spare, r).map(|e| {
+                exit = exit.max(e);
+            });
         },
     );
     bar.finish_and_clear();
@@ -189,4 +122,109 @@ pub fn run(g: &Global, a: &RunArgs) -> io::Result<Exit> {
     rep.finish(&mut out)?;
     out.flush()?;
     Ok(exit)
+}
+
+/// The scenarios to run: JSON Lines from standard input (blank lines
+/// skipped) or the files found, either way only this shard's share.
+fn inputs(
+    stdin: bool,
+    files: &[ScenarioFile],
+    shard: Shard,
+) -> Box<dyn Iterator<Item = Input<'_>> + Send + '_> {
+    if stdin {
+        let lines = StdinLines::new(BufReader::new(io::stdin()))
+            .map(|(n, l)| Input::Line(n, l))
+            .filter(|i| !matches!(i, Input::Line(_, Ok(l)) if l.trim().is_empty()));
+        Box::new(shard.take(lines))
+    } else {
+        Box::new(shard.take(files.iter().map(Input::File)))
+    }
+}
+
+/// One scenario, loaded and evaluated on a worker thread; with
+/// `--format jsonl` also rendered there, into a buffer from `spare`.
+fn evaluate(
+    worker: &Worker,
+    input: Input,
+    a: &RunArgs,
+    spare: &Mutex<Vec<Vec<u8>>>,
+) -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {
+    let sc = match input {
+        Input::File(f) => f.load()?,
+        Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
+        Input::Line(n, Err(e)) => {
+            let d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e.to_string());
+            return Err(vec![d.at(n, 1)]);
+        }
+    };
+    let sc = Arc::new(sc);
+    let o = worker.evaluate(&sc, a.as_of.unwrap_or(sc.as_of));
+    let line = match a.format {
+        Format::Jsonl => {
+            let mut buf = spare
+                .lock()
+                .ok()
+                .and_then(|mut s| s.pop())
+                .unwrap_or_else(|| Vec::with_capacity(32 * 1024));
+            JsonLinesReporter::render_into(&o, &mut buf)
+                .ok()
+                .map(|()| buf)
+        }
+        _ => None,
+    };
+    // With the line written, the writer needs only the id, the
+    // file and the errors: the verdicts are freed here, by the
+    // thread that allocated them, not by the writer.
+    let o = match line {
+        Some(_) => Outcome {
+            fired: Vec::new(),
+            responses: Vec::new(),
+            ..o
+        },
+        None => o,
+    };
+    Ok((o, line))
+}
+
+/// Writes one result as it arrives, in input order: an outcome (or its
+/// JSON line, its buffer returned to `spare`), or the diagnostics of a
+/// scenario that did not load. `Exit::Error` when the result is one.
+fn deliver(
+    out: &mut impl Write,
+    rep: &mut dyn report::Reporter,
+    set: &RuleSet,
+    ids: &mut SeenIds,
+    spare: &Mutex<Vec<Vec<u8>>>,
+    r: Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>>,
+) -> io::Result<Exit> {
+    let mut error = false;
+    match r {
+        Ok((o, line)) => {
+            if let Some(d) = ids.check(&o.id, &o.file) {
+                error = true;
+                rep.diagnostic(out, &d)?;
+            }
+            if !o.errors.is_empty() {
+                error = true;
+            }
+            match line {
+                Some(mut bytes) => {
+                    out.write_all(&bytes)?;
+                    bytes.clear();
+                    if let Ok(mut s) = spare.lock()
+                        && s.len() < 64
+                    {
+                        s.push(bytes);
+                    }
+                    out.flush()
+                }
+                None => rep.outcome(out, set, &o),
+            }
+        }
+        Err(ds) => {
+            error = true;
+            ds.iter().try_for_each(|d| rep.diagnostic(out, d))
+        }
+    }?;
+    Ok(if error { Exit::Error } else { Exit::Ok })
 }
