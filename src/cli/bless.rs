@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Exit, Global};
+use crate::bless::Blessed;
 use crate::diagnostic::Diagnostic;
+use crate::eval::Worker;
 use crate::report::bless::{self as report, BlessReporter};
 use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
-use crate::scenario::discover;
+use crate::scenario::{ScenarioFile, discover};
 use crate::{bless, runner};
 
 /// How `--bless` went.
@@ -63,19 +65,7 @@ pub fn run(
         &g.worker_options(),
         &files,
         g.jobs(),
-        |worker, file, loaded| {
-            let r = match loaded {
-                Ok(sc) => bless::bless(worker, &sc)
-                    .map(|b| b.map(|b| (b, sc.source.text.clone())))
-                    .map_err(|e| e.to_string()),
-                Err(ds) => Err(ds
-                    .iter()
-                    .map(|d| d.render(false))
-                    .collect::<Vec<_>>()
-                    .join("\n")),
-            };
-            (file.path.clone(), r)
-        },
+        bless_one,
         |(path, r)| {
             let shown = match r {
                 Ok(None) => rep.unchanged(&mut out, &path),
@@ -122,4 +112,25 @@ pub fn run(
     }
     rep.finish(&mut out)?;
     Ok(Blessing::Written { ok })
+}
+
+/// One file's blessing, on a worker thread: the edited text and the text
+/// it was read from, `None` when nothing changes, or why it cannot be
+/// blessed.
+fn bless_one(
+    worker: &Worker,
+    file: &ScenarioFile,
+    loaded: runner::Loaded,
+) -> (PathBuf, Result<Option<(Blessed, Arc<str>)>, String>) {
+    let r = match loaded {
+        Ok(sc) => bless::bless(worker, &sc)
+            .map(|b| b.map(|b| (b, sc.source.text.clone())))
+            .map_err(|e| e.to_string()),
+        Err(ds) => Err(ds
+            .iter()
+            .map(|d| d.render(false))
+            .collect::<Vec<_>>()
+            .join("\n")),
+    };
+    (file.path.clone(), r)
 }

@@ -155,24 +155,7 @@ pub(super) fn suite(
         &worker_options(g, a),
         files,
         g.jobs(),
-        |worker, file, loaded| {
-            let ok = loaded.is_ok();
-            let mut r = test_one(a, worker, file, loaded);
-            // Text output without `--verbose` or coverage prints nothing of
-            // a passing scenario's outcomes: they are freed here, by the
-            // thread that built them, not by the writer.
-            if let Some(r) = r.as_mut()
-                && a.format == Format::Text
-                && !a.verbose
-                && !a.coverage()
-                && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
-            {
-                r.outcome = None;
-                r.other_outcomes = Vec::new();
-            }
-            let hits = a.coverage().then(line_hits::take_hits);
-            (r, ok, hits)
-        },
+        |worker, file, loaded| on_worker(a, worker, file, loaded),
         |(r, ok, hits)| {
             bar.inc(1);
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
@@ -219,6 +202,32 @@ pub(super) fn suite(
     } else {
         Exit::Ok
     })
+}
+
+/// One scenario on a worker thread: its test result (`None`: filtered
+/// out), whether it loaded, and with `--coverage` the lines it ran.
+fn on_worker(
+    a: &TestArgs,
+    worker: &crate::eval::Worker,
+    file: &ScenarioFile,
+    loaded: runner::Loaded,
+) -> (Option<TestResult>, bool, Option<line_hits::Hits>) {
+    let ok = loaded.is_ok();
+    let mut r = test_one(a, worker, file, loaded);
+    // Text output without `--verbose` or coverage prints nothing of
+    // a passing scenario's outcomes: they are freed here, by the
+    // thread that built them, not by the writer.
+    if let Some(r) = r.as_mut()
+        && a.format == Format::Text
+        && !a.verbose
+        && !a.coverage()
+        && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
+    {
+        r.outcome = None;
+        r.other_outcomes = Vec::new();
+    }
+    let hits = a.coverage().then(line_hits::take_hits);
+    (r, ok, hits)
 }
 
 /// One scenario's test result; `None` when `--filter` leaves it out.
