@@ -114,6 +114,9 @@ pub fn run(
     Ok(Blessing::Written { ok })
 }
 
+/// A blessing with the text it was made from.
+type Edited = (Blessed, Arc<str>);
+
 /// One file's blessing, on a worker thread: the edited text and the text
 /// it was read from, `None` when nothing changes, or why it cannot be
 /// blessed.
@@ -121,7 +124,7 @@ fn bless_one(
     worker: &Worker,
     file: &ScenarioFile,
     loaded: runner::Loaded,
-) -> (PathBuf, Result<Option<(Blessed, Arc<str>)>, String>) {
+) -> (PathBuf, Result<Option<Edited>, String>) {
     let r = match loaded {
         Ok(sc) => bless::bless(worker, &sc)
             .map(|b| b.map(|b| (b, sc.source.text.clone())))
