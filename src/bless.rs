@@ -5,7 +5,7 @@
 //! whose rules error, or whose expectations name unknown responses, is
 //! refused: blessing an error would turn a bug into an expectation. The
 //! new text is parsed again before it is returned, so a file is never
-//! replaced by one the parser would refuse. [`write`] puts it over the
+//! replaced by one the parser would refuse. [`write()`] puts it over the
 //! file atomically, in the file's own line ends.
 
 use std::io;

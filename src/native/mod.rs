@@ -5,7 +5,7 @@
 //! data, and runs that instead.
 //!
 //! Rhai stays the reference. A rule that uses anything outside the subset
-//! [`lower`] understands (`switch`, `try`, `print`, a function this
+//! `lower` understands (`switch`, `try`, `print`, a function this
 //! module does not know…) is not lowered at all and always runs in Rhai.
 //! A lowered rule that meets, at run time, anything Rhai would answer with
 //! an error (a missing field, a type mismatch, an overflow, an operation

@@ -87,7 +87,7 @@ pub fn engine(limits: &Limits, resolver: StaticModuleResolver) -> Engine {
     e
 }
 
-/// Checks the clock every [`CLOCK_EVERY`] operations: the setting for
+/// Checks the clock every `CLOCK_EVERY` operations: the setting for
 /// rule calls, where reading the clock at each operation would cost more
 /// than many operations do.
 pub fn clock_per_call(e: &mut Engine) {
@@ -147,7 +147,7 @@ pub fn describe(e: &rhai::EvalAltResult, limits: &Limits) -> (ErrorKind, String)
 
 /// Rhai's error for reading a field of `()` (`s.latest("ceasefire").channel`
 /// when there is none: "Unknown property 'channel' - a getter is not
-/// registered for type '()'", or "Indexer unavailable: () [string]"), said
+/// registered for type '()'", or "Indexer unavailable: () \[string\]"), said
 /// in the rule API's words, naming the expression that gave `()` when the
 /// text at the error shows it. `line` and `column` are 1-based, in `text`.
 /// Only error paths come here.
