@@ -111,6 +111,8 @@ pub enum Label {
         date: NaiveDate,
         /// The file as messages show it.
         file: Arc<str>,
+        /// Its line there (0: the scenario has no text, and the label
+        /// names the file only).
         line: usize,
     },
     /// A table in a field of another: ``outcome` of event …`.
@@ -121,6 +123,12 @@ impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Label::Text(t) => f.write_str(t),
+            Label::Event {
+                kind,
+                date,
+                file,
+                line,
+            } if *line == 0 => write!(f, "event `{kind}` of {date} ({file})"),
             Label::Event {
                 kind,
                 date,
@@ -203,6 +211,13 @@ mod tests {
 
     #[test]
     fn labels_read_as_messages_name_tables() {
+        let built = Label::Event {
+            kind: "talks".into(),
+            date: NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default(),
+            file: "request-7".into(),
+            line: 0,
+        };
+        assert_eq!(built.to_string(), "event `talks` of 2025-06-02 (request-7)");
         let event = Label::Event {
             kind: "talks".into(),
             date: NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default(),

@@ -7,6 +7,9 @@ mod dates;
 mod discover;
 mod expect;
 mod json;
+mod json_spans;
+mod memory;
+mod node;
 mod parse;
 mod variant;
 
@@ -23,6 +26,7 @@ pub use dates::DayError;
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{LineError, STDIN, StdinLines, from_json_line};
+pub use memory::{ParseError, ParseOptions};
 pub use parse::{load_file, parse_str};
 
 /// The most events one scenario may have (a file, or a JSON line): more
@@ -80,19 +84,19 @@ impl Event {
     }
 
     /// The file it is written in: the scenario's, or a base's for an
-    /// inherited event.
+    /// inherited event (the name given for one read from memory).
     #[inline]
     pub fn file(&self) -> &Path {
         &self.file
     }
 
-    /// Its 1-based line in [`file`](Self::file).
+    /// Its 1-based line in [`file`](Self::file) (0: it has no text).
     #[inline]
     pub fn line(&self) -> usize {
         self.line
     }
 
-    /// Byte span of its table in its file's text.
+    /// Byte span of its table in its file's text (`0..0` without one).
     #[inline]
     pub fn span(&self) -> Range<usize> {
         self.span.clone()
@@ -163,8 +167,10 @@ impl Expectations {
     }
 }
 
-/// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`,
-/// read through its accessors.
+/// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`.
+/// Read from a file ([`load_file`]) or from memory
+/// ([`Scenario::from_toml`], [`Scenario::from_json`]); read through its
+/// accessors.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub(crate) id: String,
@@ -204,13 +210,14 @@ impl Scenario {
         &self.id
     }
 
-    /// The file it was read from.
+    /// The file it was read from (the name given for one read from memory).
     #[inline]
     pub fn file(&self) -> &Path {
         &self.file
     }
 
-    /// The text it was read from, for diagnostics.
+    /// The text it was read from, for diagnostics (empty for a scenario
+    /// with no text).
     #[inline]
     pub fn source(&self) -> &SourceText {
         &self.source
