@@ -33,4 +33,4 @@ pub mod timeline;
 pub mod value;
 
 pub use chrono::NaiveDate;
-pub use scenario::{ParseError, ParseOptions, Scenario};
+pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};

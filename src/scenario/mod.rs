@@ -3,6 +3,7 @@
 //! value that every rule reads through `Arc`s; events are sorted by date
 //! and indexed by kind so that the rule API's queries are slices, not scans.
 
+mod builder;
 mod dates;
 mod discover;
 mod expect;
@@ -22,6 +23,7 @@ use chrono::NaiveDate;
 use crate::diagnostic::SourceText;
 use crate::value::{Table, Value};
 
+pub use builder::ScenarioBuilder;
 pub use dates::DayError;
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
@@ -34,7 +36,8 @@ pub use parse::{load_file, parse_str};
 /// replayed for every day of a timeline.
 pub const MAX_EVENTS: usize = 100_000;
 
-/// One dated event of a scenario, read through its accessors.
+/// One dated event of a scenario. Read through its accessors; made with
+/// [`Event::new`] for [`Scenario::builder`].
 #[derive(Debug, Clone)]
 pub struct Event {
     pub(crate) kind: Arc<str>,
@@ -168,9 +171,9 @@ impl Expectations {
 }
 
 /// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`.
-/// Read from a file ([`load_file`]) or from memory
-/// ([`Scenario::from_toml`], [`Scenario::from_json`]); read through its
-/// accessors.
+/// Read from a file ([`load_file`]), from memory
+/// ([`Scenario::from_toml`], [`Scenario::from_json`]) or built in code
+/// ([`Scenario::builder`]); read through its accessors.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub(crate) id: String,

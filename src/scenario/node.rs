@@ -1,11 +1,12 @@
 //! What the scenario reader needs of a document: values with their spans,
 //! tables with their keys in order. A TOML file (toml-spanner's items), a
-//! JSON value (`json.rs`) are each read through this one view, so that
-//! both are validated by the same code and neither is turned into the
-//! other's text first.
+//! JSON value (`json.rs`) and a scenario built in code (`builder.rs`) are
+//! each read through this one view, so that all three are validated by
+//! the same code and none is turned into another's text first.
 
 use std::ops::Range;
 
+use chrono::NaiveDate;
 use toml_spanner::{DateTime, Item, Table as TomlTable, Value as TomlValue};
 
 /// A value of a document.
@@ -47,6 +48,8 @@ pub(super) enum Shape<'a, N: Node> {
     /// that is not the value's span of the source (a JSON string's text
     /// has quotes around it).
     DateTime(&'a DateTime, Option<&'a str>),
+    /// A calendar day given as one (a scenario built in code).
+    Day(NaiveDate),
     Array(&'a [N]),
     Table(&'a N::Map),
 }

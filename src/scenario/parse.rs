@@ -523,6 +523,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            Shape::Day(d) => Some(d),
             Shape::Str(s) => {
                 let help = NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
@@ -732,7 +733,7 @@ impl<'a> Parser<'a> {
             }
             Shape::Float(x) => Value::Float(x),
             Shape::Bool(b) => Value::Bool(b),
-            Shape::DateTime(..) => Value::Date(self.date(item, key)?),
+            Shape::DateTime(..) | Shape::Day(_) => Value::Date(self.date(item, key)?),
             Shape::Array(_) | Shape::Table(_) if self.depth >= MAX_DEPTH => {
                 self.err(
                     item.span(),
