@@ -626,6 +626,21 @@ mod tests {
     }
 
     #[test]
+    fn an_event_of_a_line_is_labelled_with_the_line() {
+        let sc = from_json_line(
+            r#"{"scenario": {"title": "T"}, "events": [{"kind": "talks", "date": "2025-06-02", "o": {"x": 1}}]}"#,
+            3,
+        )
+        .unwrap();
+        let e = &sc.events[0];
+        assert_eq!((e.line, &*e.file), (3, Path::new("<stdin>:3")));
+        assert_eq!(
+            e.fields.label.to_string(),
+            "event `talks` of 2025-06-02 (<stdin>:3)"
+        );
+    }
+
+    #[test]
     fn bad_lines_are_diagnostics_at_their_line() {
         let cases = [
             ("{not json", "not a JSON object"),

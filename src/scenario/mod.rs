@@ -205,6 +205,14 @@ pub struct Scenario {
 /// Read-only access. The fields are not public: the events are indexed
 /// by kind, and an index that no longer matched its events would make
 /// evaluation read past them.
+///
+/// ```compile_fail
+/// # use sanctions_trigger::{Event, NaiveDate, Scenario};
+/// # let day = NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default();
+/// let mut sc = Scenario::builder("x", "X").event(Event::new("talks", day)).build()?;
+/// sc.events.clear(); // error: field `events` is private
+/// # Ok::<(), sanctions_trigger::ParseError>(())
+/// ```
 impl Scenario {
     /// Its id: `[scenario] id`, or the name it was read under (a file's
     /// path under its folder, without `.toml`).
