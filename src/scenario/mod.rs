@@ -27,7 +27,7 @@ pub use builder::ScenarioBuilder;
 pub use dates::DayError;
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
-pub use json::{LineError, STDIN, StdinLines, from_json_line};
+pub use json::{LineError, MAX_LINE_BYTES, STDIN, StdinLines, from_json_line};
 pub use memory::{ParseError, ParseOptions};
 pub use parse::{load_file, parse_str};
 
