@@ -65,7 +65,9 @@ impl<'r> Chain<'r> {
             root: base,
             zone: None,
             extends: opts.extends,
-            anchor: base.map(Path::to_path_buf),
+            // Text has a name, not a folder: without a base folder, the
+            // working folder.
+            anchor: Some(base.map_or_else(PathBuf::new, Path::to_path_buf)),
             working_folder: base.is_none(),
             max_events: opts.max_events.min(MAX_EVENTS),
             on_disk: false,
