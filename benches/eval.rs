@@ -206,10 +206,10 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     for (i, (name, body)) in cases.iter().enumerate() {
         let set = rule_set(&fx.root.join(format!("one-{i}")), body);
         let worker = Worker::new(set, WorkerOptions::default());
-        let o = worker.evaluate(&sc, sc.as_of);
+        let o = worker.evaluate(&sc, sc.as_of());
         assert!(o.errors.is_empty(), "{:?}", o.errors);
         g.bench_function(*name, |b| {
-            b.iter(|| worker.evaluate(black_box(&sc), sc.as_of))
+            b.iter(|| worker.evaluate(black_box(&sc), sc.as_of()))
         });
     }
 
@@ -220,7 +220,7 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     let set = Arc::new(RuleSet::load(&fx.dir.join("rules"), Limits::default()));
     let worker = Worker::new(set.clone(), WorkerOptions::default());
     g.bench_function("corpus scenario × 200 rules: engine", |b| {
-        b.iter(|| worker.evaluate(black_box(&esc), esc.as_of))
+        b.iter(|| worker.evaluate(black_box(&esc), esc.as_of()))
     });
     // The same with native code off (`--engine rhai`), to show its share.
     let rhai_only = WorkerOptions {
@@ -229,7 +229,7 @@ fn bench_eval(c: &mut Criterion, fx: &Fixture) {
     };
     let rhai_worker = Worker::new(set, rhai_only);
     g.bench_function("corpus scenario × 200 rules: engine, Rhai only", |b| {
-        b.iter(|| rhai_worker.evaluate(black_box(&esc), esc.as_of))
+        b.iter(|| rhai_worker.evaluate(black_box(&esc), esc.as_of()))
     });
     let nsc = NScenario::parse(id, &ctext).unwrap_or_else(|e| die(e));
     g.bench_function("corpus scenario × 200 rules: native", |b| {
@@ -269,7 +269,7 @@ fn bench_replay(c: &mut Criterion, fx: &Fixture) {
         replay_rules(&fx.root.join("replay")),
         WorkerOptions::default(),
     );
-    let from = sc.first_date().unwrap_or(sc.as_of);
+    let from = sc.first_date().unwrap_or(sc.as_of());
     let window = timeline::Window {
         from,
         to: from + chrono::Days::new(364),
@@ -319,7 +319,7 @@ fn corpus_runs(fx: &Fixture) {
             JOBS,
             |w, _, loaded| {
                 let sc = loaded.unwrap_or_else(|e| die(e));
-                w.evaluate(&sc, sc.as_of).fired.len()
+                w.evaluate(&sc, sc.as_of()).fired.len()
             },
             |n| fired += n,
         );

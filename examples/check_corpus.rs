@@ -163,7 +163,7 @@ fn engine_peer(dir: &Path, files: &[(String, PathBuf)], jobs: usize) -> Vec<Foun
         jobs,
         |worker, _, loaded| -> Found {
             let sc = loaded.map_err(|d| format!("{d:?}"))?;
-            let o = worker.evaluate(&sc, sc.as_of);
+            let o = worker.evaluate(&sc, sc.as_of());
             let mut errors: Vec<String> = o.errors.iter().map(|e| e.rule.clone()).collect();
             errors.sort();
             Ok((o.fired.iter().map(|f| f.to_string()).collect(), errors))

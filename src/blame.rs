@@ -59,7 +59,12 @@ pub fn hint<'t>(
             } else {
                 e.file.display().to_string()
             };
-            return Some(note(want, &name, &text, &format!("{file}:{line}"), sc));
+            // A scenario with no text (built in code) has no line to give.
+            let at = match line {
+                0 => file,
+                line => format!("{file}:{line}"),
+            };
+            return Some(note(want, &name, &text, &at, sc));
         }
     }
     for table in [&sc.facts, &sc.actors] {

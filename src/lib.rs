@@ -31,3 +31,6 @@ pub mod suite;
 mod testutil;
 pub mod timeline;
 pub mod value;
+
+pub use chrono::NaiveDate;
+pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};

@@ -81,6 +81,75 @@ impl Serialize for Value {
     }
 }
 
+// Conversions for values given in code (`Event::field`, the scenario
+// builder's facts and actors).
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Str(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(s.into())
+    }
+}
+
+impl From<Arc<str>> for Value {
+    fn from(s: Arc<str>) -> Value {
+        Value::Str(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(n: i32) -> Value {
+        Value::Int(n.into())
+    }
+}
+
+impl From<u32> for Value {
+    fn from(n: u32) -> Value {
+        Value::Int(n.into())
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Value {
+        Value::Float(x)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<NaiveDate> for Value {
+    fn from(d: NaiveDate) -> Value {
+        Value::Date(d)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Value {
+        Value::Array(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl From<Table> for Value {
+    fn from(t: Table) -> Value {
+        Value::Table(Arc::new(t))
+    }
+}
+
 /// `YYYY-MM-DD`, as chrono writes it, without the formatting machinery
 /// (which cost more than the rest of a typical reason).
 pub fn iso(out: &mut String, d: NaiveDate) {
@@ -111,6 +180,8 @@ pub enum Label {
         date: NaiveDate,
         /// The file as messages show it.
         file: Arc<str>,
+        /// Its line there (0: the scenario has no text, and the label
+        /// names the file only).
         line: usize,
     },
     /// A table in a field of another: ``outcome` of event …`.
@@ -121,6 +192,12 @@ impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Label::Text(t) => f.write_str(t),
+            Label::Event {
+                kind,
+                date,
+                file,
+                line,
+            } if *line == 0 => write!(f, "event `{kind}` of {date} ({file})"),
             Label::Event {
                 kind,
                 date,
@@ -203,6 +280,13 @@ mod tests {
 
     #[test]
     fn labels_read_as_messages_name_tables() {
+        let built = Label::Event {
+            kind: "talks".into(),
+            date: NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default(),
+            file: "request-7".into(),
+            line: 0,
+        };
+        assert_eq!(built.to_string(), "event `talks` of 2025-06-02 (request-7)");
         let event = Label::Event {
             kind: "talks".into(),
             date: NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default(),

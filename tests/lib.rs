@@ -20,6 +20,7 @@ mod props;
 mod readme;
 mod rule_api;
 mod sandbox;
+mod scenario_api;
 mod security;
 mod security_files;
 mod security_sandbox;

@@ -72,7 +72,7 @@ fn not_lowered(set: &RuleSet, limits: &Limits) -> Vec<String> {
 fn same(native: &Worker, rhai: &Worker, sc: &Arc<Scenario>, day: NaiveDate) {
     let a = native.evaluate(sc, day);
     let b = rhai.evaluate(sc, day);
-    assert_eq!(a, b, "{} as of {day}", sc.id);
+    assert_eq!(a, b, "{} as of {day}", sc.id());
 }
 
 fn repo() -> PathBuf {
@@ -88,8 +88,10 @@ fn the_shipped_library_runs_natively_with_rhai_s_outcomes_on_every_day() {
     assert!(files.len() >= 10);
     for f in &files {
         let sc = Arc::new(load_file(&f.path, &f.id).unwrap_or_else(|d| panic!("{d:?}")));
-        let first = sc.first_date().unwrap_or(sc.as_of);
-        let last = sc.as_of.max(sc.events.last().map_or(sc.as_of, |e| e.date));
+        let first = sc.first_date().unwrap_or(sc.as_of());
+        let last = sc
+            .as_of()
+            .max(sc.events().last().map_or(sc.as_of(), |e| e.date()));
         let mut day = first - chrono::Duration::days(1);
         while day <= last + chrono::Duration::days(45) {
             same(&native, &rhai, &sc, day);
@@ -132,12 +134,12 @@ fn a_generated_corpus_has_rhai_s_outcomes_including_its_errors() {
     assert_eq!(not_lowered(&set, &Limits::default()), Vec::<String>::new());
     let mut errors = 0;
     for sc in corpus_scenarios(&dir) {
-        let a = native.evaluate(&sc, sc.as_of);
+        let a = native.evaluate(&sc, sc.as_of());
         errors += a.errors.len();
-        assert_eq!(a, rhai.evaluate(&sc, sc.as_of), "{}", sc.id);
+        assert_eq!(a, rhai.evaluate(&sc, sc.as_of()), "{}", sc.id());
         // Part-way through the history, too.
-        if let Some(mid) = sc.events.get(sc.events.len() / 2) {
-            same(&native, &rhai, &sc, mid.date);
+        if let Some(mid) = sc.events().get(sc.events().len() / 2) {
+            same(&native, &rhai, &sc, mid.date());
         }
     }
     assert!(errors > 0, "the corpus has rules that error on purpose");
@@ -160,13 +162,13 @@ fn near_the_operation_limit_rhai_decides_and_the_outcomes_still_agree() {
     let (native, rhai, _) = both(&dir.join("rules"), limits);
     let mut limited = 0;
     for sc in corpus_scenarios(&dir) {
-        let a = native.evaluate(&sc, sc.as_of);
+        let a = native.evaluate(&sc, sc.as_of());
         limited += a
             .errors
             .iter()
             .filter(|e| e.message.contains("operations"))
             .count();
-        assert_eq!(a, rhai.evaluate(&sc, sc.as_of), "{}", sc.id);
+        assert_eq!(a, rhai.evaluate(&sc, sc.as_of()), "{}", sc.id());
     }
     assert!(limited > 0, "some calls should reach the limit of 120");
     assert!(native.native_calls().0 > 0);
@@ -183,7 +185,7 @@ fn without_an_operation_limit_native_code_keeps_a_budget_of_its_own() {
     };
     let (native, rhai, _) = both(&dir.join("rules"), limits);
     for sc in corpus_scenarios(&dir) {
-        same(&native, &rhai, &sc, sc.as_of);
+        same(&native, &rhai, &sc, sc.as_of());
     }
     let (decided, handed_over) = native.native_calls();
     assert!(decided > 20 * handed_over, "{decided} / {handed_over}");
@@ -438,7 +440,7 @@ fn constructs_native_code_lacks_run_in_rhai() {
         assert!(missing[0].contains(why), "{body}: {missing:?}");
         // And Rhai still answers for it.
         let sc = scenario();
-        let out = Worker::new(Arc::new(set), WorkerOptions::default()).evaluate(&sc, sc.as_of);
+        let out = Worker::new(Arc::new(set), WorkerOptions::default()).evaluate(&sc, sc.as_of());
         assert!(out.errors.is_empty(), "{body}: {:?}", out.errors);
     }
 }
@@ -472,8 +474,8 @@ fn a_private_helper_function_called_from_a_rule_is_rhai_s_error() {
         "{missing:?}"
     );
     let sc = scenario();
-    let out = native.evaluate(&sc, sc.as_of);
-    assert_eq!(out, rhai.evaluate(&sc, sc.as_of));
+    let out = native.evaluate(&sc, sc.as_of());
+    assert_eq!(out, rhai.evaluate(&sc, sc.as_of()));
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     assert_eq!(out.fired, [std::sync::Arc::from("b")]);
 }
@@ -722,8 +724,8 @@ fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
             Vec::<String>::new(),
             "{body}"
         );
-        let a = native.evaluate(&sc, sc.as_of);
-        let b = rhai.evaluate(&sc, sc.as_of);
+        let a = native.evaluate(&sc, sc.as_of());
+        let b = rhai.evaluate(&sc, sc.as_of());
         let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
         if a != b {
             wrong.push(format!("{body}: native {:?}, Rhai {errors:?}", a.fired));
@@ -799,8 +801,8 @@ fn arrays_of_event_arrays_count_their_events_against_rhai_s_size_limit() {
             Vec::<String>::new(),
             "{body}"
         );
-        let a = native.evaluate(&sc, sc.as_of);
-        let b = rhai.evaluate(&sc, sc.as_of);
+        let a = native.evaluate(&sc, sc.as_of());
+        let b = rhai.evaluate(&sc, sc.as_of());
         let errors: Vec<_> = b.errors.iter().map(|e| e.message.clone()).collect();
         if a != b {
             wrong.push(format!("{body}: native {:?}, Rhai {errors:?}", a.fired));

@@ -522,12 +522,12 @@ proptest! {
                 return Err(TestCaseError::fail(format!("{msgs:#?}\n{text}")));
             }
         };
-        prop_assert_eq!(loaded.events.len(), sc.events.len());
-        prop_assert!(loaded.events.windows(2).all(|w| w[0].date <= w[1].date));
+        prop_assert_eq!(loaded.events().len(), sc.events.len());
+        prop_assert!(loaded.events().windows(2).all(|w| w[0].date() <= w[1].date()));
         if sc.as_of.is_none() {
-            prop_assert_eq!(Some(loaded.as_of), loaded.events.last().map(|e| e.date));
+            prop_assert_eq!(Some(loaded.as_of()), loaded.events().last().map(|e| e.date()));
         }
-        prop_assert_eq!(&loaded.title, &sc.title);
+        prop_assert_eq!(loaded.title(), sc.title.as_str());
     }
 
     /// Mutated scenarios (byte flips, truncation, deleted, duplicated and
@@ -547,8 +547,8 @@ proptest! {
         std::fs::write(&path, &bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
         match load_file(&path, "mutant") {
             Ok(s) => {
-                prop_assert!(!s.title.is_empty());
-                prop_assert!(s.events.windows(2).all(|w| w[0].date <= w[1].date));
+                prop_assert!(!s.title().is_empty());
+                prop_assert!(s.events().windows(2).all(|w| w[0].date() <= w[1].date()));
             }
             Err(diags) => assert_inside(&diags, &path, &bytes),
         }
@@ -581,7 +581,7 @@ proptest! {
         let sc = fixed_scenario();
         let worker = new_worker(set.clone());
         let start = Instant::now();
-        let first = worker.evaluate(&sc, sc.as_of);
+        let first = worker.evaluate(&sc, sc.as_of());
         let elapsed = start.elapsed();
         // Two rules, each bounded by 20,000 operations.
         prop_assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}\n{a}\n{b}");
@@ -592,9 +592,9 @@ proptest! {
             prop_assert!(!e.message.is_empty());
         }
         prop_assert_eq!(first.responses.len(), 2);
-        let again = worker.evaluate(&sc, sc.as_of);
+        let again = worker.evaluate(&sc, sc.as_of());
         prop_assert_eq!(&first, &again);
-        let fresh = new_worker(set).evaluate(&sc, sc.as_of);
+        let fresh = new_worker(set).evaluate(&sc, sc.as_of());
         prop_assert_eq!(&first, &fresh);
         prop_assert_eq!(
             serde_json::to_string(&first).map_err(|e| TestCaseError::fail(e.to_string()))?,
@@ -614,8 +614,8 @@ proptest! {
         let (_dir, set) = shipped_like_rules();
         let worker = new_worker(set.clone());
         let other = new_worker(set);
-        let mut dates: Vec<_> = loaded.events.iter().map(|e| e.date).collect();
-        dates.push(loaded.as_of);
+        let mut dates: Vec<_> = loaded.events().iter().map(|e| e.date()).collect();
+        dates.push(loaded.as_of());
         for d in dates {
             let x = worker.evaluate(&loaded, d);
             let y = other.evaluate(&loaded, d);
@@ -649,7 +649,7 @@ fn the_rule_grammar_produces_what_it_claims() {
     let (_dir, set) = rules_dir(&[("ra", rule_source("a", body, false))]);
     assert!(!set.has_errors(), "{:#?}", set.diagnostics());
     let sc = fixed_scenario();
-    let out = new_worker(set).evaluate(&sc, sc.as_of);
+    let out = new_worker(set).evaluate(&sc, sc.as_of());
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
     assert_eq!(out.fired, [std::sync::Arc::from("a")]);
 }

@@ -59,12 +59,12 @@ fn check(f: &Fixture, source: &str) {
         let _ = d.render(false);
     }
     let worker = Worker::new(set.clone(), WorkerOptions::default());
-    let outcome = worker.evaluate(&f.scenario, f.scenario.as_of);
+    let outcome = worker.evaluate(&f.scenario, f.scenario.as_of());
     let rhai_only = WorkerOptions {
         native: false,
         ..WorkerOptions::default()
     };
-    let reference = Worker::new(set, rhai_only).evaluate(&f.scenario, f.scenario.as_of);
+    let reference = Worker::new(set, rhai_only).evaluate(&f.scenario, f.scenario.as_of());
     let timed_out = |o: &sanctions_trigger::outcome::Outcome| {
         o.errors
             .iter()

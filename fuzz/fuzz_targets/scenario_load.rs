@@ -19,9 +19,9 @@ fuzz_target!(|data: &[u8]| {
     match parse_str(path, text, "fuzz") {
         Ok(sc) => {
             // Loaded scenarios are sorted and indexed.
-            assert!(sc.events.windows(2).all(|w| w[0].date <= w[1].date));
+            assert!(sc.events().windows(2).all(|w| w[0].date() <= w[1].date()));
             for kind in sc.kinds() {
-                let _ = sc.of_kind(kind, sc.as_of);
+                let _ = sc.of_kind(kind, sc.as_of());
             }
         }
         Err(diags) => {

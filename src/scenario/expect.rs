@@ -7,9 +7,8 @@
 
 use std::ops::Range;
 
-use toml_spanner::Table as TomlTable;
-
-use super::parse::{Item, Parser};
+use super::node::{Map, Node};
+use super::parse::Parser;
 use super::{ExpectAt, ExpectSet, Expectations, Named};
 
 const EXPECT_KEYS: &[&str] = &["fires", "not_fires", "exactly", "rules", "first_fire", "at"];
@@ -18,7 +17,7 @@ const EXPECT_RULES_KEYS: &[&str] = &["fire", "quiet"];
 
 impl Parser<'_> {
     /// The `[expect]` table at `span`.
-    pub(super) fn expectations(&mut self, t: &TomlTable<'_>, span: Range<usize>) -> Expectations {
+    pub(super) fn expectations<M: Map>(&mut self, t: &M, span: Range<usize>) -> Expectations {
         self.known_keys(t, EXPECT_KEYS, "[expect]");
         let mut ex = Expectations {
             set: self.expect_set(t),
@@ -39,16 +38,10 @@ impl Parser<'_> {
         if let Some(ff) = t.get("first_fire")
             && let Some(ft) = self.table(ff, "first_fire")
         {
-            for (k, v) in ft.iter() {
-                let name = k.name.to_string();
+            for (k, k_span, v) in ft.entries() {
+                let name = k.to_string();
                 if let Some(d) = self.date(v, &name) {
-                    ex.first_fire.push((
-                        Named {
-                            name,
-                            span: k.span.range(),
-                        },
-                        d,
-                    ));
+                    ex.first_fire.push((Named { name, span: k_span }, d));
                 }
             }
         }
@@ -63,20 +56,20 @@ impl Parser<'_> {
     }
 
     /// One `[[expect.at]]` entry; `None` when it has no valid date.
-    fn expect_at(&mut self, item: &Item<'_>) -> Option<ExpectAt> {
+    fn expect_at<N: Node>(&mut self, item: &N) -> Option<ExpectAt> {
         let at = self.table(item, "expect.at")?;
         self.known_keys(at, EXPECT_AT_KEYS, "[[expect.at]]");
         let date = match at.get("date") {
             Some(v) => self.date(v, "date"),
             None => {
-                self.err(item.span().range(), "`[[expect.at]]` needs a `date`", None);
+                self.err(item.span(), "`[[expect.at]]` needs a `date`", None);
                 None
             }
         };
         let set = self.expect_set(at);
         if set.is_empty() && date.is_some() {
             self.err(
-                item.span().range(),
+                item.span(),
                 "this `[[expect.at]]` entry checks nothing",
                 Some("add `fires`, `not_fires` or `exactly` under it".into()),
             );
@@ -84,13 +77,13 @@ impl Parser<'_> {
         Some(ExpectAt {
             date: date?,
             set,
-            span: item.span().range(),
+            span: item.span(),
         })
     }
 
     /// `fires`, `not_fires` and `exactly` of `[expect]` or an
     /// `[[expect.at]]` entry.
-    fn expect_set(&mut self, t: &TomlTable<'_>) -> ExpectSet {
+    fn expect_set<M: Map>(&mut self, t: &M) -> ExpectSet {
         let mut set = ExpectSet::default();
         if let Some(v) = t.get("fires") {
             set.fires = self.names(v, "fires");
@@ -99,7 +92,7 @@ impl Parser<'_> {
             set.not_fires = self.names(v, "not_fires");
         }
         if let Some(v) = t.get("exactly") {
-            set.exactly = Some((self.names(v, "exactly"), v.span().range()));
+            set.exactly = Some((self.names(v, "exactly"), v.span()));
         }
         for n in &set.fires {
             if let Some(dup) = set.not_fires.iter().find(|m| m.name == n.name) {
@@ -115,14 +108,14 @@ impl Parser<'_> {
     }
 
     /// A list of names (responses or rules), each with its span.
-    fn names(&mut self, item: &Item<'_>, key: &str) -> Vec<Named> {
+    fn names<N: Node>(&mut self, item: &N, key: &str) -> Vec<Named> {
         let items: Vec<_> = self.array(item, key).into_iter().flatten().collect();
         let mut out = Vec::new();
         for v in items {
             if let Some(name) = self.string(v, &format!("{key}[…]")) {
                 out.push(Named {
                     name,
-                    span: v.span().range(),
+                    span: v.span(),
                 });
             }
         }

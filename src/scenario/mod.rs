@@ -3,10 +3,14 @@
 //! value that every rule reads through `Arc`s; events are sorted by date
 //! and indexed by kind so that the rule API's queries are slices, not scans.
 
+mod builder;
 mod dates;
 mod discover;
 mod expect;
 mod json;
+mod json_spans;
+mod memory;
+mod node;
 mod parse;
 mod variant;
 
@@ -17,12 +21,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::diagnostic::SourceText;
-use crate::value::Table;
+use crate::value::{Table, Value};
 
+pub use builder::ScenarioBuilder;
 pub use dates::DayError;
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
-pub use json::{LineError, STDIN, StdinLines, from_json_line};
+pub use json::{LineError, MAX_LINE_BYTES, STDIN, StdinLines, from_json_line};
+pub use memory::{ParseError, ParseOptions};
 pub use parse::{load_file, parse_str};
 
 /// The most events one scenario may have (a file, or a JSON line): more
@@ -30,20 +36,74 @@ pub use parse::{load_file, parse_str};
 /// replayed for every day of a timeline.
 pub const MAX_EVENTS: usize = 100_000;
 
-/// One dated event of a scenario.
+/// One dated event of a scenario. Read through its accessors; made with
+/// [`Event::new`] for [`Scenario::builder`].
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub kind: Arc<str>,
-    pub date: NaiveDate,
-    pub id: Option<String>,
+    pub(crate) kind: Arc<str>,
+    pub(crate) date: NaiveDate,
+    pub(crate) id: Option<String>,
     /// Every field of the event, `kind` and `date` included, as rules see it.
-    pub fields: Arc<Table>,
+    pub(crate) fields: Arc<Table>,
     /// Byte span of the event's table in its file.
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
     /// The file the event is written in (a base file for inherited events)
     /// and its 1-based line there; the path is shared by the file's events.
-    pub file: Arc<Path>,
-    pub line: usize,
+    pub(crate) file: Arc<Path>,
+    pub(crate) line: usize,
+}
+
+impl Event {
+    /// Its kind (`talks`, `strike`, …).
+    #[inline]
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The day it happened (an offset date-time's day in the scenario's
+    /// time zone).
+    #[inline]
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// Its `id`, if it has one.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// Every field of the event, `kind` and `date` included, as rules see
+    /// it.
+    #[inline]
+    pub fn fields(&self) -> &Arc<Table> {
+        &self.fields
+    }
+
+    /// One field's value.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
+    }
+
+    /// The file it is written in: the scenario's, or a base's for an
+    /// inherited event (the name given for one read from memory).
+    #[inline]
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Its 1-based line in [`file`](Self::file) (0: it has no text).
+    #[inline]
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// Byte span of its table in its file's text (`0..0` without one).
+    #[inline]
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
 }
 
 /// A name in an expectation list, with where it was written.
@@ -111,32 +171,142 @@ impl Expectations {
 }
 
 /// A loaded scenario. Immutable once built; shared as `Arc<Scenario>`.
+/// Read from a file ([`load_file`]), from memory
+/// ([`Scenario::from_toml`], [`Scenario::from_json`]) or built in code
+/// ([`Scenario::builder`]); read through its accessors.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    pub id: String,
-    pub file: PathBuf,
-    pub source: SourceText,
-    pub title: String,
-    pub description: Option<String>,
+    pub(crate) id: String,
+    pub(crate) file: PathBuf,
+    pub(crate) source: SourceText,
+    pub(crate) title: String,
+    pub(crate) description: Option<String>,
     /// The default judgement date: `as_of`, or the last event's date.
-    pub as_of: NaiveDate,
-    pub sources: Vec<String>,
-    pub tags: Vec<String>,
-    pub meta: Arc<Table>,
-    pub facts: Arc<Table>,
-    pub actors: Arc<Table>,
+    pub(crate) as_of: NaiveDate,
+    pub(crate) sources: Vec<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) meta: Arc<Table>,
+    pub(crate) facts: Arc<Table>,
+    pub(crate) actors: Arc<Table>,
     /// Sorted by date; events of one day keep their order in the file.
-    pub events: Vec<Event>,
+    pub(crate) events: Vec<Event>,
     /// Per kind, the indices of its events. A scenario has a handful of
     /// kinds, so a scan comparing lengths first beats hashing the name.
     by_kind: Vec<(Arc<str>, Vec<u32>)>,
-    pub expect: Expectations,
+    pub(crate) expect: Expectations,
     /// The files this scenario `extends`, nearest first (`test --watch`
     /// re-runs a variant when its base changes).
-    pub bases: Vec<PathBuf>,
+    pub(crate) bases: Vec<PathBuf>,
     /// `[scenario] timezone`, its own or its base's: the zone whose day an
     /// offset date-time counts as (`None`: its UTC day).
-    pub timezone: Option<chrono_tz::Tz>,
+    pub(crate) timezone: Option<chrono_tz::Tz>,
+}
+
+/// Read-only access. The fields are not public: the events are indexed
+/// by kind, and an index that no longer matched its events would make
+/// evaluation read past them.
+///
+/// ```compile_fail
+/// # use sanctions_trigger::{Event, NaiveDate, Scenario};
+/// # let day = NaiveDate::from_ymd_opt(2025, 6, 2).unwrap_or_default();
+/// let mut sc = Scenario::builder("x", "X").event(Event::new("talks", day)).build()?;
+/// sc.events.clear(); // error: field `events` is private
+/// # Ok::<(), sanctions_trigger::ParseError>(())
+/// ```
+impl Scenario {
+    /// Its id: `[scenario] id`, or the name it was read under (a file's
+    /// path under its folder, without `.toml`).
+    #[inline]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The file it was read from (the name given for one read from memory).
+    #[inline]
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The text it was read from, for diagnostics (empty for a scenario
+    /// with no text).
+    #[inline]
+    pub fn source(&self) -> &SourceText {
+        &self.source
+    }
+
+    /// `[scenario] title`.
+    #[inline]
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// `[scenario] description`.
+    #[inline]
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The default judgement date: `as_of`, or the last event's date.
+    #[inline]
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// `[scenario] sources`.
+    #[inline]
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// `[scenario] tags`.
+    #[inline]
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+
+    /// `[scenario.meta]`.
+    #[inline]
+    pub fn meta(&self) -> &Arc<Table> {
+        &self.meta
+    }
+
+    /// `[facts]`, as rules read them (`s.facts`).
+    #[inline]
+    pub fn facts(&self) -> &Arc<Table> {
+        &self.facts
+    }
+
+    /// `[actors]`: one table per actor, as rules read them (`s.actors`).
+    #[inline]
+    pub fn actors(&self) -> &Arc<Table> {
+        &self.actors
+    }
+
+    /// Every event, sorted by date; events of one day keep their order in
+    /// the file.
+    #[inline]
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// What the scenario expects (`[expect]`).
+    #[inline]
+    pub fn expect(&self) -> &Expectations {
+        &self.expect
+    }
+
+    /// The files it `extends`, nearest first.
+    #[inline]
+    pub fn bases(&self) -> &[PathBuf] {
+        &self.bases
+    }
+
+    /// `[scenario] timezone`, its own or its base's: the zone whose day an
+    /// offset date-time counts as (`None`: its UTC day).
+    #[inline]
+    pub fn timezone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone
+    }
 }
 
 impl Scenario {
@@ -151,11 +321,13 @@ impl Scenario {
     }
 
     /// How many events are visible at a judgement date (a prefix of `events`).
+    #[inline]
     pub fn visible(&self, as_of: NaiveDate) -> usize {
         self.events.partition_point(|e| e.date <= as_of)
     }
 
     /// Indices into `events` of the visible events of one kind, in date order.
+    #[inline]
     pub fn of_kind(&self, kind: &str, as_of: NaiveDate) -> &[u32] {
         match self.by_kind.iter().find(|(k, _)| **k == *kind) {
             Some((_, ix)) => &ix[..ix.partition_point(|&i| self.events[i as usize].date <= as_of)],

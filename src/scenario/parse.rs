@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use toml_spanner::{Arena, Key, Table as TomlTable, Value as TomlValue};
+use toml_spanner::Arena;
 
 use super::dates::{to_date, to_instant};
+use super::node::{Map, Node, Shape};
 use super::variant::{Chain, drop_outside_variant, load_base, merge_variant};
-use super::{Event, Expectations, MAX_EVENTS, Named, Scenario};
+use super::{Event, Expectations, Named, Scenario};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use crate::files::read_text;
 use crate::printable;
@@ -35,9 +36,7 @@ const SCENARIO_KEYS: &[&str] = &[
 ];
 /// Deepest nesting of tables and arrays in a value, as the TOML parser
 /// allows for inline ones; dotted table headers could go deeper.
-const MAX_DEPTH: usize = 256;
-
-pub(super) type Item<'i> = toml_spanner::Item<'i>;
+pub(super) const MAX_DEPTH: usize = 256;
 
 /// Loads a scenario file. `id` is the id it gets when `[scenario] id` is
 /// absent. Its bases may lie under its own folder or the working folder.
@@ -87,11 +86,51 @@ pub(super) fn load_raw(path: &Path, chain: &mut Chain<'_>) -> Result<Raw, Vec<Di
     parse_raw(SourceText::new(path, text), chain)
 }
 
-fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
+/// Parses TOML text and reads the document it holds.
+pub(super) fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
     let text = source.text.clone();
     let arena = Arena::new();
     let doc = toml_spanner::parse(&text, &arena).map_err(|e| vec![toml_error(&source, &e)])?;
-    let doc = doc.table();
+    let origin = Origin::text(&source);
+    read_doc(source, doc.table(), chain, &origin)
+}
+
+/// How positions in a document are shown in labels and messages.
+pub(super) struct Origin {
+    /// The file as labels name it (``event `talks` of 2025-06-02 (FILE:14)``).
+    shown: Arc<str>,
+    /// `None`: lines are those of spans in the source text. `Some(n)`:
+    /// the document has no text its spans point into, and `n` is the
+    /// line of input it was read from (0: none).
+    line: Option<usize>,
+}
+
+impl Origin {
+    /// A document parsed from the text of `source`.
+    pub(super) fn text(source: &SourceText) -> Self {
+        Origin {
+            shown: source.path.display().to_string().into(),
+            line: None,
+        }
+    }
+
+    /// A document with no text, named `shown`, read from line `line` of
+    /// some input (0: from none).
+    pub(super) fn at(shown: &str, line: usize) -> Self {
+        Origin {
+            shown: shown.into(),
+            line: Some(line),
+        }
+    }
+}
+
+/// Reads a parsed document, and the base it `extends` if it is a variant.
+pub(super) fn read_doc<M: Map>(
+    source: SourceText,
+    doc: &M,
+    chain: &mut Chain<'_>,
+    origin: &Origin,
+) -> Result<Raw, Vec<Diagnostic>> {
     // The zone is needed before any date is read, wherever `[scenario]`
     // stands in the file; a bad name is reported by `walk`.
     let own = doc
@@ -101,7 +140,7 @@ fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagn
         .and_then(|z| z.as_str())
         .and_then(|z| z.parse::<Tz>().ok());
     let zone = chain.zone.or(own);
-    let (mut raw, extends, drops, offsets) = walk(&source, doc, zone)?;
+    let (mut raw, extends, drops, offsets) = walk(&source, doc, zone, chain, origin)?;
     let Some(extends) = extends else {
         return Ok(raw);
     };
@@ -109,7 +148,7 @@ fn parse_raw(source: SourceText, chain: &mut Chain<'_>) -> Result<Raw, Vec<Diagn
     // A variant that sets no zone counts its days in its base's. Read
     // again only then, and only when it has offset date-times to count.
     if zone.is_none() && base.zone.is_some() && offsets {
-        raw = walk(&source, doc, base.zone)?.0;
+        raw = walk(&source, doc, base.zone, chain, origin)?.0;
     }
     merge_variant(raw, base, base_path, drops)
 }
@@ -120,17 +159,19 @@ type Walked = (Raw, Option<(String, Range<usize>)>, Vec<Named>, bool);
 
 /// Reads one file's document, its offset date-times counted as days in
 /// `zone` (UTC days without one).
-fn walk(
+fn walk<M: Map>(
     source: &SourceText,
-    doc: &TomlTable<'_>,
+    doc: &M,
     zone: Option<Tz>,
+    chain: &Chain<'_>,
+    origin: &Origin,
 ) -> Result<Walked, Vec<Diagnostic>> {
-    let mut p = Parser::new(source, zone);
+    let mut p = Parser::new(source, zone, origin, chain.max_events);
     let mut raw = Raw::new(source, zone);
     let mut extends = None;
     let mut drops = Vec::new();
-    for (key, item) in doc.iter() {
-        match key.name {
+    for (name, key_span, item) in doc.entries() {
+        match name {
             "scenario" => {
                 if let Some(t) = p.table(item, "scenario") {
                     extends = p.scenario_table(t, &mut raw);
@@ -145,12 +186,23 @@ fn walk(
             "events" => p.events(item, &mut raw.events),
             "expect" => {
                 if let Some(t) = p.table(item, "expect") {
-                    raw.expect = p.expectations(t, item.span().range());
+                    raw.expect = p.expectations(t, item.span());
                 }
             }
             "drop" => drops = p.drops(item),
-            other => p.unknown(key, other, TOP_KEYS, "top-level key"),
+            other => p.unknown(key_span, other, TOP_KEYS, "top-level key"),
         }
+    }
+    if let Some((_, span)) = &extends
+        && !chain.extends
+    {
+        // Text that did not come from a scenario tree (a client's request)
+        // must not make the reader open files.
+        p.err(
+            span.clone(),
+            "`extends` is not allowed here: this scenario is not read from a scenario folder",
+            Some("give the base scenario's values in this one".into()),
+        );
     }
     let offsets = p.offsets;
     let mut diags = p.diags;
@@ -212,7 +264,7 @@ fn toml_error(source: &SourceText, e: &toml_spanner::Error) -> Diagnostic {
     }
 }
 
-fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
+pub(super) fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let src = &raw.source;
     let mut diags = Vec::new();
     let title = raw.title.unwrap_or_default();
@@ -290,29 +342,37 @@ pub(super) struct Parser<'a> {
     strings: HashSet<Arc<str>, foldhash::fast::RandomState>,
     /// The path as event labels show it, written once per file.
     shown: Arc<str>,
+    /// The line every position is on when the document has no text
+    /// (`None`: lines come from spans).
+    line: Option<usize>,
     /// How deep `convert` is in nested tables and arrays.
     depth: usize,
-    /// The event ids seen so far in the file, with the line of their event.
-    event_ids: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// The event ids seen so far in the file, with the line and number of
+    /// their event.
+    event_ids: HashMap<String, (usize, usize), foldhash::fast::RandomState>,
     /// The zone offset date-times count their day in (`None`: UTC).
     zone: Option<Tz>,
     /// Whether a date was written as an offset date-time (whose day the
     /// zone decides).
     offsets: bool,
+    /// The most events the document may have.
+    max_events: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a SourceText, zone: Option<Tz>) -> Self {
+    fn new(src: &'a SourceText, zone: Option<Tz>, origin: &Origin, max_events: usize) -> Self {
         Parser {
             src,
             diags: Vec::new(),
             file: src.path.as_path().into(),
             strings: HashSet::default(),
-            shown: src.path.display().to_string().into(),
+            shown: origin.shown.clone(),
+            line: origin.line,
             depth: 0,
             event_ids: HashMap::default(),
             zone,
             offsets: false,
+            max_events,
         }
     }
 
@@ -321,9 +381,20 @@ impl<'a> Parser<'a> {
         self.diags.push(d);
     }
 
+    /// The 1-based line a span starts on (0: unknown).
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        match self.line {
+            Some(n) => n,
+            None => self.src.line_col(span.start).0,
+        }
+    }
+
+    /// The file and line of a span, as labels show them.
     fn loc(&self, span: Range<usize>) -> String {
-        let (line, _) = self.src.line_col(span.start);
-        format!("{}:{line}", self.src.path.display())
+        match self.line_of(&span) {
+            0 => self.shown.to_string(),
+            line => format!("{}:{line}", self.shown),
+        }
     }
 
     /// Text shared with earlier occurrences of the same text in the file,
@@ -339,7 +410,7 @@ impl<'a> Parser<'a> {
         n
     }
 
-    fn unknown(&mut self, key: &Key<'_>, name: &str, known: &[&str], what: &str) {
+    fn unknown(&mut self, span: Range<usize>, name: &str, known: &[&str], what: &str) {
         let help = did_you_mean(name, known.iter().copied()).or_else(|| {
             Some(format!(
                 "known keys: {}",
@@ -350,32 +421,27 @@ impl<'a> Parser<'a> {
                     .join(", ")
             ))
         });
-        self.err(key.span.range(), format!("unknown {what} `{name}`"), help);
+        self.err(span, format!("unknown {what} `{name}`"), help);
     }
 
-    pub(super) fn known_keys(&mut self, t: &TomlTable<'_>, known: &[&str], what: &str) {
-        for (k, _) in t.iter() {
-            let name = k.name;
+    pub(super) fn known_keys<M: Map>(&mut self, t: &M, known: &[&str], what: &str) {
+        for (name, span, _) in t.entries() {
             if !known.contains(&name) {
-                self.unknown(k, name, known, &format!("key in `{what}`:"));
+                self.unknown(span, name, known, &format!("key in `{what}`:"));
             }
         }
     }
 
-    fn mismatch(&mut self, item: &Item<'_>, key: &str, want: &str) {
+    fn mismatch<N: Node>(&mut self, item: &N, key: &str, want: &str) {
         let found = item.type_str();
         self.err(
-            item.span().range(),
+            item.span(),
             format!("`{key}` must be {want}, found {found}"),
             None,
         );
     }
 
-    pub(super) fn table<'t, 'i>(
-        &mut self,
-        item: &'t Item<'i>,
-        key: &str,
-    ) -> Option<&'t TomlTable<'i>> {
+    pub(super) fn table<'t, N: Node>(&mut self, item: &'t N, key: &str) -> Option<&'t N::Map> {
         let t = item.as_table();
         if t.is_none() {
             self.mismatch(item, key, "a table");
@@ -383,13 +449,9 @@ impl<'a> Parser<'a> {
         t
     }
 
-    pub(super) fn array<'t, 'i>(
-        &mut self,
-        item: &'t Item<'i>,
-        key: &str,
-    ) -> Option<Vec<&'t Item<'i>>> {
-        match item.value() {
-            TomlValue::Array(a) => Some(a.iter().collect()),
+    pub(super) fn array<'t, N: Node>(&mut self, item: &'t N, key: &str) -> Option<&'t [N]> {
+        match item.shape() {
+            Shape::Array(a) => Some(a),
             _ => {
                 self.mismatch(item, key, "an array");
                 None
@@ -398,21 +460,21 @@ impl<'a> Parser<'a> {
     }
 
     /// A string, shared with earlier occurrences of its text.
-    fn text(&mut self, item: &Item<'_>, key: &str) -> Option<Arc<str>> {
+    fn text<N: Node>(&mut self, item: &N, key: &str) -> Option<Arc<str>> {
         match item.as_str() {
             None => {
                 self.mismatch(item, key, "a string");
                 None
             }
-            Some(text) => Some(self.intern(text, item.span().range(), key)),
+            Some(text) => Some(self.intern(text, item.span(), key)),
         }
     }
 
-    pub(super) fn string(&mut self, item: &Item<'_>, key: &str) -> Option<String> {
+    pub(super) fn string<N: Node>(&mut self, item: &N, key: &str) -> Option<String> {
         let s = item.as_str().map(str::to_string);
         match &s {
             None => self.mismatch(item, key, "a string"),
-            Some(text) => self.printable(text, item.span().range(), key),
+            Some(text) => self.printable(text, item.span(), key),
         }
         s
     }
@@ -436,7 +498,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn strings(&mut self, item: &Item<'_>, key: &str) -> Option<Vec<String>> {
+    fn strings<N: Node>(&mut self, item: &N, key: &str) -> Option<Vec<String>> {
         let items = self.array(item, key)?;
         let mut out = Vec::new();
         for v in items {
@@ -445,24 +507,29 @@ impl<'a> Parser<'a> {
         Some(out)
     }
 
-    pub(super) fn date(&mut self, item: &Item<'_>, key: &str) -> Option<NaiveDate> {
-        match item.value() {
-            TomlValue::DateTime(dt) => {
+    pub(super) fn date<N: Node>(&mut self, item: &N, key: &str) -> Option<NaiveDate> {
+        match item.shape() {
+            Shape::DateTime(dt, written) => {
                 self.offsets |= dt.offset().is_some();
-                match to_date(dt, &self.src.text[item.span().range()], self.zone) {
+                let text = match written {
+                    Some(text) => text,
+                    None => self.src.text.get(item.span()).unwrap_or_default(),
+                };
+                match to_date(dt, text, self.zone) {
                     Ok(d) => Some(d),
                     Err(msg) => {
-                        self.err(item.span().range(), format!("`{key}`: {msg}"), None);
+                        self.err(item.span(), format!("`{key}`: {msg}"), None);
                         None
                     }
                 }
             }
-            TomlValue::String(s) => {
+            Shape::Day(d) => Some(d),
+            Shape::Str(s) => {
                 let help = NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
                     .map(|d| format!("write a bare TOML date, without quotes: `{key} = {d}`"));
                 self.err(
-                    item.span().range(),
+                    item.span(),
                     format!("`{key}` must be a date, found string"),
                     help,
                 );
@@ -475,14 +542,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn scenario_table(
-        &mut self,
-        t: &TomlTable<'_>,
-        raw: &mut Raw,
-    ) -> Option<(String, Range<usize>)> {
+    fn scenario_table<M: Map>(&mut self, t: &M, raw: &mut Raw) -> Option<(String, Range<usize>)> {
         let mut extends = None;
-        for (k, v) in t.iter() {
-            let name = k.name;
+        for (name, key_span, v) in t.entries() {
             match name {
                 "title" => raw.title = self.string(v, "title"),
                 "id" => raw.id = self.string(v, "id"),
@@ -490,7 +552,7 @@ impl<'a> Parser<'a> {
                 "description" => raw.description = self.string(v, "description"),
                 "sources" => raw.sources = self.strings(v, "sources"),
                 "tags" => raw.tags = self.strings(v, "tags"),
-                "extends" => extends = self.string(v, "extends").map(|s| (s, v.span().range())),
+                "extends" => extends = self.string(v, "extends").map(|s| (s, v.span())),
                 "timezone" => {
                     // Read before the rest of the file; checked here.
                     if let Some(name) = self.string(v, "timezone")
@@ -503,11 +565,7 @@ impl<'a> Parser<'a> {
                                     .into(),
                             )
                         });
-                        self.err(
-                            v.span().range(),
-                            format!("unknown time zone `{name}`"),
-                            help,
-                        );
+                        self.err(v.span(), format!("unknown time zone `{name}`"), help);
                     }
                 }
                 "meta" => {
@@ -515,20 +573,19 @@ impl<'a> Parser<'a> {
                         raw.meta = self.convert_table(m, "scenario meta".into());
                     }
                 }
-                other => self.unknown(k, other, SCENARIO_KEYS, "key in `[scenario]`:"),
+                other => self.unknown(key_span, other, SCENARIO_KEYS, "key in `[scenario]`:"),
             }
         }
         extends
     }
 
     /// The `[actors]` table: one table per actor.
-    fn actors(&mut self, item: &Item<'_>, actors: &mut Table) {
+    fn actors<N: Node>(&mut self, item: &N, actors: &mut Table) {
         let Some(t) = self.table(item, "actors") else {
             return;
         };
-        for (k, v) in t.iter() {
-            let name = k.name;
-            let label = format!("actor `{name}` ({})", self.loc(v.span().range()));
+        for (name, _, v) in t.entries() {
+            let label = format!("actor `{name}` ({})", self.loc(v.span()));
             if let Some(at) = self.table(v, &format!("actors.{name}")) {
                 let table = self.convert_table(at, label.into());
                 actors.set(name.into(), Value::Table(Arc::new(table)));
@@ -536,14 +593,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The `[[events]]` array, unless it holds more than [`MAX_EVENTS`].
-    fn events(&mut self, item: &Item<'_>, out: &mut Vec<Event>) {
+    /// The `[[events]]` array, unless it holds more than the limit.
+    fn events<N: Node>(&mut self, item: &N, out: &mut Vec<Event>) {
         let events = self.array(item, "events");
-        let n = events.as_ref().map_or(0, Vec::len);
-        if n > MAX_EVENTS {
+        let n = events.map_or(0, <[N]>::len);
+        if n > self.max_events {
+            let max = self.max_events;
             self.err(
-                item.span().range(),
-                format!("{n} events, more than the limit of {MAX_EVENTS} events"),
+                item.span(),
+                format!("{n} events, more than the limit of {max} events"),
                 Some("split the scenario into several files".into()),
             );
             return;
@@ -556,9 +614,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn event(&mut self, item: &Item<'_>, index: usize) -> Option<Event> {
+    fn event<N: Node>(&mut self, item: &N, index: usize) -> Option<Event> {
         let t = self.table(item, "events")?;
-        let span = item.span().range();
+        let span = item.span();
         let n = index + 1;
         let kind = match t.get("kind") {
             Some(v) => self.text(v, "kind"),
@@ -582,20 +640,24 @@ impl<'a> Parser<'a> {
                 None
             }
         };
-        let line = self.src.line_col(span.start).0;
+        let line = self.line_of(&span);
         let id = match t.get("id") {
             Some(v) => {
                 let id = self.string(v, "id")?;
                 // Two events with one id would both go with one `[[drop]]`
                 // and only one would be replaced by a variant's event.
-                if let Some(&first) = self.event_ids.get(id.as_str()) {
+                if let Some(&(first_line, first)) = self.event_ids.get(id.as_str()) {
+                    let other = match self.line {
+                        None => format!("the event at line {first_line}"),
+                        Some(_) => format!("event #{first}"),
+                    };
                     self.err(
-                        v.span().range(),
-                        format!("event id `{id}` is also the id of the event at line {first}"),
+                        v.span(),
+                        format!("event id `{id}` is also the id of {other}"),
                         Some("give each event its own `id`".into()),
                     );
                 } else {
-                    self.event_ids.insert(id.clone(), line);
+                    self.event_ids.insert(id.clone(), (line, n));
                 }
                 Some(id)
             }
@@ -625,13 +687,13 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn convert_table(&mut self, t: &TomlTable<'_>, label: Label) -> Table {
+    fn convert_table<M: Map>(&mut self, t: &M, label: Label) -> Table {
         let mut table = Table::new(label);
         table.fields.reserve(t.len());
-        for (k, v) in t.iter() {
-            let name = self.intern(k.name, k.span.range(), k.name);
+        for (k, k_span, v) in t.entries() {
+            let name = self.intern(k, k_span, k);
             if let Some(value) = self.convert(v, &name, &table.label) {
-                if let TomlValue::DateTime(dt) = v.value()
+                if let Shape::DateTime(dt, _) = v.shape()
                     && let Some(instant) = to_instant(dt)
                 {
                     table.instants.push((name.clone(), instant));
@@ -645,14 +707,14 @@ impl<'a> Parser<'a> {
         table
     }
 
-    fn convert(&mut self, item: &Item<'_>, key: &Arc<str>, parent: &Label) -> Option<Value> {
-        Some(match item.value() {
-            TomlValue::String(s) => Value::Str(self.intern(s, item.span().range(), key)),
-            TomlValue::Integer(i) => match i64::try_from(i.as_i128()) {
+    fn convert<N: Node>(&mut self, item: &N, key: &Arc<str>, parent: &Label) -> Option<Value> {
+        Some(match item.shape() {
+            Shape::Str(s) => Value::Str(self.intern(s, item.span(), key)),
+            Shape::Int(i) => match i64::try_from(i) {
                 Ok(n) => Value::Int(n),
                 Err(_) => {
                     self.err(
-                        item.span().range(),
+                        item.span(),
                         format!("`{key}`: integer does not fit in 64 bits"),
                         None,
                     );
@@ -661,33 +723,33 @@ impl<'a> Parser<'a> {
             },
             // `inf` and `nan` compare false with everything in rules (even
             // `x == x`), a silent `false`. (`1e400` is the parser's error.)
-            TomlValue::Float(x) if !x.is_finite() => {
+            Shape::Float(x) if !x.is_finite() => {
                 self.err(
-                    item.span().range(),
+                    item.span(),
                     format!("`{key}`: `inf` and `nan` are not allowed"),
                     Some("rules compare `inf` and `nan` as false with every number".into()),
                 );
                 return None;
             }
-            TomlValue::Float(x) => Value::Float(*x),
-            TomlValue::Boolean(b) => Value::Bool(*b),
-            TomlValue::DateTime(_) => Value::Date(self.date(item, key)?),
-            TomlValue::Array(_) | TomlValue::Table(_) if self.depth >= MAX_DEPTH => {
+            Shape::Float(x) => Value::Float(x),
+            Shape::Bool(b) => Value::Bool(b),
+            Shape::DateTime(..) | Shape::Day(_) => Value::Date(self.date(item, key)?),
+            Shape::Array(_) | Shape::Table(_) if self.depth >= MAX_DEPTH => {
                 self.err(
-                    item.span().range(),
+                    item.span(),
                     format!("`{key}`: tables and arrays nest more than {MAX_DEPTH} levels deep"),
                     None,
                 );
                 return None;
             }
-            TomlValue::Array(a) => {
+            Shape::Array(a) => {
                 self.depth += 1;
                 let out: Option<Vec<Value>> =
                     a.iter().map(|v| self.convert(v, key, parent)).collect();
                 self.depth -= 1;
                 Value::Array(out?.into())
             }
-            TomlValue::Table(t) => {
+            Shape::Table(t) => {
                 let label = Label::Field(key.clone(), Arc::new(parent.clone()));
                 self.depth += 1;
                 let table = self.convert_table(t, label);

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
-use super::Named;
-use super::parse::{Item, Parser, Raw, load_raw};
+use super::node::{Map, Node};
+use super::parse::{Parser, Raw, load_raw};
+use super::{MAX_EVENTS, Named, ParseOptions};
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 
 /// Deepest `extends` chain followed before assuming something is wrong.
@@ -19,11 +20,24 @@ const MAX_EXTENDS: usize = 32;
 
 /// The `extends` chain being followed: the files so far (canonical), the
 /// folder the first was found under, and the time zone a variant above
-/// the file being read sets (it overrides the file's own).
+/// the file being read sets (it overrides the file's own); with what the
+/// reader of the first file allows.
 pub(super) struct Chain<'r> {
     files: Vec<PathBuf>,
     root: Option<&'r Path>,
     pub(super) zone: Option<Tz>,
+    /// Whether `extends` may be followed at all.
+    pub(super) extends: bool,
+    /// The folder the first file's `extends` is relative to, when it is
+    /// not the file's own (text that is no file has none).
+    anchor: Option<PathBuf>,
+    /// Whether a base may also lie in the working folder's tree.
+    working_folder: bool,
+    /// The most events one file may have.
+    pub(super) max_events: usize,
+    /// Whether the first file's path is a file on disk (text read from
+    /// memory has a name only).
+    on_disk: bool,
 }
 
 impl<'r> Chain<'r> {
@@ -33,6 +47,30 @@ impl<'r> Chain<'r> {
             files: Vec::new(),
             root,
             zone: None,
+            extends: true,
+            anchor: None,
+            working_folder: true,
+            max_events: MAX_EVENTS,
+            on_disk: true,
+        }
+    }
+
+    /// The chain of text that is no file, read with `opts`: `extends`
+    /// only when they allow it, from their base folder only (or the
+    /// working folder when they name none).
+    pub(super) fn for_text(opts: &'r ParseOptions) -> Self {
+        let base = opts.base_folder.as_deref();
+        Chain {
+            files: Vec::new(),
+            root: base,
+            zone: None,
+            extends: opts.extends,
+            // Text has a name, not a folder: without a base folder, the
+            // working folder.
+            anchor: Some(base.map_or_else(PathBuf::new, Path::to_path_buf)),
+            working_folder: base.is_none(),
+            max_events: opts.max_events.min(MAX_EVENTS),
+            on_disk: false,
         }
     }
 }
@@ -45,9 +83,14 @@ pub(super) fn load_base(
     chain: &mut Chain<'_>,
     zone: Option<Tz>,
 ) -> Result<(Raw, PathBuf), Vec<Diagnostic>> {
-    let (base_path, key) = locate(src, &base_name, &span, chain.root).map_err(|d| vec![d])?;
+    // The first file's `extends` is relative to its anchor, if it has one;
+    // a base's, to the base's own folder.
+    let anchor = chain.anchor.take();
+    let (base_path, key) =
+        locate(src, &base_name, &span, anchor.as_deref(), chain).map_err(|d| vec![d])?;
     let chain_files = &mut chain.files;
     if chain_files.is_empty()
+        && chain.on_disk
         && let Ok(me) = src.path.canonicalize()
     {
         chain_files.push(me);
@@ -100,8 +143,10 @@ fn locate(
     src: &SourceText,
     base_name: &str,
     span: &Range<usize>,
-    root: Option<&Path>,
+    anchor: Option<&Path>,
+    chain: &Chain<'_>,
 ) -> Result<(PathBuf, PathBuf), Diagnostic> {
+    let root = chain.root;
     // Scenario files only: `extends` must not become a way to read (and,
     // through error snippets, print) other files.
     if !base_name.ends_with(".toml") {
@@ -114,7 +159,7 @@ fn locate(
                 "a variant extends another scenario file, such as `extends = \"../base.toml\"`",
             ));
     }
-    let dir = src.path.parent().unwrap_or(Path::new(""));
+    let dir = anchor.unwrap_or_else(|| src.path.parent().unwrap_or(Path::new("")));
     let base_path = lexical(&dir.join(base_name));
     let key = base_path.canonicalize().map_err(|e| {
         src.error(
@@ -136,9 +181,9 @@ fn locate(
     };
     let inside = within(dir)
         || root.is_some_and(within)
-        || std::env::current_dir().is_ok_and(|cwd| within(&cwd));
+        || chain.working_folder && std::env::current_dir().is_ok_and(|cwd| within(&cwd));
     if !inside {
-        return Err(outside(src, span, base_name, root));
+        return Err(outside(src, span, base_name, root, chain.working_folder));
     }
     Ok((base_path, key))
 }
@@ -149,8 +194,16 @@ fn outside(
     span: &Range<usize>,
     base_name: &str,
     root: Option<&Path>,
+    working_folder: bool,
 ) -> Diagnostic {
     let (message, help) = match root {
+        Some(root) if !working_folder => (
+            format!(
+                "base scenario `{base_name}` is outside the base folder `{}`",
+                root.display()
+            ),
+            "a base must lie under the base folder the scenario is read with",
+        ),
         Some(root) => {
             let shown = root.display().to_string();
             let shown = if shown.is_empty() { "." } else { &shown };
@@ -243,7 +296,7 @@ pub(super) fn merge_variant(
 
 impl Parser<'_> {
     /// The ids of `[[drop]]`.
-    pub(super) fn drops(&mut self, item: &Item<'_>) -> Vec<Named> {
+    pub(super) fn drops<N: Node>(&mut self, item: &N) -> Vec<Named> {
         let mut drops = Vec::new();
         for d in self.array(item, "drop").into_iter().flatten() {
             if let Some(t) = self.table(d, "drop") {
@@ -253,11 +306,11 @@ impl Parser<'_> {
                         if let Some(s) = self.string(v, "drop.id") {
                             drops.push(Named {
                                 name: s,
-                                span: v.span().range(),
+                                span: v.span(),
                             });
                         }
                     }
-                    None => self.err(d.span().range(), "`[[drop]]` needs an `id`", None),
+                    None => self.err(d.span(), "`[[drop]]` needs an `id`", None),
                 }
             }
         }
