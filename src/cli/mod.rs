@@ -22,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::eval::WorkerOptions;
 use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
-use crate::sandbox::Limits;
+use crate::sandbox::{Limits, Raise};
 
 /// Exit codes; when several apply, the highest wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,7 +100,13 @@ pub enum Engine {
 
 impl Global {
     pub fn limits(&self) -> Limits {
-        let mut l = Limits::default();
+        let mut l = Limits {
+            raise: Raise {
+                operations: "raise the limit with `--max-operations`".into(),
+                timeout: "raise it with `--timeout-ms`".into(),
+            },
+            ..Limits::default()
+        };
         if let Some(n) = self.max_operations {
             l.max_operations = n;
         }
@@ -120,9 +126,16 @@ impl Global {
         Arc::new(self.rule_set(&self.rules))
     }
 
-    /// The rule set in `dir`, loaded under these options' limits.
+    /// The rule set in `dir`, loaded under these options' limits; a
+    /// missing folder's help names the option that gives it.
     pub fn rule_set(&self, dir: &std::path::Path) -> RuleSet {
-        RuleSet::load(dir, self.limits())
+        let mut set = RuleSet::load(dir, self.limits());
+        if set.folder_missing() {
+            for d in &mut set.diagnostics {
+                d.help = Some("pass `--rules DIR`".into());
+            }
+        }
+        set
     }
 
     /// How workers run the rules: these options' limits and engine.

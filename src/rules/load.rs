@@ -100,9 +100,9 @@ impl RuleSet {
             helpers_found: 0,
             rules: Vec::new(),
             plan: Vec::new(),
-            diagnostics: vec![
-                Diagnostic::error(Some(dir), message).with_help("pass `--rules DIR`"),
-            ],
+            diagnostics: vec![Diagnostic::error(Some(dir), message).with_help(
+                "a rules folder holds the rules (`*.rhai`), their helpers (`lib/`) and `responses.toml`",
+            )],
         }
     }
 }
