@@ -11,8 +11,8 @@ use super::{Exit, Global};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::report::{self, timeline::Format};
 use crate::runner;
-use crate::scenario::{SeenIds, discover};
-use crate::timeline::{Timeline, default_window, replay};
+use crate::scenario::{Scenario, SeenIds, discover};
+use crate::timeline::{ReplayError, Timeline, default_window, replay};
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
@@ -67,7 +67,7 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
                 .with_help("give --to to replay past its as_of");
                 return Err(vec![d]);
             }
-            window.check(&sc).map_err(|d| vec![d])?;
+            window.validate().map_err(|e| vec![refused(&sc, &e)])?;
             Ok(replay(worker, &sc, window))
         },
         |r| match r {
@@ -84,4 +84,16 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let errored =
         diags.iter().any(Diagnostic::is_error) || timelines.iter().any(|t| !t.errors.is_empty());
     Ok(if errored { Exit::Error } else { Exit::Ok })
+}
+
+/// A window the replay refuses, as a diagnostic on the scenario with
+/// help in terms of `--from` and `--to`.
+fn refused(sc: &Scenario, e: &ReplayError) -> Diagnostic {
+    let help = match e {
+        ReplayError::Reversed { .. } => {
+            "give `--from` a date on or before `--to` (and the scenario's `as_of`)"
+        }
+        _ => "replay part of it with --from and --to, or check the scenario's dates",
+    };
+    Diagnostic::error(Some(&sc.file), e.to_string()).with_help(help)
 }
