@@ -9,6 +9,7 @@ pub mod context;
 mod finite;
 mod limits;
 pub mod line_hits;
+pub mod stack;
 mod strict;
 pub mod work;
 
