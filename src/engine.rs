@@ -320,6 +320,13 @@ impl Engine {
     /// Evaluates every rule on a scenario, judged as of a date (usually
     /// `scenario.as_of`). A rule that fails — a runtime error, a limit —
     /// is an error in the outcome, never a panic or an abort.
+    ///
+    /// The first call on a thread compiles the rules for it. A thread with
+    /// less stack free than a rule may need ([`stack::needed`] of
+    /// [`Engine::limits`]: 7.6 MiB for the default limits in a release
+    /// build) runs each call on a stack mapped for it, which costs some
+    /// 20 µs; threads that evaluate often can be given that much stack
+    /// (`std::thread::Builder::stack_size`, tokio's `thread_stack_size`).
     pub fn evaluate(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) -> Outcome {
         self.with_worker(|w| w.evaluate(scenario, as_of))
     }
