@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use sanctions_trigger::Engine;
 use sanctions_trigger::outcome::{ErrorKind, Outcome};
+use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, discover, parse_str};
 use sanctions_trigger::timeline::{ReplayError, Window, default_window};
 
@@ -192,6 +193,22 @@ fn a_missing_folder_no_rules_or_no_catalogue_fail_the_build() {
         both.to_string().contains("both as a folder and in memory"),
         "{both}"
     );
+}
+
+#[test]
+fn limits_that_do_not_bound_the_stack_fail_the_build() {
+    let unbounded = Limits {
+        max_expr_depth: 0,
+        ..Limits::default()
+    };
+    let e = Engine::builder()
+        .catalogue(RESPONSES)
+        .rule("good", GOOD_RULE)
+        .limits(unbounded)
+        .build()
+        .err()
+        .unwrap_or_else(|| panic!("built"));
+    assert!(e.to_string().contains("do not bound the stack"), "{e}");
 }
 
 #[test]

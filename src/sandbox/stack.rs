@@ -78,3 +78,37 @@ pub fn run<R>(limits: &Limits, f: impl FnOnce() -> R) -> R {
     let need = needed(limits).unwrap_or(MAX_STACK);
     stacker::maybe_grow(need, need.saturating_mul(2).min(MAX_STACK), f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_limits_need_less_than_a_main_thread_in_a_release_build() {
+        let need = needed(&Limits::default()).unwrap_or(usize::MAX);
+        if cfg!(debug_assertions) {
+            assert!(need < 64 << 20, "{need}");
+        } else {
+            assert!(need < 8 << 20, "{need}");
+        }
+    }
+
+    #[test]
+    fn limits_that_do_not_bound_the_stack_need_no_finite_amount() {
+        let unbounded = Limits {
+            max_fn_expr_depth: 0,
+            ..Limits::default()
+        };
+        assert_eq!(needed(&unbounded), None);
+        let deep = Limits {
+            max_call_levels: 1_000_000,
+            ..Limits::default()
+        };
+        assert_eq!(needed(&deep), None);
+        let shallow = Limits {
+            max_call_levels: 8,
+            ..Limits::default()
+        };
+        assert!(needed(&shallow) < needed(&Limits::default()));
+    }
+}
