@@ -9,7 +9,12 @@
 //!   one-rule libraries of earlier versions of this file) — and one corpus
 //!   scenario against all 200 corpus rules: engine, native, regorus, rvm;
 //! - `replay`: a 365-day `timeline` replay of the 50-event scenario against
-//!   200 rules.
+//!   200 rules;
+//! - `engine`: `Engine::evaluate` next to `Worker::evaluate` — the shipped
+//!   rules on every shipped scenario, and a corpus scenario × 200 rules —
+//!   and what guarding the stack costs: its check on a thread with room,
+//!   and a call on a new stack (each call's cost on a thread with less
+//!   room than a rule may need, such as a 2 MiB one).
 //!
 //! Then, outside criterion (each run takes seconds), the full corpus:
 //! `CORPUS_SCENARIOS` (default 2,000) generated scenarios × 200 rules on 2
@@ -29,11 +34,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use sanctions_trigger::Engine;
 use sanctions_trigger::eval::{Worker, WorkerOptions};
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::runner;
-use sanctions_trigger::sandbox::Limits;
-use sanctions_trigger::scenario::{Scenario, ScenarioFile, parse_str};
+use sanctions_trigger::sandbox::{Limits, stack};
+use sanctions_trigger::scenario::{Scenario, ScenarioFile, discover, parse_str};
 use sanctions_trigger::timeline;
 
 use corpus::{Corpus, Manifest, NScenario};
@@ -286,6 +292,97 @@ fn bench_replay(c: &mut Criterion, fx: &Fixture) {
     g.finish();
 }
 
+fn bench_engine(c: &mut Criterion, fx: &Fixture) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (files, d) = discover(&[root.join("scenarios")]);
+    assert!(d.is_empty(), "{d:?}");
+    let shipped: Vec<Arc<Scenario>> = files
+        .iter()
+        .map(|f| Arc::new(f.load().unwrap_or_else(|e| die(e))))
+        .collect();
+    let (id, path) = &fx.files[0];
+    let ctext = std::fs::read_to_string(path).unwrap_or_else(|e| die(e));
+    let corpus_sc = vec![Arc::new(
+        parse_str(path, &ctext, id).unwrap_or_else(|e| die(e)),
+    )];
+    let limits = Limits::default();
+    let need = stack::needed(&limits).unwrap_or_else(|| die("unbounded"));
+    let free = stacker::remaining_stack().unwrap_or(0);
+    eprintln!(
+        "engine: a rule may need {} KiB of stack; this thread has {} KiB free{}",
+        need >> 10,
+        free >> 10,
+        if free < need {
+            " (each call grows)"
+        } else {
+            ""
+        }
+    );
+    let mut g = c.benchmark_group("engine");
+    let cases = [
+        (
+            root.join("rules"),
+            &shipped,
+            "shipped rules × shipped scenarios",
+        ),
+        (
+            fx.dir.join("rules"),
+            &corpus_sc,
+            "corpus scenario × 200 rules",
+        ),
+    ];
+    for (rules, scenarios, name) in cases {
+        let engine = Engine::builder()
+            .folder(&rules)
+            .build()
+            .unwrap_or_else(|e| die(e));
+        let worker = Worker::new(
+            Arc::new(RuleSet::load(&rules, Limits::default())),
+            WorkerOptions::default(),
+        );
+        let n = scenarios.len();
+        for s in scenarios.iter() {
+            assert!(engine.evaluate(s, s.as_of) == worker.evaluate(s, s.as_of));
+        }
+        // Side by side, in one group, so that both see the same machine.
+        g.bench_function(format!("{name} ({n}): Worker::evaluate"), |b| {
+            b.iter(|| {
+                for s in scenarios.iter() {
+                    black_box(worker.evaluate(black_box(s), s.as_of));
+                }
+            })
+        });
+        g.bench_function(format!("{name} ({n}): Engine::evaluate"), |b| {
+            b.iter(|| {
+                for s in scenarios.iter() {
+                    black_box(engine.evaluate(black_box(s), s.as_of));
+                }
+            })
+        });
+        if name.starts_with("shipped") {
+            g.bench_function(
+                format!("{name} ({n}): Engine::evaluate, new stack per call"),
+                |b| {
+                    b.iter(|| {
+                        for s in scenarios.iter() {
+                            stacker::grow(2 * need, || {
+                                black_box(engine.evaluate(black_box(s), s.as_of))
+                            });
+                        }
+                    })
+                },
+            );
+        }
+    }
+    g.bench_function("stack::run, on a thread with room", |b| {
+        b.iter(|| stack::run(black_box(&limits), || black_box(1)))
+    });
+    g.bench_function("stack::run's new stack (2 MiB thread)", |b| {
+        b.iter(|| stacker::grow(2 * need, || black_box(1)))
+    });
+    g.finish();
+}
+
 /// Whole-corpus runs, each peer as `run` would do it: load the rules (or
 /// policy), then on 2 threads read, parse and evaluate every file. Long
 /// on purpose: the four peers side by side, timed by one loop.
@@ -427,6 +524,7 @@ fn main() {
     bench_compile(&mut c, &fx);
     bench_eval(&mut c, &fx);
     bench_replay(&mut c, &fx);
+    bench_engine(&mut c, &fx);
     c.final_summary();
     if corpus_wanted {
         corpus_runs(&fx);

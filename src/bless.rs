@@ -317,7 +317,7 @@ fn first_fire(
 ) -> Result<(), BlessError> {
     let names: Vec<String> = ff.iter().map(|(k, _)| k.to_string()).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let replay = first_days(worker, sc, &refs).map_err(|d| BlessError::Replay(d.message))?;
+    let replay = first_days(worker, sc, &refs).map_err(|e| BlessError::Replay(e.to_string()))?;
     for (n, got) in names.iter().zip(replay.days) {
         let day = match got {
             Some((day, Status::Fires)) => day,

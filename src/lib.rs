@@ -6,6 +6,10 @@
 //! rule on every scenario at a judgement date ([`eval::Worker`],
 //! [`runner`]), and reports outcomes ([`outcome`], [`report`]). The
 //! `sanctions-trigger` binary is a thin layer over these calls.
+//!
+//! A program embedding the engine starts at [`Engine`]: rules loaded once,
+//! from a folder or from memory, and evaluated or replayed from any
+//! thread (see the [`engine`] module for an example).
 
 pub mod atomic;
 pub mod blame;
@@ -14,6 +18,7 @@ pub mod cli;
 pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
+pub mod engine;
 pub mod eval;
 pub mod files;
 pub mod lint;
@@ -33,4 +38,5 @@ pub mod timeline;
 pub mod value;
 
 pub use chrono::NaiveDate;
+pub use engine::{Engine, EngineBuilder, LoadError};
 pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};

@@ -15,6 +15,7 @@ use crate::eval::Worker;
 use crate::outcome::{Outcome, Status, iso};
 use crate::rules::RuleSet;
 use crate::scenario::{ExpectSet, Named, Scenario};
+use crate::timeline::{ReplayError, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -242,9 +243,9 @@ pub fn first_days(
     worker: &Worker,
     sc: &Arc<Scenario>,
     names: &[&str],
-) -> Result<FirstDays, Diagnostic> {
+) -> Result<FirstDays, ReplayError> {
     let from = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
-    crate::timeline::Window { from, to: sc.as_of }.check(sc)?;
+    Window { from, to: sc.as_of }.validate()?;
     let mut days = vec![None; names.len()];
     let mut last = None;
     let mut day = from;
@@ -275,14 +276,14 @@ fn first_fire(
     let line = |n: &Named| sc.source.line_col(n.span.start).0;
     let replay = match first_days(worker, sc, &names) {
         Ok(r) => r,
-        Err(d) => {
+        Err(e) => {
             for (n, want) in expected {
                 out.push(Failure {
                     expectation: "first_fire".into(),
                     date: sc.as_of,
                     line: line(n),
                     expected: format!("`{}` first fires on {want}", n.name),
-                    actual: format!("not judged: {}", d.message),
+                    actual: format!("not judged: {e}"),
                     subjects: vec![n.name.clone()],
                     error: true,
                 });

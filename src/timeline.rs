@@ -9,7 +9,6 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
 use crate::eval::Worker;
 use crate::outcome::{RuleError, Status, iso};
 use crate::scenario::Scenario;
@@ -106,11 +105,36 @@ pub struct Timeline {
     pub errors: Vec<DayError>,
 }
 
-/// The default window: first event (or `as_of`) to `as_of`.
 /// The longest replay, in days (ten years): every day is a full
 /// evaluation of every rule, so a scenario spanning millennia would run for
-/// hours. Longer windows are refused with a diagnostic.
+/// hours. Longer windows are refused.
 pub const MAX_REPLAY_DAYS: i64 = 3_653;
+
+/// Why a window cannot be replayed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The window starts after it ends.
+    #[error("the replay would start on {from} after it ends on {to}")]
+    Reversed {
+        /// The first day asked for.
+        from: NaiveDate,
+        /// The last day asked for, before `from`.
+        to: NaiveDate,
+    },
+    /// The window is longer than [`MAX_REPLAY_DAYS`].
+    #[error(
+        "replaying {from} to {to} is {days} days, more than the limit of {MAX_REPLAY_DAYS} (ten years)"
+    )]
+    TooLong {
+        /// The first day asked for.
+        from: NaiveDate,
+        /// The last day asked for.
+        to: NaiveDate,
+        /// Days in the window, both ends included.
+        days: i64,
+    },
+}
 
 impl Window {
     /// Days replayed, both ends included.
@@ -119,33 +143,20 @@ impl Window {
     }
 
     /// Refuses a reversed window, or one longer than [`MAX_REPLAY_DAYS`].
-    pub fn check(&self, sc: &Scenario) -> Result<(), Diagnostic> {
-        if self.from > self.to {
-            return Err(Diagnostic::error(
-                Some(&sc.file),
-                format!(
-                    "the replay would start on {} after it ends on {}",
-                    self.from, self.to
-                ),
-            )
-            .with_help("give `--from` a date on or before `--to` (and the scenario's `as_of`)"));
+    pub fn validate(&self) -> Result<(), ReplayError> {
+        let (from, to) = (self.from, self.to);
+        if from > to {
+            return Err(ReplayError::Reversed { from, to });
         }
-        if self.days() <= MAX_REPLAY_DAYS {
-            return Ok(());
+        match self.days() {
+            days if days > MAX_REPLAY_DAYS => Err(ReplayError::TooLong { from, to, days }),
+            _ => Ok(()),
         }
-        Err(Diagnostic::error(
-            Some(&sc.file),
-            format!(
-                "replaying {} to {} is {} days, more than the limit of {MAX_REPLAY_DAYS} (ten years)",
-                self.from,
-                self.to,
-                self.days()
-            ),
-        )
-        .with_help("replay part of it with --from and --to, or check the scenario's dates"))
     }
 }
 
+/// The default window: the scenario's first event (or `to`) to `to`,
+/// which defaults to its `as_of`.
 pub fn default_window(sc: &Scenario, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Window {
     let to = to.unwrap_or(sc.as_of);
     let from = from.unwrap_or_else(|| sc.first_date().unwrap_or(to).min(to));

@@ -13,6 +13,7 @@ mod cli_run;
 mod cli_test;
 mod cli_timeline;
 mod determinism;
+mod embed;
 mod golden;
 mod layers;
 mod native;

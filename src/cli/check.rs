@@ -22,23 +22,24 @@ pub struct CheckArgs {
 }
 
 pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
-    let set = g.load_rules();
-    if let Some(exit) = super::missing_rules(&set) {
+    let engine = g.engine();
+    let set = engine.rules();
+    if let Some(exit) = super::missing_rules(set) {
         return Ok(exit);
     }
-    let mut diags = set.diagnostics.clone();
+    let mut diags = set.diagnostics().to_vec();
     let (files, d) = discover(&paths_or_default(&a.paths));
     diags.extend(d);
     // Files named on the command line are checked against the event
     // kinds of the whole scenario folder.
     let tree = (!a.paths.is_empty()).then_some(Path::new(DEFAULT_SCENARIOS));
-    diags.extend(lint::check(&set, &files, tree));
+    diags.extend(lint::check(set, &files, tree));
     let mut out = io::stdout().lock();
-    report::check::write(&mut out, &set, files.len(), &diags)?;
+    report::check::write(&mut out, set, files.len(), &diags)?;
     if a.native {
         report::check::native(
             &mut out,
-            lint::native_use(&set, &g.worker_options()).as_ref(),
+            lint::native_use(set, &g.worker_options()).as_ref(),
         )?;
     }
     let errored = diags.iter().any(|d| d.is_error());

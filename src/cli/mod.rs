@@ -22,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::eval::WorkerOptions;
 use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
-use crate::sandbox::Limits;
+use crate::sandbox::{Limits, Raise, stack};
 
 /// Exit codes; when several apply, the highest wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,7 +100,13 @@ pub enum Engine {
 
 impl Global {
     pub fn limits(&self) -> Limits {
-        let mut l = Limits::default();
+        let mut l = Limits {
+            raise: Raise {
+                operations: "raise the limit with `--max-operations`".into(),
+                timeout: "raise it with `--timeout-ms`".into(),
+            },
+            ..Limits::default()
+        };
         if let Some(n) = self.max_operations {
             l.max_operations = n;
         }
@@ -120,9 +126,23 @@ impl Global {
         Arc::new(self.rule_set(&self.rules))
     }
 
-    /// The rule set in `dir`, loaded under these options' limits.
+    /// The rule set in `dir`, loaded under these options' limits; a
+    /// missing folder's help names the option that gives it.
     pub fn rule_set(&self, dir: &std::path::Path) -> RuleSet {
-        RuleSet::load(dir, self.limits())
+        let limits = self.limits();
+        let mut set = stack::run(&limits, || RuleSet::load(dir, limits.clone()));
+        if set.folder_missing() {
+            for d in &mut set.diagnostics {
+                d.help = Some("pass `--rules DIR`".into());
+            }
+        }
+        set
+    }
+
+    /// The engine over the rules folder, with these options' limits and
+    /// engine: loaded whatever its errors, which each verb reports.
+    pub fn engine(&self) -> crate::Engine {
+        crate::Engine::new(self.load_rules(), self.worker_options())
     }
 
     /// How workers run the rules: these options' limits and engine.

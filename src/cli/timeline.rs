@@ -11,8 +11,8 @@ use super::{Exit, Global};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::report::{self, timeline::Format};
 use crate::runner;
-use crate::scenario::{SeenIds, discover};
-use crate::timeline::{Timeline, default_window, replay};
+use crate::scenario::{Scenario, SeenIds, discover};
+use crate::timeline::{ReplayError, Timeline, default_window};
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
@@ -31,8 +31,9 @@ pub struct TimelineArgs {
 }
 
 pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
-    let set = g.load_rules();
-    let mut diags = set.diagnostics.clone();
+    let engine = g.engine();
+    let set = engine.rules();
+    let mut diags = set.diagnostics().to_vec();
     // A missing rules folder: its one diagnostic, reported in the chosen
     // format, and no scenario read or replayed.
     let (files, d) = if set.folder_missing() {
@@ -43,12 +44,11 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     diags.extend(d);
     let mut timelines = Vec::new();
     let mut ids = SeenIds::default();
-    runner::for_each(
-        &set,
-        &g.worker_options(),
+    runner::for_each_with(
+        || (),
         &files,
         g.jobs(),
-        |worker, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {
+        |_, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {
             let sc = loaded?;
             let window = default_window(&sc, a.from, a.to);
             // One `--from` for scenarios of different dates: a scenario
@@ -67,8 +67,9 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
                 .with_help("give --to to replay past its as_of");
                 return Err(vec![d]);
             }
-            window.check(&sc).map_err(|d| vec![d])?;
-            Ok(replay(worker, &sc, window))
+            engine
+                .replay(&sc, window)
+                .map_err(|e| vec![refused(&sc, &e)])
         },
         |r| match r {
             Ok(t) => {
@@ -84,4 +85,16 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     let errored =
         diags.iter().any(Diagnostic::is_error) || timelines.iter().any(|t| !t.errors.is_empty());
     Ok(if errored { Exit::Error } else { Exit::Ok })
+}
+
+/// A window the replay refuses, as a diagnostic on the scenario with
+/// help in terms of `--from` and `--to`.
+fn refused(sc: &Scenario, e: &ReplayError) -> Diagnostic {
+    let help = match e {
+        ReplayError::Reversed { .. } => {
+            "give `--from` a date on or before `--to` (and the scenario's `as_of`)"
+        }
+        _ => "replay part of it with --from and --to, or check the scenario's dates",
+    };
+    Diagnostic::error(Some(&sc.file), e.to_string()).with_help(help)
 }

@@ -52,7 +52,12 @@ impl Catalogue {
                 return (Catalogue::default(), vec![d]);
             }
         };
-        let src = SourceText::new(path, text);
+        Catalogue::parse(SourceText::new(path, text))
+    }
+
+    /// Validates a catalogue's text; problems are diagnostics, and every
+    /// well-formed response is kept.
+    pub fn parse(src: SourceText) -> (Catalogue, Vec<Diagnostic>) {
         let mut cat = Catalogue {
             responses: BTreeMap::new(),
             source: Some(src.clone()),

@@ -6,16 +6,15 @@
 //! than looking quiet.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rhai::Engine;
 use rhai::module_resolvers::StaticModuleResolver;
 
 use super::script::{self, compile_helper, load_error};
+use super::sources::{Script, Sources};
 use super::{Catalogue, Helper, Read, Rule, RuleSet, analyze, find_text, plan, reads, switch};
-use crate::diagnostic::{Diagnostic, Severity, SourceText, did_you_mean};
-use crate::files;
-use crate::files::read_text;
+use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use crate::rule_error::ErrorKind;
 use crate::sandbox::{self, Limits};
 
@@ -23,47 +22,58 @@ impl RuleSet {
     /// Loads, compiles and checks a rules folder. `limits` bound the top
     /// levels run as it loads; each worker is given its own.
     pub fn load(dir: &Path, limits: Limits) -> RuleSet {
-        if !dir.is_dir() {
-            return RuleSet::not_a_folder(dir);
+        RuleSet::from_sources(Sources::folder(dir), &limits)
+    }
+
+    /// Compiles and checks the texts of a rule set, wherever they came
+    /// from: the catalogue, then the helpers (rules import them), then
+    /// each rule.
+    pub(crate) fn from_sources(sources: Sources, limits: &Limits) -> RuleSet {
+        let Sources {
+            dir,
+            missing,
+            catalogue,
+            listing,
+            helpers,
+            rules: rule_scripts,
+        } = sources;
+        if missing {
+            return RuleSet::not_a_folder(&dir);
         }
         let mut diags = Vec::new();
-        let within = files::Within::new(dir, "the rules folder");
-        let catalogue_path = dir.join("responses.toml");
-        let (catalogue, d) = match within.escape(&catalogue_path, "file") {
-            Some(d) => (Catalogue::default(), vec![d]),
-            None => Catalogue::load(&catalogue_path),
+        let (catalogue, d) = match catalogue {
+            Ok(source) => Catalogue::parse(source),
+            Err(d) => (Catalogue::default(), vec![d]),
         };
         diags.extend(d);
-        let reader = Reader {
-            dir: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
-        };
-        let (helper_files, rule_files) = scripts(dir, &within, &mut diags);
+        diags.extend(listing);
 
         // Helpers first: rules import them. This engine only runs top
         // levels, so it reads the clock at every operation.
-        let mut engine = sandbox::engine(&limits, StaticModuleResolver::new());
+        let mut engine = sandbox::engine(limits, StaticModuleResolver::new());
         sandbox::clock_per_operation(&mut engine);
-        let loaded = load_helpers(&engine, &reader, helper_files, &limits, &mut diags);
+        let loaded = load_helpers(&engine, helpers, limits, &mut diags);
         engine.set_module_resolver(loaded.resolver);
         let cx = RuleLoad {
-            dir,
+            dir: &dir,
             engine: &engine,
-            limits: &limits,
+            limits,
             catalogue: &catalogue,
             helpers: &loaded.helpers,
             failed: &loaded.failed,
         };
         let mut rules = Vec::new();
-        for (path, id) in rule_files {
-            let Some(source) = reader.read(&path, &mut diags) else {
-                continue;
-            };
-            rules.extend(cx.rule(id, &path, source, &mut diags));
+        for Script { id, path, text } in rule_scripts {
+            match text {
+                Ok(source) => rules.extend(cx.rule(id, &path, source, &mut diags)),
+                Err(d) => diags.push(d),
+            }
         }
 
         let plan = plan::plan(&mut rules, &loaded.helpers, &mut diags);
         RuleSet {
-            dir: dir.to_path_buf(),
+            dir,
+            missing: false,
             catalogue,
             helpers: loaded.helpers,
             helpers_found: loaded.found,
@@ -84,73 +94,15 @@ impl RuleSet {
         };
         RuleSet {
             dir: dir.to_path_buf(),
+            missing: true,
             catalogue: Catalogue::default(),
             helpers: Vec::new(),
             helpers_found: 0,
             rules: Vec::new(),
             plan: Vec::new(),
-            diagnostics: vec![
-                Diagnostic::error(Some(dir), message).with_help("pass `--rules DIR`"),
-            ],
-        }
-    }
-}
-
-/// The helper files under `lib/` and the rule files elsewhere, each with
-/// its id; no rule at all is worth a warning.
-type Files = Vec<(PathBuf, String)>;
-
-fn scripts(dir: &Path, within: &files::Within, diags: &mut Vec<Diagnostic>) -> (Files, Files) {
-    let (helper_files, d) = if dir.join("lib").is_dir() {
-        files::walk(&dir.join("lib"), within, "rhai", &|_| false)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    diags.extend(d);
-    let (rule_files, d) = files::walk(dir, within, "rhai", &|id| id == "lib");
-    diags.extend(d);
-    if rule_files.is_empty() {
-        diags.push(
-            Diagnostic::new(Severity::Warning, Some(dir), "no rules found")
-                .with_help("add a `.rhai` file with `const RESPONSE = \"…\";` and `fn fires(s)`"),
-        );
-    }
-    (helper_files, rule_files)
-}
-
-/// Reads scripts of the rules folder.
-struct Reader {
-    /// The folder, canonical.
-    dir: PathBuf,
-}
-
-impl Reader {
-    /// The script's text; `None`, with a diagnostic, when it cannot be
-    /// read or is a link out of the rules folder.
-    fn read(&self, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceText> {
-        match path.canonicalize() {
-            Ok(c) if !c.starts_with(&self.dir) => {
-                diags.push(Diagnostic::error(
-                    Some(path),
-                    "script is a link to a file outside the rules folder",
-                ));
-                return None;
-            }
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    Some(path),
-                    format!("cannot read file: {e}"),
-                ));
-                return None;
-            }
-            Ok(_) => {}
-        }
-        match read_text(path) {
-            Ok(t) => Some(SourceText::new(path, t)),
-            Err(d) => {
-                diags.push(d);
-                None
-            }
+            diagnostics: vec![Diagnostic::error(Some(dir), message).with_help(
+                "a rules folder holds the rules (`*.rhai`), their helpers (`lib/`) and `responses.toml`",
+            )],
         }
     }
 }
@@ -170,8 +122,7 @@ struct Helpers {
 /// Compiles each helper and runs its top level into a module.
 fn load_helpers(
     engine: &Engine,
-    reader: &Reader,
-    files: Files,
+    scripts: Vec<Script>,
     limits: &Limits,
     diags: &mut Vec<Diagnostic>,
 ) -> Helpers {
@@ -181,9 +132,13 @@ fn load_helpers(
         found: 0,
         resolver: StaticModuleResolver::new(),
     };
-    for (path, id) in files {
-        let Some(source) = reader.read(&path, diags) else {
-            continue;
+    for Script { id, text, .. } in scripts {
+        let source = match text {
+            Ok(source) => source,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
         };
         out.found += 1;
         let name = format!("lib/{id}");

@@ -8,7 +8,8 @@
 //! code, line coverage — is each worker's option, and each worker thread
 //! compiles it again for its own engine (`eval::compile`).
 //!
-//! Loading is `load.rs` (with `script.rs` compiling one script, which
+//! Where the texts come from — a folder, or memory — is `sources.rs`;
+//! loading them is `load.rs` (with `script.rs` compiling one script, which
 //! workers reuse), where rules read `fired` is `reads.rs`, and their
 //! order is `plan.rs`. Nothing here depends on evaluation or reporting.
 
@@ -18,6 +19,7 @@ mod load;
 mod plan;
 mod reads;
 pub(crate) mod script;
+pub(crate) mod sources;
 pub mod switch;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,6 +92,8 @@ impl Rule {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub(crate) dir: PathBuf,
+    /// The rules folder was not there.
+    pub(crate) missing: bool,
     pub(crate) catalogue: Catalogue,
     pub(crate) helpers: Vec<Helper>,
     /// Helper files found, those that failed to load included.
@@ -102,7 +106,8 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The rules folder, as given.
+    /// The rules folder, as given; `rules` for a set given in memory,
+    /// whose texts are named as files under it.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -149,7 +154,7 @@ impl RuleSet {
     /// there is to say, and a verb stops on it (every scenario would
     /// otherwise report each response it names as unknown).
     pub fn folder_missing(&self) -> bool {
-        !self.dir.is_dir()
+        self.missing
     }
 }
 

@@ -9,6 +9,7 @@ pub mod context;
 mod finite;
 mod limits;
 pub mod line_hits;
+pub mod stack;
 mod strict;
 pub mod work;
 
@@ -16,7 +17,7 @@ use rhai::module_resolvers::StaticModuleResolver;
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Dynamic, Engine, EvalAltResult};
 
-pub use limits::Limits;
+pub use limits::{Limits, Raise};
 
 use crate::rule_error::ErrorKind;
 
@@ -120,8 +121,8 @@ pub fn describe(e: &rhai::EvalAltResult, limits: &Limits) -> (ErrorKind, String)
         E::ErrorTooManyOperations(_) => (
             ErrorKind::Limit,
             format!(
-                "stopped after {} operations (a loop that never ends?); raise the limit with `--max-operations`",
-                limits.max_operations
+                "stopped after {} operations (a loop that never ends?); {}",
+                limits.max_operations, limits.raise.operations
             ),
         ),
         E::ErrorStackOverflow(_) => (
@@ -134,8 +135,9 @@ pub fn describe(e: &rhai::EvalAltResult, limits: &Limits) -> (ErrorKind, String)
         E::ErrorTerminated(..) => (
             ErrorKind::Timeout,
             format!(
-                "stopped after the {} ms time limit; raise it with `--timeout-ms`",
-                limits.timeout.as_millis()
+                "stopped after the {} ms time limit; {}",
+                limits.timeout.as_millis(),
+                limits.raise.timeout
             ),
         ),
         E::ErrorDataTooLarge(..) | E::ErrorTooManyVariables(_) | E::ErrorTooManyModules(_) => {
