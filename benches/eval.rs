@@ -111,7 +111,7 @@ fn replay_rules(dir: &Path) -> Arc<RuleSet> {
                 100 + i
             ),
             _ => format!(
-                "fn fires(s) {{ s.as_of >= date(\"2025-06-01\") + days({}) }}",
+                "fn fires(s) {{ s.as_of() >= date(\"2025-06-01\") + days({}) }}",
                 i
             ),
         };
@@ -342,20 +342,20 @@ fn bench_engine(c: &mut Criterion, fx: &Fixture) {
         );
         let n = scenarios.len();
         for s in scenarios.iter() {
-            assert!(engine.evaluate(s, s.as_of) == worker.evaluate(s, s.as_of));
+            assert!(engine.evaluate(s, s.as_of()) == worker.evaluate(s, s.as_of()));
         }
         // Side by side, in one group, so that both see the same machine.
         g.bench_function(format!("{name} ({n}): Worker::evaluate"), |b| {
             b.iter(|| {
                 for s in scenarios.iter() {
-                    black_box(worker.evaluate(black_box(s), s.as_of));
+                    black_box(worker.evaluate(black_box(s), s.as_of()));
                 }
             })
         });
         g.bench_function(format!("{name} ({n}): Engine::evaluate"), |b| {
             b.iter(|| {
                 for s in scenarios.iter() {
-                    black_box(engine.evaluate(black_box(s), s.as_of));
+                    black_box(engine.evaluate(black_box(s), s.as_of()));
                 }
             })
         });
@@ -366,7 +366,7 @@ fn bench_engine(c: &mut Criterion, fx: &Fixture) {
                     b.iter(|| {
                         for s in scenarios.iter() {
                             stacker::grow(2 * need, || {
-                                black_box(engine.evaluate(black_box(s), s.as_of))
+                                black_box(engine.evaluate(black_box(s), s.as_of()))
                             });
                         }
                     })
