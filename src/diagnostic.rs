@@ -17,19 +17,24 @@ use crate::printable;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The input is wrong: what it concerns does not load or run.
     Error,
+    /// Probably a mistake, but everything still runs.
     Warning,
 }
 
 /// The text of a file, kept so that diagnostics can show the offending line.
 #[derive(Debug, Clone)]
 pub struct SourceText {
+    /// The file's path, as diagnostics name it.
     pub path: PathBuf,
+    /// The whole text, shared with every diagnostic that shows a line of it.
     pub text: Arc<str>,
     line_starts: Arc<[usize]>,
 }
 
 impl SourceText {
+    /// The text of the file at `path`, with its line starts indexed.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         // Every scenario is indexed this way, so bytes, not characters,
@@ -104,6 +109,7 @@ impl SourceText {
         }
     }
 
+    /// An error at the byte range `span` of this text.
     pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
         self.diag(Severity::Error, span, message)
     }
@@ -124,14 +130,22 @@ impl SourceText {
 /// A problem with an input file, as shown to people and serialised for programs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The file it concerns, if any.
     pub file: Option<PathBuf>,
+    /// The 1-based line, when the problem has a position.
     pub line: Option<usize>,
+    /// The 1-based column, in characters.
     pub column: Option<usize>,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is something to say.
     pub help: Option<String>,
+    /// The byte range of the offending text in `source`.
     #[serde(skip)]
     pub span: Option<Range<usize>>,
+    /// The file's text, to show the offending line.
     #[serde(skip)]
     pub source: Option<Arc<str>>,
 }
@@ -151,6 +165,7 @@ impl Diagnostic {
         }
     }
 
+    /// An error about a whole file (or no file), without a position.
     pub fn error(file: Option<&Path>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, file, message)
     }
@@ -164,6 +179,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a help line: how to fix it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -177,6 +193,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -1,40 +1,69 @@
 //! sanctions-trigger: a rules engine for policy triggers.
 //!
 //! Rules are small Rhai scripts (`rules/**/*.rhai`) that each decide whether
-//! one policy response fires; scenarios are dated TOML files. The library
-//! loads both ([`rules::RuleSet`], [`scenario::load_file`]), evaluates every
-//! rule on every scenario at a judgement date ([`eval::Worker`],
-//! [`runner`]), and reports outcomes ([`outcome`], [`report`]). The
-//! `sanctions-trigger` binary is a thin layer over these calls.
+//! one policy response fires; scenarios are dated situations (TOML files,
+//! JSON, or built in code). The engine says which responses fire at a
+//! judgement date, which rules fired them and why, and from which date.
 //!
-//! A program embedding the engine starts at [`Engine`]: rules loaded once,
-//! from a folder or from memory, and evaluated or replayed from any
-//! thread (see the [`engine`] module for an example).
+//! The library's API:
+//! - [`Engine`]: rules loaded once, from a folder or from memory
+//!   ([`EngineBuilder`]; any error is a [`LoadError`]), shared across
+//!   threads, [`Engine::evaluate`] and [`Engine::replay`] from any thread
+//!   and on any stack (see the [`engine`] module for an example);
+//! - [`Scenario`]: [`Scenario::from_toml`], [`Scenario::from_json`],
+//!   [`Scenario::builder`], with [`ParseOptions`] and [`ParseError`];
+//! - results: [`outcome::Outcome`] and [`timeline::Timeline`], plain serde
+//!   types (the JSON contract); problems with input are
+//!   [`diagnostic::Diagnostic`]s with `file:line:col`.
+//!
+//! The `sanctions-trigger` binary is a thin layer over the library. Modules
+//! hidden from these docs (`rules`, `eval`, `runner`, `report`, `cli`, …)
+//! are the binary's and the test suite's internals, not a stable API.
 
+#![warn(missing_docs)]
+
+#[doc(hidden)]
 pub mod atomic;
+#[doc(hidden)]
 pub mod blame;
+#[doc(hidden)]
 pub mod bless;
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod coverage;
 pub mod diagnostic;
+#[doc(hidden)]
 pub mod diff;
 pub mod engine;
+#[doc(hidden)]
 pub mod eval;
+#[doc(hidden)]
 pub mod files;
+#[doc(hidden)]
 pub mod lint;
+#[doc(hidden)]
 pub mod native;
 pub mod outcome;
+#[doc(hidden)]
 pub mod printable;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod rule_error;
+#[doc(hidden)]
 pub mod rules;
+#[doc(hidden)]
 pub mod runner;
+#[doc(hidden)]
 pub mod sandbox;
 pub mod scenario;
+#[doc(hidden)]
 pub mod suite;
 #[cfg(test)]
 mod testutil;
 pub mod timeline;
+#[doc(hidden)]
 pub mod value;
 
 pub use chrono::NaiveDate;

@@ -16,8 +16,10 @@ use crate::scenario::Scenario;
 /// The replayed window, both ends inclusive.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Window {
+    /// The first day replayed.
     #[serde(serialize_with = "iso")]
     pub from: NaiveDate,
+    /// The last day replayed.
     #[serde(serialize_with = "iso")]
     pub to: NaiveDate,
 }
@@ -25,8 +27,11 @@ pub struct Window {
 /// An event that was dated on the first day of a period.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Tip {
+    /// The event's kind.
     pub kind: String,
+    /// The event's `id`, when it has one.
     pub id: Option<String>,
+    /// The line of the event's table in its file.
     pub line: usize,
     /// The file the event is written in, when it is a base the scenario
     /// `extends` rather than the scenario's own file.
@@ -38,6 +43,7 @@ pub struct Tip {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum TippedBy {
+    /// These events, all dated that day.
     Events(Vec<Tip>),
     /// Serialised as the string `"deadline"`.
     Deadline(&'static str),
@@ -46,13 +52,16 @@ pub enum TippedBy {
 /// The rule behind a change, and what it said that day.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Cause {
+    /// The rule's id.
     pub rule: String,
+    /// What it said: its reason, or its error message.
     pub reason: Option<String>,
 }
 
 /// A stretch of days on which a response fires.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// The first day it fires.
     #[serde(serialize_with = "iso")]
     pub from: NaiveDate,
     /// The last day it fires; `None` while it still fires on the last day.
@@ -80,28 +89,41 @@ fn iso_opt<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S
     }
 }
 
+/// One response over the window: the stretches of days it fires.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponseTimeline {
+    /// The response's id.
     pub id: String,
+    /// Its firing periods, in date order; empty when it never fires.
     pub periods: Vec<Period>,
 }
 
 /// A rule error on one day of the replay.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayError {
+    /// The day evaluated.
     #[serde(serialize_with = "iso")]
     pub date: NaiveDate,
+    /// The rule's error that day.
     #[serde(flatten)]
     pub error: RuleError,
 }
 
+/// A scenario replayed day by day: from which date each response fires,
+/// what tipped it, and when it stops.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
+    /// The scenario's id.
     pub id: String,
+    /// The file the scenario came from (its name, for one from memory).
     pub file: PathBuf,
+    /// The scenario's title.
     pub title: String,
+    /// The days replayed.
     pub window: Window,
+    /// Every response with rules, sorted by id.
     pub responses: Vec<ResponseTimeline>,
+    /// The rule errors met, by day.
     pub errors: Vec<DayError>,
 }
 

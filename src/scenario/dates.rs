@@ -13,17 +13,35 @@ use toml_spanner::{DateTime as Datetime, TimeOffset};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DayError {
+    /// A date the calendar lacks (`2025-02-30`).
     #[error("{text} is not a date in the calendar")]
-    NotInCalendar { text: String },
+    NotInCalendar {
+        /// The value as written.
+        text: String,
+    },
+    /// A date-time chrono cannot represent.
     #[error("`{text}` is not a valid date-time")]
-    NotADateTime { text: String },
+    NotADateTime {
+        /// The value as written.
+        text: String,
+    },
+    /// A local date-time: which day it is depends on a time zone.
     #[error(
         "`{text}` is a local date-time without an offset, so its day is ambiguous; \
          write a date (`{day}`) or add an offset (`{text}Z`, `{text}-04:00`)"
     )]
-    NoOffset { text: String, day: String },
+    NoOffset {
+        /// The value as written.
+        text: String,
+        /// Its date part, suggested instead.
+        day: String,
+    },
+    /// A time of day alone.
     #[error("`{text}` is a time without a date")]
-    NoDate { text: String },
+    NoDate {
+        /// The value as written.
+        text: String,
+    },
 }
 
 /// The exact instant of an offset date-time (`None` for anything else).

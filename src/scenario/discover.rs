@@ -14,7 +14,9 @@ use crate::files;
 /// A scenario file to load, with the id it gets unless it names its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioFile {
+    /// The file.
     pub path: PathBuf,
+    /// Its id: the path under the folder given, without `.toml`.
     pub id: String,
     /// The folder it was found under (the file's own folder for a file
     /// given directly), shared by the files found there: a variant's base

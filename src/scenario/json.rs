@@ -36,8 +36,10 @@ pub const MAX_LINE_BYTES: u64 = crate::files::MAX_FILE_BYTES;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LineError {
+    /// Longer than [`MAX_LINE_BYTES`]; skipped unread.
     #[error("the line is longer than the limit of {} MiB", MAX_LINE_BYTES >> 20)]
     TooLong,
+    /// Not UTF-8.
     #[error("the line is not valid UTF-8 (at byte {})", .0.valid_up_to())]
     NotUtf8(#[source] std::str::Utf8Error),
     /// Reading failed; nothing more is read.
@@ -56,6 +58,7 @@ pub struct StdinLines<R> {
 }
 
 impl<R: BufRead> StdinLines<R> {
+    /// The lines of `reader`.
     pub fn new(reader: R) -> Self {
         StdinLines {
             reader,

@@ -109,19 +109,26 @@ impl Event {
 /// A name in an expectation list, with where it was written.
 #[derive(Debug, Clone)]
 pub struct Named {
+    /// The response or rule id as written.
     pub name: String,
+    /// Where it is written, in bytes of the scenario file.
     pub span: Range<usize>,
 }
 
 /// `fires` / `not_fires` / `exactly`, judged at one date.
 #[derive(Debug, Clone, Default)]
 pub struct ExpectSet {
+    /// Responses that must fire.
     pub fires: Vec<Named>,
+    /// Responses that must not fire.
     pub not_fires: Vec<Named>,
+    /// The whole set that must fire, nothing more, with where the list
+    /// is written.
     pub exactly: Option<(Vec<Named>, Range<usize>)>,
 }
 
 impl ExpectSet {
+    /// Whether it expects nothing.
     pub fn is_empty(&self) -> bool {
         self.fires.is_empty() && self.not_fires.is_empty() && self.exactly.is_none()
     }
@@ -130,18 +137,26 @@ impl ExpectSet {
 /// An `[[expect.at]]` entry.
 #[derive(Debug, Clone)]
 pub struct ExpectAt {
+    /// The date it is judged at.
     pub date: NaiveDate,
+    /// What must (not) fire then.
     pub set: ExpectSet,
+    /// Where the entry is written.
     pub span: Range<usize>,
 }
 
 /// Everything under `[expect]`.
 #[derive(Debug, Clone, Default)]
 pub struct Expectations {
+    /// What must (not) fire at the scenario's `as_of`.
     pub set: ExpectSet,
+    /// Rules that must fire (`[expect.rules] fire`).
     pub rules_fire: Vec<Named>,
+    /// Rules that must be quiet (`[expect.rules] quiet`).
     pub rules_quiet: Vec<Named>,
+    /// Expectations at other dates (`[[expect.at]]`).
     pub at: Vec<ExpectAt>,
+    /// The first day each named response fires (`[expect.first_fire]`).
     pub first_fire: Vec<(Named, NaiveDate)>,
     /// Span of the `[expect]` table, for reports.
     pub span: Option<Range<usize>>,
