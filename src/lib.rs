@@ -11,9 +11,12 @@
 //! from a folder or from memory, and evaluated or replayed from any
 //! thread (see the [`engine`] module for an example).
 
+#[cfg(feature = "cli")]
 pub mod atomic;
 pub mod blame;
+#[cfg(feature = "cli")]
 pub mod bless;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod coverage;
 pub mod diagnostic;
@@ -25,6 +28,7 @@ pub mod lint;
 pub mod native;
 pub mod outcome;
 pub mod printable;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod rule_error;
 pub mod rules;
