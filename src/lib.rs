@@ -41,6 +41,14 @@ mod testutil;
 pub mod timeline;
 pub mod value;
 
+// The types in the facade's signatures, so that an embedder names them
+// without depending on chrono or chrono-tz, or knowing the module layout.
 pub use chrono::NaiveDate;
+pub use chrono_tz::Tz;
+pub use diagnostic::{Diagnostic, Severity};
 pub use engine::{Engine, EngineBuilder, LoadError};
+pub use outcome::Outcome;
+pub use sandbox::Limits;
 pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};
+pub use timeline::{ReplayError, Timeline, Window};
+pub use value::Value;
