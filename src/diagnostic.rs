@@ -1,13 +1,16 @@
 //! One diagnostic type for every problem found while loading or checking
 //! files: where it is (file, line, column, byte span), what is wrong, and
 //! what to do about it. Rendering with the source line and a caret lives
-//! here too, so every verb reports problems the same way.
+//! here too, so every verb reports problems the same way; without the
+//! `cli` feature (and its renderer) a diagnostic renders as plain
+//! `file:line:col: error: message` lines.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[cfg(feature = "cli")]
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
@@ -212,6 +215,7 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic with its source line and a caret.
+    #[cfg(feature = "cli")]
     pub fn render(&self, color: bool) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
@@ -273,6 +277,35 @@ impl Diagnostic {
         renderer.render(&groups).to_string()
     }
 
+    /// Renders the diagnostic as `file:line:col: error: message`, with its
+    /// help on a second line: the lean build has no renderer for source
+    /// lines, and colour would need one.
+    #[cfg(not(feature = "cli"))]
+    pub fn render(&self, _color: bool) -> String {
+        let mut out = String::new();
+        let loc = self.location();
+        if !loc.is_empty() {
+            out.push_str(&loc);
+            out.push_str(": ");
+        }
+        out.push_str(self.severity_name());
+        out.push_str(": ");
+        out.push_str(&printable::escape(&self.message, true));
+        if let Some(help) = &self.help {
+            out.push_str("\nhelp: ");
+            out.push_str(&printable::escape(help, true));
+        }
+        out
+    }
+
+    fn severity_name(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+
+    #[cfg(feature = "cli")]
     fn location_or(&self, path: &str) -> String {
         if self.line.is_some() {
             self.location()
@@ -288,11 +321,7 @@ impl fmt::Display for Diagnostic {
         if !loc.is_empty() {
             write!(f, "{loc}: ")?;
         }
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{sev}: {}", self.message)?;
+        write!(f, "{}: {}", self.severity_name(), self.message)?;
         if let Some(h) = &self.help {
             write!(f, " (help: {h})")?;
         }
@@ -343,6 +372,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cli")]
     fn rendering_shows_path_line_and_caret() {
         let s = SourceText::new("rules/x.rhai", "let a = 1;\nlet b = ;\n");
         let d = s.error_at(2, 9, "unexpected `;`");
@@ -353,6 +383,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cli")]
     fn a_diagnostic_without_a_line_renders_its_path_without_a_gutter() {
         let d = Diagnostic::error(Some(Path::new("rules")), "rules folder not found")
             .with_help("pass `--rules DIR`");
@@ -369,6 +400,19 @@ help: pass `--rules DIR`",
             d.render(false),
             "error: cannot read file
   --> x.toml"
+        );
+    }
+
+    #[test]
+    #[cfg(not(feature = "cli"))]
+    fn without_the_renderer_a_diagnostic_is_one_line_and_its_help() {
+        let s = SourceText::new("rules/x.rhai", "let a = 1;\nlet b = ;\n");
+        let d = s
+            .error_at(2, 9, "unexpected `;`")
+            .with_help("finish the line");
+        assert_eq!(
+            d.render(true),
+            "rules/x.rhai:2:9: error: unexpected `;`\nhelp: finish the line"
         );
     }
 }

@@ -23,12 +23,15 @@
 #![warn(missing_docs)]
 
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod atomic;
 #[doc(hidden)]
 pub mod blame;
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod bless;
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod cli;
 #[doc(hidden)]
 pub mod coverage;
@@ -48,6 +51,7 @@ pub mod outcome;
 #[doc(hidden)]
 pub mod printable;
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod report;
 #[doc(hidden)]
 pub mod rule_error;
@@ -66,6 +70,14 @@ pub mod timeline;
 #[doc(hidden)]
 pub mod value;
 
+// The types in the facade's signatures, so that an embedder names them
+// without depending on chrono or chrono-tz, or knowing the module layout.
 pub use chrono::NaiveDate;
+pub use chrono_tz::Tz;
+pub use diagnostic::{Diagnostic, Severity};
 pub use engine::{Engine, EngineBuilder, LoadError};
+pub use outcome::Outcome;
+pub use sandbox::Limits;
 pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};
+pub use timeline::{ReplayError, Timeline, Window};
+pub use value::Value;

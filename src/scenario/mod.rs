@@ -25,6 +25,8 @@ use crate::value::{Table, Value};
 
 pub use builder::ScenarioBuilder;
 pub use dates::DayError;
+// Blessing writes dates back into scenario files with the same reading.
+#[cfg(feature = "cli")]
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
 pub use json::{LineError, MAX_LINE_BYTES, STDIN, StdinLines, from_json_line};
