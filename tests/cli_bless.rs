@@ -135,7 +135,7 @@ fn a_scenario_whose_rules_error_is_not_blessed() {
     f.run(&["test", "--bless", "scenarios/a.toml"])
         .code(2)
         .stderr_has("scenarios/a.toml: not blessed: a rule errored")
-        .stderr_has("rules/broken.rhai:2:")
+        .stderr_has("rules/broken.rhai:2:33")
         // The tests still run, so the user sees where the file stands.
         .stdout_has("test a ... ");
     assert_eq!(read(&f, "scenarios/a.toml"), text);
@@ -270,4 +270,21 @@ fn dry_run_shows_a_unified_diff_and_writes_nothing() {
     out.code(0).stdout_lacks("@@").stdout_has("already match");
     // --dry-run is a way of blessing, not of testing.
     f.run(&["test", "--dry-run"]).code(2).stderr_has("--bless");
+}
+
+#[test]
+fn a_day_on_which_the_rule_errored_is_never_blessed_as_the_first_fire_date() {
+    let f = fixture();
+    // Quiet before 2025-06-03, an error on that day, fires after it; the
+    // judgement date itself is clean.
+    f.rule(
+        "flaky",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if s.as_of == date(\"2025-06-03\") { throw \"no data that day\"; }\n    s.as_of > date(\"2025-06-03\")\n}\n",
+    );
+    let text = "[scenario]\ntitle = \"Replay\"\nas_of = 2025-06-05\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[expect.first_fire]\nstronger-sanctions = 2025-06-01\n";
+    f.scenario("replay", text);
+    f.run(&["test", "--bless", "scenarios/replay.toml"])
+        .code(2)
+        .stderr_has("scenarios/replay.toml: not blessed: `stronger-sanctions` errored on 2025-06-03, so nothing was blessed");
+    assert_eq!(read(&f, "scenarios/replay.toml"), text);
 }
