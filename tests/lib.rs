@@ -14,6 +14,7 @@ mod cli_test;
 mod cli_timeline;
 mod determinism;
 mod golden;
+mod limits;
 mod native;
 mod props;
 mod readme;
