@@ -568,3 +568,26 @@ fn a_rule_error_makes_run_exit_2_in_every_format() {
         f.run(&["run", "scenarios", "--format", format]).code(0);
     }
 }
+
+/// Output piped to a file or another program has no colour codes, with
+/// or without `NO_COLOR`: colour is for a terminal only.
+#[test]
+fn output_to_a_pipe_has_no_colour_codes_even_without_no_color() {
+    let f = one_of_each();
+    for args in [&["run", "scenarios/talks.toml"][..], &["check"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+            .args(args)
+            .current_dir(f.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stdout.is_empty(), "{args:?}: no output");
+        assert!(
+            !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+            "{args:?}: colour codes in\n{stdout}\n{stderr}"
+        );
+    }
+}

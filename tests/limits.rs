@@ -226,3 +226,45 @@ fn a_scenario_sixty_four_folders_down_is_found_and_sixty_five_are_refused() {
     );
     assert_eq!(doc["scenarios"], serde_json::json!([]), "{}", pretty(&doc));
 }
+
+#[test]
+fn a_replay_of_ten_years_runs_and_one_day_more_is_refused() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE).scenario("talks", TALKS);
+    // 2015-01-01 to 2024-12-31, both included: 3,653 days.
+    f.run(&[
+        "timeline",
+        "scenarios/talks.toml",
+        "--from",
+        "2015-01-01",
+        "--to",
+        "2024-12-31",
+    ])
+    .code(0)
+    .stdout_has("  replayed 2015-01-01 to 2024-12-31 (3653 days)\n")
+    .stdout_has("fires from 2015-01-01 still firing");
+    let out = f.run(&[
+        "timeline",
+        "scenarios/talks.toml",
+        "--from",
+        "2015-01-01",
+        "--to",
+        "2025-01-01",
+        "--format",
+        "json",
+    ]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(
+        &doc,
+        "scenarios/talks.toml",
+        "replaying 2015-01-01 to 2025-01-01 is 3654 days, more than the limit of 3653 (ten years)",
+    );
+    assert_eq!(
+        d["line"],
+        Value::Null,
+        "about the whole file: {}",
+        pretty(d)
+    );
+    assert_eq!(doc["scenarios"], serde_json::json!([]), "{}", pretty(&doc));
+}
