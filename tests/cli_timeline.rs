@@ -276,3 +276,55 @@ fn a_rule_error_on_one_day_of_a_replay_makes_timeline_exit_2_in_every_format() {
     );
     f.run(&["timeline", "scenarios/five.toml"]).code(0);
 }
+
+#[test]
+fn a_one_day_window_is_replayed() {
+    let f = Fixture::new();
+    f.rule("flaky", FLAKY).scenario("five", FIVE_DAYS);
+    f.run(&[
+        "timeline",
+        "scenarios/five.toml",
+        "--from",
+        "2025-06-04",
+        "--to",
+        "2025-06-04",
+    ])
+    .code(0)
+    .stdout_has("  replayed 2025-06-04 to 2025-06-04 (1 day)\n")
+    .stdout_has("fires from 2025-06-04 still firing; already firing when the replay starts");
+}
+
+#[test]
+fn a_period_ended_by_a_rule_error_names_the_erroring_rule_as_its_end_cause() {
+    let f = Fixture::new();
+    // Two rules of one response: one always quiet, one firing until it
+    // starts to throw on 2025-06-03.
+    f.rule(
+        "a-quiet",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    quiet(\"never\")\n}\n",
+    )
+    .rule(
+        "b-flaky",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    if s.as_of >= date(\"2025-06-03\") { throw \"no data from then on\"; }\n    \"data\"\n}\n",
+    )
+    .scenario("five", FIVE_DAYS);
+    let out = f.run(&["timeline", "scenarios/five.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let r = doc["scenarios"][0]["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["id"] == "new-sanctions")
+        .cloned()
+        .unwrap_or_else(|| panic!("no new-sanctions in\n{}", pretty(&doc)));
+    let p = &r["periods"][0];
+    assert_eq!(
+        (&p["from"], &p["to"]),
+        (&"2025-06-01".into(), &"2025-06-02".into()),
+        "{}",
+        pretty(p)
+    );
+    assert_eq!(p["cause"]["rule"], "b-flaky", "{}", pretty(p));
+    assert_eq!(p["end_cause"]["rule"], "b-flaky", "{}", pretty(p));
+}
