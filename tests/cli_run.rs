@@ -591,3 +591,58 @@ fn output_to_a_pipe_has_no_colour_codes_even_without_no_color() {
         );
     }
 }
+
+/// Markdown lists what fires, then what errored by severity (not by id),
+/// then, with `--explain` only, the quiet ones as rows; without it, one
+/// `Quiet:` line.
+#[test]
+fn markdown_rows_are_firing_then_erroring_by_severity_then_quiet_with_explain() {
+    let f = Fixture::new();
+    f.rule(
+        "low",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    \"a summit is offered\"\n}\n",
+    )
+    .rule(
+        "err-high",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    throw \"high\";\n}\n",
+    )
+    .rule(
+        "err-mid",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    throw \"mid\";\n}\n",
+    )
+    .rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let head = "## `talks` — Talks (as of 2025-06-02)\n\n\
+                | response | status | rule | reason |\n\
+                |---|---|---|---|\n\
+                | `leaders-summit` (Leaders' summit) | **fires** | `low` | a summit is offered |\n\
+                | `stronger-sanctions` (Stronger international sanctions) | error | `err-high` | high |\n\
+                | `new-sanctions` (Strong new sanctions) | error | `err-mid` | mid |\n";
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "markdown"]);
+    out.code(2);
+    assert_eq!(
+        out.stdout,
+        format!("{head}\nQuiet: `sanctions-relief`\n\n"),
+        "{}",
+        out.dump()
+    );
+    let out = f.run(&[
+        "run",
+        "scenarios/talks.toml",
+        "--format",
+        "markdown",
+        "--explain",
+    ]);
+    out.code(2);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{head}| `sanctions-relief` (Sanctions relief) | quiet | `relief` | no ceasefire |\n\n"
+        ),
+        "{}",
+        out.dump()
+    );
+}
