@@ -100,11 +100,16 @@ fn a_scenario_without_expectations_gains_exactly() {
     f.run(&["test", "--bless", "scenarios/silent.toml"])
         .code(0)
         .stdout_has("added exactly = [\"new-sanctions\"]");
-    let text = read(&f, "scenarios/silent.toml");
-    assert!(text.starts_with(TALKS), "{text}");
-    assert!(
-        text.ends_with("\n[expect]\nexactly = [\"new-sanctions\"]\n"),
-        "{text}"
+    // One blank line between the events and the new table: added after
+    // a file ending in one line break, not after one ending in a blank line.
+    let added = "\n[expect]\nexactly = [\"new-sanctions\"]\n";
+    assert_eq!(read(&f, "scenarios/silent.toml"), format!("{TALKS}{added}"));
+    f.scenario("spaced", &format!("{TALKS}\n"));
+    f.run(&["test", "--bless", "scenarios/spaced.toml"]).code(0);
+    // (the file's own blank line stays at its end)
+    assert_eq!(
+        read(&f, "scenarios/spaced.toml"),
+        format!("{TALKS}{added}\n")
     );
 }
 
@@ -135,7 +140,7 @@ fn a_scenario_whose_rules_error_is_not_blessed() {
     f.run(&["test", "--bless", "scenarios/a.toml"])
         .code(2)
         .stderr_has("scenarios/a.toml: not blessed: a rule errored")
-        .stderr_has("rules/broken.rhai:2:")
+        .stderr_has("rules/broken.rhai:2:33")
         // The tests still run, so the user sees where the file stands.
         .stdout_has("test a ... ");
     assert_eq!(read(&f, "scenarios/a.toml"), text);
@@ -333,4 +338,52 @@ fn a_bless_report_that_cannot_be_written_is_an_error() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("error: No space left on device"), "{err}");
     assert_ne!(read(&f, "scenarios/a.toml"), wrong);
+}
+
+#[test]
+fn a_day_on_which_the_rule_errored_is_never_blessed_as_the_first_fire_date() {
+    let f = fixture();
+    // Quiet before 2025-06-03, an error on that day, fires after it; the
+    // judgement date itself is clean.
+    f.rule(
+        "flaky",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if s.as_of == date(\"2025-06-03\") { throw \"no data that day\"; }\n    s.as_of > date(\"2025-06-03\")\n}\n",
+    );
+    let text = "[scenario]\ntitle = \"Replay\"\nas_of = 2025-06-05\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[expect.first_fire]\nstronger-sanctions = 2025-06-01\n";
+    f.scenario("replay", text);
+    f.run(&["test", "--bless", "scenarios/replay.toml"])
+        .code(2)
+        .stderr_has("scenarios/replay.toml: not blessed: `stronger-sanctions` errored on 2025-06-03, so nothing was blessed");
+    assert_eq!(read(&f, "scenarios/replay.toml"), text);
+}
+
+#[test]
+fn a_name_moving_only_into_a_multi_line_fires_list_lays_both_lists_out_again() {
+    let f = fixture();
+    let text = TALKS.to_string()
+        + "\n[expect]\nnot_fires = [\n    \"new-sanctions\",\n    \"leaders-summit\",\n]\n";
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"])
+        .code(0)
+        .stdout_has("`new-sanctions`: not_fires → fires");
+    assert_eq!(
+        read(&f, "scenarios/a.toml"),
+        TALKS.to_string()
+            + "\n[expect]\nnot_fires = [\"leaders-summit\"]\nfires = [\"new-sanctions\"]\n"
+    );
+}
+
+#[test]
+fn expect_at_entries_written_as_inline_tables_are_blessed_too() {
+    let f = fixture();
+    let text = TALKS.to_string() + "\n[expect]\nat = [{ date = 2025-06-01, exactly = [] }]\n";
+    f.scenario("a", &text);
+    f.run(&["test", "--bless", "scenarios/a.toml"])
+        .code(0)
+        .stdout_has("at 2025-06-01: exactly: [] → [new-sanctions]");
+    assert_eq!(
+        read(&f, "scenarios/a.toml"),
+        TALKS.to_string()
+            + "\n[expect]\nat = [{ date = 2025-06-01, exactly = [\"new-sanctions\"] }]\n"
+    );
 }

@@ -141,14 +141,14 @@ fn a_broken_current_rule_exits_2_but_a_broken_base_rule_does_not() {
     f.run(&["diff", "--base", "base"])
         .code(0)
         .stderr_has("in the base rules (base):")
-        .stderr_has("base/bad.rhai:");
+        .stderr_has("base/bad.rhai:2:15");
     f.rule(
         "bad",
         "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n",
     );
     f.run(&["diff", "--base", "base"])
         .code(2)
-        .stderr_has("rules/bad.rhai:");
+        .stderr_has("rules/bad.rhai:2:15");
 }
 
 fn git(f: &Fixture, args: &[&str]) {
@@ -184,8 +184,12 @@ fn a_git_revision_is_read_without_touching_the_work_tree() {
         .code(1)
         .stdout_has("middle (scenarios/middle.toml)")
         .stdout_has("1 of 3 scenarios changed");
+    // A branch name is a revision too; without `--exit-code` a change
+    // still exits 0.
     f.run(&["diff", "--base", "main", "--rules", "rules"])
-        .code(0);
+        .code(0)
+        .stdout_has("middle (scenarios/middle.toml)\n  - new-sanctions")
+        .stdout_has("1 of 3 scenarios changed");
     let after = std::fs::read_to_string(f.path().join("rules/drones.rhai")).unwrap();
     assert_eq!(before, after, "diff changed the work tree");
     // The comparison with the same revision as the work tree is empty.

@@ -263,7 +263,7 @@ fn check_warns_about_an_event_kind_no_scenario_has() {
     f.run(&["check"])
         .code(0)
         .stderr_has("no scenario has an event of kind `strikes`")
-        .stderr_has("rules/typo.rhai:3:")
+        .stderr_has("rules/typo.rhai:3:7")
         .stderr_has("did you mean `strike`?");
 }
 
@@ -378,7 +378,7 @@ fn check_warns_about_a_catalogue_response_no_rule_names() {
     let out = f.run(&["check"]);
     out.code(0)
         .stderr_has("warning: no rule fires `leaders-summit`")
-        .stderr_has("rules/responses.toml:11:")
+        .stderr_has("rules/responses.toml:11:2")
         .stdout_has("3 warnings");
     assert!(!out.stderr.contains("`new-sanctions`"), "{}", out.dump());
 }
@@ -509,4 +509,140 @@ fn a_missing_rules_folder_is_reported_in_the_machine_formats_of_run_and_timeline
     assert_eq!(doc["format_version"], 1);
     only_missing_rules(&doc);
     assert_eq!(doc["scenarios"], serde_json::json!([]), "{}", out.dump());
+}
+
+/// The good rule, a quiet rule, and a rule that throws, on the talks.
+fn one_of_each() -> Fixture {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .rule(
+            "relief",
+            "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire\")\n}\n",
+        )
+        .rule(
+            "bad",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    throw \"boom\";\n}\n",
+        )
+        .scenario("talks", TALKS);
+    f
+}
+
+#[test]
+fn run_markdown_has_a_row_per_firing_or_erroring_response_with_its_status() {
+    let out = one_of_each().run(&["run", "scenarios", "--format", "markdown"]);
+    out.code(2);
+    assert_eq!(
+        out.stdout,
+        "## `talks` — Talks (as of 2025-06-02)\n\
+         \n\
+         | response | status | rule | reason |\n\
+         |---|---|---|---|\n\
+         | `new-sanctions` (Strong new sanctions) | **fires** | `good` | the talks brought nothing |\n\
+         | `leaders-summit` (Leaders' summit) | error | `bad` | boom |\n\
+         \n\
+         Quiet: `sanctions-relief`\n\
+         \n",
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn a_rule_error_makes_run_exit_2_in_every_format() {
+    let f = one_of_each();
+    for format in ["text", "json", "jsonl", "markdown"] {
+        let out = f.run(&["run", "scenarios", "--format", format]);
+        out.code(2);
+    }
+    let out = f.run(&["run", "scenarios", "--format", "jsonl"]);
+    let line: serde_json::Value = serde_json::from_str(out.stdout.trim_end())
+        .unwrap_or_else(|e| panic!("{e}\n{}", out.dump()));
+    assert_eq!(fired(&line), ["new-sanctions"]);
+    assert_at(rule_error(&line, "bad"), "rules/bad.rhai", 3, 5);
+    // Without the error, every format exits 0.
+    f.rule(
+        "bad",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    false\n}\n",
+    );
+    for format in ["text", "json", "jsonl", "markdown"] {
+        f.run(&["run", "scenarios", "--format", format]).code(0);
+    }
+}
+
+/// Output piped to a file or another program has no colour codes, with
+/// or without `NO_COLOR`: colour is for a terminal only.
+#[test]
+fn output_to_a_pipe_has_no_colour_codes_even_without_no_color() {
+    let f = one_of_each();
+    for args in [&["run", "scenarios/talks.toml"][..], &["check"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+            .args(args)
+            .current_dir(f.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sanctions-trigger: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stdout.is_empty(), "{args:?}: no output");
+        assert!(
+            !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+            "{args:?}: colour codes in\n{stdout}\n{stderr}"
+        );
+    }
+}
+
+/// Markdown lists what fires, then what errored by severity (not by id),
+/// then, with `--explain` only, the quiet ones as rows; without it, one
+/// `Quiet:` line.
+#[test]
+fn markdown_rows_are_firing_then_erroring_by_severity_then_quiet_with_explain() {
+    let f = Fixture::new();
+    f.rule(
+        "low",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    \"a summit is offered\"\n}\n",
+    )
+    .rule(
+        "err-high",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    throw \"high\";\n}\n",
+    )
+    .rule(
+        "err-mid",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    throw \"mid\";\n}\n",
+    )
+    .rule(
+        "relief",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    quiet(\"no ceasefire\")\n}\n",
+    )
+    .scenario("talks", TALKS);
+    let head = "## `talks` — Talks (as of 2025-06-02)\n\n\
+                | response | status | rule | reason |\n\
+                |---|---|---|---|\n\
+                | `leaders-summit` (Leaders' summit) | **fires** | `low` | a summit is offered |\n\
+                | `stronger-sanctions` (Stronger international sanctions) | error | `err-high` | high |\n\
+                | `new-sanctions` (Strong new sanctions) | error | `err-mid` | mid |\n";
+    let out = f.run(&["run", "scenarios/talks.toml", "--format", "markdown"]);
+    out.code(2);
+    assert_eq!(
+        out.stdout,
+        format!("{head}\nQuiet: `sanctions-relief`\n\n"),
+        "{}",
+        out.dump()
+    );
+    let out = f.run(&[
+        "run",
+        "scenarios/talks.toml",
+        "--format",
+        "markdown",
+        "--explain",
+    ]);
+    out.code(2);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{head}| `sanctions-relief` (Sanctions relief) | quiet | `relief` | no ceasefire |\n\n"
+        ),
+        "{}",
+        out.dump()
+    );
 }

@@ -142,7 +142,7 @@ fn an_expectation_on_a_response_whose_rule_errored_makes_test_exit_2_and_say_err
         .code(2)
         .stdout_has("test errored ... ERROR")
         .stdout_has("actual:   `sanctions-relief` errored")
-        .stdout_has("rules/relief.rhai:3:")
+        .stdout_has("rules/relief.rhai:3:22")
         .stdout_has("no field `outcome`")
         .stdout_has("0 passed, 0 failed, 1 error");
 }
@@ -303,7 +303,7 @@ fn junit_has_one_testcase_per_scenario_with_failures_errors_and_skips() {
     assert_eq!(by_name("silent").2.as_deref(), Some("skipped"));
     // The failure carries the same expected-vs-actual text as the terminal.
     out.stdout_has("expected `leaders-summit` fires, actual `leaders-summit` does not fire")
-        .stdout_has("scenarios/wrong.toml:");
+        .stdout_has("scenarios/wrong.toml:21: `fires` as of 2025-06-02");
 }
 
 #[test]
@@ -693,4 +693,73 @@ fn an_exactly_failure_is_still_shown_for_subjects_no_unloaded_rule_blocks() {
         .and_then(|rs| rs.iter().find(|r| r["id"] == "gap"))
         .map(|r| r["status"].clone());
     assert_eq!(status, Some(serde_json::json!("failed")), "{}", json.dump());
+}
+
+/// A scenario whose only expectations are `[expect.rules]` entries.
+fn rules_only(title: &str, entries: &str) -> String {
+    format!("[scenario]\ntitle = \"{title}\"\nas_of = 2025-06-02\n\n[expect.rules]\n{entries}\n")
+}
+
+#[test]
+fn a_rule_expected_quiet_that_fires_fails_the_test_on_its_own() {
+    let f = fixture();
+    f.scenario(
+        "quiet",
+        &rules_only("Quiet", "quiet = [\"talks/no-result\"]"),
+    );
+    let out = f.run(&["test"]);
+    out.code(1)
+        .stdout_has("test quiet ... FAILED")
+        .stdout_has("scenarios/quiet.toml:6: `rules.quiet` as of 2025-06-02")
+        .stdout_has("expected: rule `talks/no-result` is quiet")
+        .stdout_has("actual:   rule `talks/no-result` fires");
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, "0 passed, 1 failed", "{}", out.dump());
+}
+
+#[test]
+fn a_rule_expected_to_fire_that_is_quiet_fails_the_test_on_its_own() {
+    let f = fixture();
+    f.scenario("fire", &rules_only("Fire", "fire = [\"summit\"]"));
+    let out = f.run(&["test", "--format", "json"]);
+    out.code(1);
+    let doc = out.json();
+    let t = &doc["results"][0];
+    assert_eq!(t["status"], "failed", "{}", pretty(t));
+    let fails = t["failures"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fails.len(), 1, "{}", pretty(t));
+    assert_eq!(fails[0]["expectation"], "rules.fire");
+    assert_eq!(fails[0]["line"], 6);
+    assert_eq!(fails[0]["expected"], "rule `summit` fires");
+    assert_eq!(fails[0]["actual"], "rule `summit` is quiet");
+    // The right entries pass.
+    f.scenario(
+        "fire",
+        &rules_only(
+            "Fire",
+            "fire = [\"talks/no-result\"]\nquiet = [\"summit\", \"escalation\"]",
+        ),
+    );
+    f.run(&["test"]).code(0).stdout_has("1 passed, 0 failed");
+}
+
+#[test]
+fn a_response_erroring_during_the_first_fire_replay_is_an_error_not_does_not_fire() {
+    let f = fixture();
+    // Quiet before 2025-06-03, an error on that day, fires after it.
+    f.rule(
+        "flaky",
+        "const RESPONSE = \"sanctions-relief\";\nfn fires(s) {\n    if s.as_of == date(\"2025-06-03\") { throw \"no data that day\"; }\n    s.as_of > date(\"2025-06-03\")\n}\n",
+    );
+    f.scenario(
+        "replay",
+        "[scenario]\ntitle = \"Replay\"\nas_of = 2025-06-05\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n\n[expect.first_fire]\nsanctions-relief = 2025-06-04\n",
+    );
+    f.run(&["test"])
+        .code(2)
+        .stdout_has("test replay ... ERROR")
+        .stdout_has("scenarios/replay.toml:10: `first_fire` as of 2025-06-05")
+        .stdout_has("expected: `sanctions-relief` first fires on 2025-06-04")
+        .stdout_has("actual:   `sanctions-relief` errored on 2025-06-03")
+        .stdout_has("0 passed, 0 failed, 1 error");
 }

@@ -170,3 +170,161 @@ fn fires(s) {
         pretty(p)
     );
 }
+
+/// Every firing period of every shipped scenario, `scenario response
+/// from..to` (`..` alone: still firing at `as_of`).
+const SHIPPED_PERIODS: &[&str] = &[
+    "counterfactual/ceasefire-held energy-bank-sanctions 2025-05-12..2025-06-01",
+    "counterfactual/ceasefire-held leaders-summit 2025-06-02..",
+    "counterfactual/ceasefire-held new-sanctions 2025-05-16..2025-06-01",
+    "counterfactual/ceasefire-held sanctions-relief 2025-07-02..",
+    "counterfactual/ceasefire-violated energy-bank-sanctions 2025-05-12..2025-06-01",
+    "counterfactual/ceasefire-violated leaders-summit 2025-06-02..",
+    "counterfactual/ceasefire-violated new-sanctions 2025-05-16..2025-06-01",
+    "counterfactual/ceasefire-violated new-sanctions 2025-06-06..",
+    "counterfactual/istanbul-ceasefire energy-bank-sanctions 2025-05-12..2025-06-01",
+    "counterfactual/istanbul-ceasefire leaders-summit 2025-06-02..",
+    "counterfactual/istanbul-ceasefire new-sanctions 2025-05-16..2025-06-01",
+    "iran/continuation-adopted snapback-trigger 2025-09-01..",
+    "iran/snapback-2025-09-27 snapback-trigger 2025-09-01..",
+    "iran/snapback-2025-09-28 snapback-trigger 2025-09-01..",
+    "iran/snapback-2025-09-28 un-snapback 2025-09-28..",
+    "istanbul-2025-06-02 energy-bank-sanctions 2025-05-12..",
+    "istanbul-2025-06-02 leaders-summit 2025-06-02..",
+    "istanbul-2025-06-02 new-sanctions 2025-05-16..",
+    "talks/exchange-carried-out energy-bank-sanctions 2025-05-12..",
+    "talks/exchange-carried-out leaders-summit 2025-06-02..",
+    "talks/exchange-carried-out new-sanctions 2025-05-16..",
+    "talks/exchange-not-carried-out energy-bank-sanctions 2025-05-12..",
+    "talks/exchange-not-carried-out leaders-summit 2025-06-02..",
+    "talks/exchange-not-carried-out new-sanctions 2025-05-16..",
+    "talks/exchange-not-carried-out stronger-sanctions 2025-07-02..",
+    "talks/real-timeline-2025-08 energy-bank-sanctions 2025-05-12..",
+    "talks/real-timeline-2025-08 leaders-summit 2025-06-02..",
+    "talks/real-timeline-2025-08 new-sanctions 2025-05-16..",
+    "talks/real-timeline-2025-08 stronger-sanctions 2025-07-23..",
+    "us/ultimatum-2025 secondary-tariffs 2025-08-09..",
+    "us/ultimatum-original-deadline secondary-tariffs 2025-09-03..",
+];
+
+#[test]
+fn the_shipped_scenarios_fire_over_exactly_these_periods() {
+    let f = shipped();
+    let out = f.run(&["timeline", "scenarios", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    let mut got = Vec::new();
+    for sc in doc["scenarios"].as_array().into_iter().flatten() {
+        assert_eq!(sc["errors"], serde_json::json!([]), "{}", pretty(sc));
+        for r in sc["responses"].as_array().into_iter().flatten() {
+            for p in r["periods"].as_array().into_iter().flatten() {
+                got.push(format!(
+                    "{} {} {}..{}",
+                    sc["id"].as_str().unwrap_or_default(),
+                    r["id"].as_str().unwrap_or_default(),
+                    p["from"].as_str().unwrap_or_default(),
+                    p["to"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert_eq!(got, SHIPPED_PERIODS);
+}
+
+/// The lines docs/reference.md shows, and a period that ends then starts
+/// again, in text.
+#[test]
+fn timeline_text_prints_each_period_from_its_first_day() {
+    let f = shipped();
+    f.run(&["timeline", "scenarios/us/ultimatum-2025.toml"])
+        .code(0)
+        .stdout_has("  replayed 2025-07-14 to 2025-09-30 (79 days)\n")
+        .stdout_has(
+            "  secondary-tariffs      ···············█████████████████████████████████  fires from 2025-08-09 still firing; deadline passed — us/ultimatum: no deal by 2025-08-08, the deadline set on 2025-07-28; 1 days past it\n",
+        )
+        .stdout_has("  new-sanctions          ················································  never fires\n");
+    f.run(&["timeline", "scenarios/counterfactual/ceasefire-violated.toml"])
+        .code(0)
+        .stdout_has("  new-sanctions          ············███████████████████████████·····████  fires from 2025-05-16 to 2025-06-01; tipped by")
+        .stdout_has("\n                                                                           fires from 2025-06-06 still firing; tipped by `strike-2025-06-06` (strike, line 35)");
+}
+
+/// A rule that throws on 2025-06-03 of a replay and fires from then on.
+const FLAKY: &str = "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    if s.as_of == date(\"2025-06-03\") { throw \"no data that day\"; }\n    s.as_of > date(\"2025-06-03\")\n}\n";
+
+const FIVE_DAYS: &str = "[scenario]\ntitle = \"Five days\"\nas_of = 2025-06-05\n\n[[events]]\nkind = \"talks\"\ndate = 2025-06-01\n";
+
+#[test]
+fn a_rule_error_on_one_day_of_a_replay_makes_timeline_exit_2_in_every_format() {
+    let f = Fixture::new();
+    f.rule("flaky", FLAKY).scenario("five", FIVE_DAYS);
+    f.run(&["timeline", "scenarios/five.toml"])
+        .code(2)
+        .stdout_has("fires from 2025-06-04 still firing")
+        .stdout_has("  error on 2025-06-03: rules/flaky.rhai:3:40: rule `flaky`: no data that day");
+    let out = f.run(&["timeline", "scenarios/five.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let e = &doc["scenarios"][0]["errors"][0];
+    assert_eq!(e["date"], "2025-06-03", "{}", pretty(&doc));
+    assert_eq!(e["rule"], "flaky", "{}", pretty(e));
+    assert_at(e, "rules/flaky.rhai", 3, 40);
+    // Without the error, the same replay exits 0.
+    f.rule(
+        "flaky",
+        &FLAKY.replace("throw \"no data that day\";", "return false;"),
+    );
+    f.run(&["timeline", "scenarios/five.toml"]).code(0);
+}
+
+#[test]
+fn a_one_day_window_is_replayed() {
+    let f = Fixture::new();
+    f.rule("flaky", FLAKY).scenario("five", FIVE_DAYS);
+    f.run(&[
+        "timeline",
+        "scenarios/five.toml",
+        "--from",
+        "2025-06-04",
+        "--to",
+        "2025-06-04",
+    ])
+    .code(0)
+    .stdout_has("  replayed 2025-06-04 to 2025-06-04 (1 day)\n")
+    .stdout_has("fires from 2025-06-04 still firing; already firing when the replay starts");
+}
+
+#[test]
+fn a_period_ended_by_a_rule_error_names_the_erroring_rule_as_its_end_cause() {
+    let f = Fixture::new();
+    // Two rules of one response: one always quiet, one firing until it
+    // starts to throw on 2025-06-03.
+    f.rule(
+        "a-quiet",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    quiet(\"never\")\n}\n",
+    )
+    .rule(
+        "b-flaky",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    if s.as_of >= date(\"2025-06-03\") { throw \"no data from then on\"; }\n    \"data\"\n}\n",
+    )
+    .scenario("five", FIVE_DAYS);
+    let out = f.run(&["timeline", "scenarios/five.toml", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let r = doc["scenarios"][0]["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["id"] == "new-sanctions")
+        .cloned()
+        .unwrap_or_else(|| panic!("no new-sanctions in\n{}", pretty(&doc)));
+    let p = &r["periods"][0];
+    assert_eq!(
+        (&p["from"], &p["to"]),
+        (&"2025-06-01".into(), &"2025-06-02".into()),
+        "{}",
+        pretty(p)
+    );
+    assert_eq!(p["cause"]["rule"], "b-flaky", "{}", pretty(p));
+    assert_eq!(p["end_cause"]["rule"], "b-flaky", "{}", pretty(p));
+}

@@ -16,6 +16,7 @@ mod determinism;
 mod embed;
 mod golden;
 mod layers;
+mod limits;
 mod native;
 mod props;
 mod readme;

@@ -507,7 +507,7 @@ fn fixed_scenario() -> Arc<Scenario> {
 // Properties
 
 proptest! {
-    #![proptest_config(cases(128))]
+    #![proptest_config(cases(128, "props"))]
 
     /// Generated scenarios are valid: they load, keep every event, sort
     /// them by date, and default `as_of` to the last event's date.
@@ -556,7 +556,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cases(24))]
+    #![proptest_config(cases(24, "props"))]
 
     /// Random rule programs compile (the grammar is valid Rhai), never
     /// panic, are stopped by the operation limit rather than the clock,

@@ -457,7 +457,7 @@ fn an_absent_field_read_with_brackets_is_an_error_naming_it() {
             ])
             .json();
         let e = rule_error(scenario(&doc, "s"), "r");
-        assert_on_line(e, "rules/r.rhai", &[3]);
+        assert_at(e, "rules/r.rhai", 3, 25);
         assert_message(e, "untl");
         assert_message(e, "did you mean `until`?");
     }
@@ -476,7 +476,7 @@ fn a_field_named_like_a_keyword_gets_help_to_use_brackets() {
         .scenario("s", KEYWORD_FIELDS);
         f.run(&["check"])
             .code(2)
-            .stderr_has("rules/r.rhai:4:")
+            .stderr_has("rules/r.rhai:4:7")
             .stderr_has(&format!("write `d[\"{word}\"]`"));
     }
 }
@@ -512,7 +512,7 @@ fn error_of_unit_read(body: &str) -> Vec<serde_json::Value> {
 #[test]
 fn reading_a_field_of_unit_names_the_call_that_found_nothing() {
     for e in error_of_unit_read("    s.latest(\"ceasefire\").channel == \"hotline\"") {
-        assert_on_line(&e, "rules/r.rhai", &[3]);
+        assert_at(&e, "rules/r.rhai", 3, 27);
         assert_message(&e, "`.channel` of `()`: there is no value to read it from");
         assert_message(&e, "(`s.latest(\"ceasefire\")` found no event?)");
         assert_message(&e, "check `!= ()` first");
@@ -527,7 +527,7 @@ fn reading_a_field_of_unit_names_the_call_that_found_nothing() {
 fn reading_a_field_of_unit_through_a_variable_names_the_call_it_came_from() {
     let body = "    let c = s.latest(\"ceasefire\");\n    c.channel == \"hotline\"";
     for e in error_of_unit_read(body) {
-        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_at(&e, "rules/r.rhai", 4, 7);
         assert_message(&e, "`.channel` of `()`");
         assert_message(&e, "`c = s.latest(\"ceasefire\")` found no event?");
     }
@@ -537,7 +537,7 @@ fn reading_a_field_of_unit_through_a_variable_names_the_call_it_came_from() {
 fn indexing_unit_with_a_field_name_is_said_in_the_rule_apis_words() {
     let body = "    let c = s.latest(\"ceasefire\");\n    c[\"channel\"] == \"hotline\"";
     for e in error_of_unit_read(body) {
-        assert_on_line(&e, "rules/r.rhai", &[4]);
+        assert_at(&e, "rules/r.rhai", 4, 6);
         assert_message(
             &e,
             "`[\"channel\"]` of `()`: there is no value to read it from",
@@ -578,18 +578,20 @@ fn an_error_caused_by_a_quoted_scenario_value_names_that_value() {
 
 #[test]
 fn comparisons_with_quoted_numbers_and_dates_from_the_scenario_name_them() {
-    for (field, value, body, fix) in [
+    for (field, value, body, fix, column) in [
         (
             "personnel",
             "\"10,000\"",
             "s.latest(\"deployment\").personnel < 20000",
             "`personnel = 10000`",
+            38,
         ),
         (
             "until",
             "\"2025-03-04\"",
             "s.as_of > s.latest(\"deployment\")[\"until\"]",
             "`until = 2025-03-04`",
+            13,
         ),
     ] {
         let f = Fixture::new();
@@ -607,7 +609,7 @@ fn comparisons_with_quoted_numbers_and_dates_from_the_scenario_name_them() {
         out.code(2);
         let doc = out.json();
         let e = rule_error(scenario(&doc, "d"), "bad");
-        assert_on_line(e, "rules/bad.rhai", &[3]);
+        assert_at(e, "rules/bad.rhai", 3, column);
         assert_message(e, "scenarios/d.toml:8");
         assert_message(e, fix);
     }

@@ -129,18 +129,37 @@ impl Fixture {
     /// working folder: paths given in `args` are relative to it.
     #[track_caller]
     pub fn run_in(&self, rel: &str, args: &[&str]) -> Output {
-        self.spawn(&self.path().join(rel), args, None)
+        self.spawn(&self.path().join(rel), args, None, None)
+    }
+
+    /// Runs the binary as the user and group `id` (the caller must be
+    /// root); the fixture's folder is opened to every user first.
+    #[cfg(unix)]
+    #[track_caller]
+    pub fn run_as(&self, id: u32, args: &[&str]) -> Output {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.path(), std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", self.path().display()));
+        self.spawn(self.path(), args, None, Some(id))
     }
 
     #[track_caller]
     fn run_with_stdin(&self, args: &[&str], input: Option<&str>) -> Output {
-        self.spawn(self.path(), args, input)
+        self.spawn(self.path(), args, input, None)
     }
 
     #[track_caller]
-    fn spawn(&self, cwd: &Path, args: &[&str], input: Option<&str>) -> Output {
+    fn spawn(&self, cwd: &Path, args: &[&str], input: Option<&str>, id: Option<u32>) -> Output {
         let start = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sanctions-trigger"));
+        #[cfg(unix)]
+        if let Some(id) = id {
+            use std::os::unix::process::CommandExt;
+            command.uid(id).gid(id);
+        }
+        #[cfg(not(unix))]
+        let _ = id;
+        let mut child = command
             .args(args)
             .current_dir(cwd)
             .env("NO_COLOR", "1")
@@ -318,28 +337,6 @@ pub fn assert_at(v: &Value, file: &str, line: u64, column: u64) {
     );
 }
 
-/// Asserts that an error is in `file` on one of `lines`, with a column.
-#[track_caller]
-pub fn assert_on_line(v: &Value, file: &str, lines: &[u64]) {
-    assert_eq!(
-        v["file"].as_str(),
-        Some(file),
-        "wrong file in\n{}",
-        pretty(v)
-    );
-    let line = v["line"].as_u64();
-    assert!(
-        line.is_some_and(|l| lines.contains(&l)),
-        "expected a line in {lines:?} in\n{}",
-        pretty(v)
-    );
-    assert!(
-        v["column"].as_u64().is_some(),
-        "no column in\n{}",
-        pretty(v)
-    );
-}
-
 /// Asserts that a JSON string field contains `text`.
 #[track_caller]
 pub fn assert_message(v: &Value, text: &str) {
@@ -392,17 +389,40 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Cases per property unless `PROPTEST_CASES` says otherwise.
-pub fn cases(default: u32) -> proptest::test_runner::Config {
+/// True when the tests run as root, who reads files whatever their mode:
+/// a folder the tests make is owned by their effective user.
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a temp dir: {e}"));
+    dir.path()
+        .metadata()
+        .map(|m| m.uid() == 0)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.path().display()))
+}
+
+/// Cases per property unless `PROPTEST_CASES` says otherwise, with the
+/// failures of the properties of `tests/<file>.rs` kept in
+/// `proptest-regressions/<file>.txt`: a failing case's seed is appended
+/// there, and every seed in the file is tried again before new cases on
+/// each run (commit the file with the fix). The path is absolute, from
+/// the package root, so it is the same whatever folder the tests run in.
+pub fn cases(default: u32, file: &str) -> proptest::test_runner::Config {
+    use proptest::test_runner::FileFailurePersistence;
     let n = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default);
+    let path = format!(
+        "{}/proptest-regressions/{file}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // Proptest takes the path as `&'static str`; one small string per
+    // property, for the life of the test binary.
+    let path: &'static str = Box::leak(path.into_boxed_str());
     proptest::test_runner::Config {
         cases: n,
-        // Failures are reported with their minimal input in the panic
-        // message; do not write regression files into the tree.
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(path))),
         ..proptest::test_runner::Config::default()
     }
 }
