@@ -3,7 +3,8 @@
 //! threads with the default 2 MiB stacks (std and tokio's blocking pool),
 //! rules recursing as deep as the limits allow answered with an error
 //! rather than a process abort, and every load error a failed build. The
-//! README's example is the engine module's doc-test, word for word.
+//! library guide's example (docs/library.md) is the engine module's
+//! doc-test, word for word.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -409,19 +410,14 @@ fn eight_threads_sharing_an_engine_give_the_outcomes_of_one() {
     }
 }
 
-/// The fenced `rust` block of README.md's "Using the library" section.
+/// The fenced `rust` block of docs/library.md, the library guide.
 fn readme_example() -> String {
-    let readme = include_str!("../README.md");
-    let section = readme
-        .split("\n## Using the library\n")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .unwrap_or_else(|| panic!("README.md has no \"Using the library\" section"));
-    let block = section
+    let readme = include_str!("../docs/library.md");
+    let block = readme
         .split("```rust\n")
         .nth(1)
         .and_then(|s| s.split("\n```").next())
-        .unwrap_or_else(|| panic!("the section has no rust block"));
+        .unwrap_or_else(|| panic!("docs/library.md has no rust block"));
     block.to_string()
 }
 
