@@ -46,3 +46,21 @@ pub fn worker(files: &[(&str, &str)]) -> (Rules, Worker) {
 pub fn scenario(text: &str) -> Arc<Scenario> {
     Arc::new(parse_str(Path::new("s.toml"), text, "s").unwrap_or_else(|e| panic!("{e:?}")))
 }
+
+/// A script's value in a bare sandbox engine, as text, or `error: …`.
+pub fn eval_script(script: &str) -> String {
+    let e = crate::sandbox::engine(
+        &Limits::default(),
+        rhai::module_resolvers::StaticModuleResolver::new(),
+    );
+    match e.eval::<rhai::Dynamic>(script) {
+        Ok(v) => v.to_string(),
+        Err(err) => format!("error: {err}"),
+    }
+}
+
+/// Asserts that `script` evaluates to `want` (see [`eval_script`]).
+#[track_caller]
+pub fn check_script(script: &str, want: &str) {
+    assert_eq!(eval_script(script), want, "{script}");
+}

@@ -311,22 +311,11 @@ fn register_verdicts(engine: &mut Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{Limits, engine};
     use crate::testutil::scenario;
+
+    use crate::sandbox::{Limits, engine};
+    use crate::testutil::{check_script as check, eval_script as eval};
     use rhai::module_resolvers::StaticModuleResolver;
-
-    fn eval(script: &str) -> String {
-        let e = engine(&Limits::default(), StaticModuleResolver::new());
-        match e.eval::<Dynamic>(script) {
-            Ok(v) => v.to_string(),
-            Err(err) => format!("error: {err}"),
-        }
-    }
-
-    #[track_caller]
-    fn check(script: &str, want: &str) {
-        assert_eq!(eval(script), want, "{script}");
-    }
 
     #[test]
     fn impossible_dates_and_mixed_comparisons_are_errors() {

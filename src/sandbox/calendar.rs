@@ -191,22 +191,8 @@ pub fn register(engine: &mut Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{Limits, engine};
-    use rhai::Dynamic;
-    use rhai::module_resolvers::StaticModuleResolver;
 
-    fn eval(script: &str) -> String {
-        let e = engine(&Limits::default(), StaticModuleResolver::new());
-        match e.eval::<Dynamic>(script) {
-            Ok(v) => v.to_string(),
-            Err(err) => format!("error: {err}"),
-        }
-    }
-
-    #[track_caller]
-    fn check(script: &str, want: &str) {
-        assert_eq!(eval(script), want, "{script}");
-    }
+    use crate::testutil::{check_script as check, eval_script as eval};
 
     #[test]
     fn months_keep_the_day_or_take_the_last_day_of_a_shorter_month() {
