@@ -74,7 +74,7 @@ pub mod value;
 // without depending on chrono or chrono-tz, or knowing the module layout.
 pub use chrono::NaiveDate;
 pub use chrono_tz::Tz;
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Code, Diagnostic, Severity};
 pub use engine::{Engine, EngineBuilder, LoadError};
 pub use outcome::Outcome;
 pub use sandbox::Limits;

@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::printable;
 
+mod code;
+pub use code::Code;
+
 /// How bad a diagnostic is: errors make the run exit 2, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +105,7 @@ impl SourceText {
         let (line, column) = self.line_col(span.start);
         Diagnostic {
             severity,
+            code: None,
             file: Some(self.path.clone()),
             line: Some(line),
             column: Some(column),
@@ -135,6 +139,9 @@ impl SourceText {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// What kind of problem it is, as a stable name programs can match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
     /// The file it concerns, if any.
     pub file: Option<PathBuf>,
     /// The 1-based line, when the problem has a position.
@@ -158,6 +165,7 @@ impl Diagnostic {
     pub fn new(severity: Severity, file: Option<&Path>, message: impl Into<String>) -> Self {
         Self {
             severity,
+            code: None,
             file: file.map(Path::to_path_buf),
             line: None,
             column: None,
@@ -179,6 +187,12 @@ impl Diagnostic {
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
         self.column = Some(column);
+        self
+    }
+
+    /// Names the kind of problem (`unknown-field`).
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
         self
     }
 
