@@ -62,6 +62,7 @@ pub mod runner;
 #[doc(hidden)]
 pub mod sandbox;
 pub mod scenario;
+pub mod schema;
 #[doc(hidden)]
 pub mod suite;
 #[cfg(test)]

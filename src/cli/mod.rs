@@ -7,6 +7,7 @@ mod bless;
 mod check;
 mod diff;
 mod run;
+mod schema;
 mod test;
 mod timeline;
 mod watch;
@@ -167,6 +168,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
     Diff(diff::DiffArgs),
+    /// Write a JSON Schema of scenario files, for editors (taplo, Even Better TOML)
+    Schema(schema::SchemaArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -177,6 +180,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Schema(a) => schema::run(&cli.global, a),
     }
 }
 

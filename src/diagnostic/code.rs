@@ -41,6 +41,8 @@ macro_rules! codes {
 codes! {
     // Files that cannot be read or found.
     ReadFailed = "read-failed": "A file or folder could not be read.",
+    // Files that cannot be written.
+    WriteFailed = "write-failed": "A file could not be written.",
 }
 
 impl std::fmt::Display for Code {
