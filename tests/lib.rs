@@ -23,6 +23,7 @@ mod readme;
 mod rule_api;
 mod sandbox;
 mod scenario_api;
+mod schema;
 mod security;
 mod security_files;
 mod security_sandbox;

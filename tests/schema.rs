@@ -1,0 +1,186 @@
+//! `schema`: the JSON Schema of scenario files accepts every shipped
+//! scenario and refuses the mistakes an editor should underline (a
+//! misspelled key, an unknown response), checked with the `jsonschema`
+//! crate over each scenario read as TOML and turned into JSON the way
+//! taplo sees it (dates as date-shaped strings).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Fixture, GOOD_RULE, RESPONSES, shipped};
+
+/// A TOML document as taplo hands it to a JSON Schema validator.
+fn toml_to_json(text: &str) -> Value {
+    fn conv(v: toml::Value) -> Value {
+        match v {
+            toml::Value::String(s) => Value::String(s),
+            toml::Value::Integer(i) => Value::from(i),
+            toml::Value::Float(f) => Value::from(f),
+            toml::Value::Boolean(b) => Value::Bool(b),
+            toml::Value::Datetime(d) => Value::String(d.to_string()),
+            toml::Value::Array(a) => Value::Array(a.into_iter().map(conv).collect()),
+            toml::Value::Table(t) => {
+                Value::Object(t.into_iter().map(|(k, v)| (k, conv(v))).collect())
+            }
+        }
+    }
+    let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    conv(toml::Value::Table(table))
+}
+
+fn validator(f: &Fixture) -> jsonschema::Validator {
+    let out = f.run(&["schema"]);
+    out.code(0);
+    let schema = out.json();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the schema does not compile: {e}"))
+}
+
+fn errors(v: &jsonschema::Validator, text: &str) -> Vec<String> {
+    v.iter_errors(&toml_to_json(text))
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn scenario_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+        if p.is_dir() {
+            scenario_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_shipped_scenario_validates_against_the_schema() {
+    let f = shipped();
+    let v = validator(&f);
+    let mut files = Vec::new();
+    scenario_files(&f.path().join("scenarios"), &mut files);
+    assert!(files.len() >= 15, "{files:?}");
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{e}"));
+        let errs = errors(&v, &text);
+        assert!(errs.is_empty(), "{}: {errs:#?}", p.display());
+    }
+}
+
+#[test]
+fn a_misspelled_key_or_an_unknown_response_fails_the_schema() {
+    let f = shipped();
+    let v = validator(&f);
+    let text = std::fs::read_to_string(f.path().join("scenarios/istanbul-2025-06-02.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(errors(&v, &text).is_empty());
+
+    let typo = text.replacen("\nas_of = ", "\nas_off = ", 1);
+    assert_ne!(typo, text);
+    let errs = errors(&v, &typo);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("as_off") && e.contains("/scenario")),
+        "{errs:#?}"
+    );
+
+    let unknown = text.replacen("\"new-sanctions\"", "\"new-sanction\"", 1);
+    assert_ne!(unknown, text);
+    let errs = errors(&v, &unknown);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("\"new-sanction\"") && e.contains("/expect")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn a_scenario_needs_a_title_unless_it_extends_a_base() {
+    let f = shipped();
+    let v = validator(&f);
+    let base = "[scenario]\nas_of = 2025-06-02\n";
+    assert!(!errors(&v, base).is_empty());
+    assert!(errors(&v, &format!("{base}title = \"t\"\n")).is_empty());
+    assert!(errors(&v, &format!("{base}extends = \"b.toml\"\n")).is_empty());
+    // An event needs its kind and date, and a date must look like one.
+    let ev = "[scenario]\ntitle = \"t\"\n[[events]]\nkind = \"talks\"\n";
+    assert!(
+        errors(&v, ev).iter().any(|e| e.contains("date")),
+        "{:?}",
+        errors(&v, ev)
+    );
+    assert!(errors(&v, &format!("{ev}date = 2025-06-02\n")).is_empty());
+    assert!(!errors(&v, &format!("{ev}date = \"June 2\"\n")).is_empty());
+}
+
+#[test]
+fn schema_out_writes_the_file_and_stdout_stays_empty() {
+    let f = Fixture::new();
+    f.write("rules/responses.toml", RESPONSES)
+        .rule("a", GOOD_RULE);
+    let printed = f.run(&["schema"]);
+    printed.code(0);
+    let out = f.run(&["schema", "--out", "scenario.schema.json"]);
+    out.code(0).stderr_has("wrote scenario.schema.json");
+    assert!(out.stdout.is_empty(), "{}", out.dump());
+    let written = std::fs::read_to_string(f.path().join("scenario.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written, printed.stdout);
+    let schema: Value = serde_json::from_str(&written).unwrap_or_else(|e| panic!("{e}"));
+    let ids = &schema["properties"]["expect"]["properties"]["fires"]["items"]["enum"];
+    assert_eq!(
+        ids,
+        &serde_json::json!([
+            "leaders-summit",
+            "new-sanctions",
+            "sanctions-relief",
+            "stronger-sanctions"
+        ])
+    );
+    assert_eq!(
+        schema["properties"]["expect"]["properties"]["rules"]["properties"]["fire"]["items"]["enum"],
+        serde_json::json!(["a"])
+    );
+}
+
+#[test]
+fn schema_reports_a_broken_rule_and_still_writes_the_schema() {
+    let f = Fixture::new();
+    f.write("rules/responses.toml", RESPONSES)
+        .rule("a", GOOD_RULE)
+        .rule(
+            "b",
+            "const RESPONSE = \"new-sanctions\";\nfn fires(s) { 1 + }\n",
+        );
+    let out = f.run(&["schema"]);
+    out.code(2).stderr_has("rules/b.rhai:2:");
+    assert!(
+        out.json()["properties"]["expect"].is_object(),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn schema_without_a_rules_folder_is_an_error() {
+    let f = Fixture::bare();
+    f.run(&["schema"])
+        .code(2)
+        .stderr_has("rules folder not found");
+    f.run(&["schema", "--out", "x.json"]).code(2);
+    assert!(!f.path().join("x.json").exists());
+}
+
+#[test]
+fn schema_out_into_a_missing_folder_is_an_error() {
+    let f = Fixture::new();
+    f.write("rules/responses.toml", RESPONSES)
+        .rule("a", GOOD_RULE);
+    f.run(&["schema", "--out", "no/such/dir/s.json"])
+        .code(2)
+        .stderr_has("cannot write the schema");
+}
