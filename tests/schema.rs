@@ -184,3 +184,42 @@ fn schema_out_into_a_missing_folder_is_an_error() {
         .code(2)
         .stderr_has("cannot write the schema");
 }
+
+#[test]
+fn the_committed_schema_is_what_schema_writes_for_the_shipped_library() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = std::fs::read_to_string(root.join("scenario.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = shipped().run(&["schema"]);
+    out.code(0);
+    assert!(
+        out.stdout == committed,
+        "scenario.schema.json is stale: run `cargo run -- schema --out scenario.schema.json`"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_names_the_committed_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    scenario_files(&root.join("scenarios"), &mut files);
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{e}"));
+        let header = text
+            .lines()
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| l.strip_prefix("#:schema "))
+            .unwrap_or_else(|| panic!("{}: no `#:schema` header", p.display()));
+        let dir = p.parent().unwrap_or(root);
+        let named = dir
+            .join(header)
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("{}: {header}: {e}", p.display()));
+        assert_eq!(
+            named,
+            root.join("scenario.schema.json")
+                .canonicalize()
+                .unwrap_or_default()
+        );
+    }
+}
