@@ -5,8 +5,12 @@
 
 mod bless;
 mod check;
+mod defs;
 mod diff;
+mod init;
+mod new;
 mod run;
+mod shell;
 mod test;
 mod timeline;
 mod watch;
@@ -167,6 +171,17 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
     Diff(diff::DiffArgs),
+    // Starting and growing a library, and editor and shell support.
+    /// Write a starter library (catalogue, rule, scenarios, CI) into an empty folder
+    Init(init::InitArgs),
+    /// Write a new rule or scenario from a template
+    New(new::NewArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff), or write one page per verb with --out
+    Man(shell::ManArgs),
+    /// Print the rule API as `.d.rhai` definitions for editors
+    Defs(defs::DefsArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -177,6 +192,11 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Init(a) => init::run(a),
+        Command::New(a) => new::run(&cli.global, a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
+        Command::Defs(a) => defs::run(a),
     }
 }
 
