@@ -101,7 +101,7 @@ fn init_in_the_current_folder_says_to_run_test_there() {
     let f = Fixture::bare();
     f.run(&["init"])
         .code(0)
-        .stdout_has("created a policy library in .:")
+        .stdout_has("created a policy library in the current folder:")
         .stdout_has("next: sanctions-trigger test\n");
     f.run(&["test"]).code(0);
 }

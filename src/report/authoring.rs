@@ -15,11 +15,15 @@ fn shown(path: &Path) -> String {
 /// `init`: the files of the new library, and how to try it.
 pub fn created(out: &mut dyn Write, w: &Written) -> io::Result<()> {
     let dir = shown(&w.dir);
-    writeln!(out, "created a policy library in {dir}:")?;
+    let here = w.dir.as_os_str().is_empty() || w.dir == Path::new(".");
+    if here {
+        writeln!(out, "created a policy library in the current folder:")?;
+    } else {
+        writeln!(out, "created a policy library in {dir}:")?;
+    }
     for f in &w.files {
         writeln!(out, "  {}", shown(f))?;
     }
-    let here = w.dir.as_os_str().is_empty() || w.dir == Path::new(".");
     let cd = if here {
         String::new()
     } else {
