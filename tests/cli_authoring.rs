@@ -116,6 +116,9 @@ fn init_refuses_a_folder_that_holds_anything() {
         .stderr_has("help: give `init` a new or empty folder");
     assert_eq!(listing(&f.path().join("lib")), vec!["notes.txt"]);
     assert!(out.stdout.is_empty(), "{}", out.dump());
+    // An empty path writes nothing into the current folder either.
+    f.run(&["init", ""]).code(2);
+    assert_eq!(listing(f.path()), vec!["lib/notes.txt"]);
     // A file where the folder should be.
     f.run(&["init", "lib/notes.txt"])
         .code(2)

@@ -61,7 +61,8 @@ impl From<Exit> for ExitCode {
         sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
         sanctions-trigger test\n  \
         sanctions-trigger check\n  \
-        sanctions-trigger diff --base main\n\n\
+        sanctions-trigger diff --base main\n  \
+        sanctions-trigger init my-policy\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
 pub struct Cli {

@@ -13,6 +13,12 @@ use crate::diagnostic::{Code, Diagnostic};
 /// A folder that holds anything, or that is itself a symbolic link, is
 /// refused before anything is written.
 pub fn init(dir: &Path) -> Result<Written, Diagnostic> {
+    // An empty path is the current folder, and is checked as such.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     match fs::symlink_metadata(dir) {
         // A link's target may lie anywhere: the files would not be where
         // the path given says, so it is named instead.
