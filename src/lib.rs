@@ -61,6 +61,9 @@ pub mod rules;
 pub mod runner;
 #[doc(hidden)]
 pub mod sandbox;
+#[doc(hidden)]
+#[cfg(feature = "cli")]
+pub mod scaffold;
 pub mod scenario;
 pub mod schema;
 #[doc(hidden)]

@@ -5,6 +5,7 @@
 mod adversarial;
 mod bad_rules;
 mod bad_scenarios;
+mod cli_authoring;
 mod cli_batch;
 mod cli_bless;
 mod cli_coverage;

@@ -376,7 +376,8 @@ fn aligned(expected: &[&str], actual: &[&str]) -> Vec<String> {
 }
 
 /// A temporary copy of the project's `rules/` and `scenarios/`, changed
-/// as the text before the block describes.
+/// as the text before the block describes (or, for `empty`, an empty
+/// folder).
 type Fixture = fn(&Path) -> Result<(), String>;
 
 const FIXTURES: &[(&str, Fixture)] = &[
@@ -384,7 +385,13 @@ const FIXTURES: &[(&str, Fixture)] = &[
     ("stale-expectation", stale_expectation),
     ("rule-change", rule_change),
     ("switch-rule", switch_rule),
+    ("empty", empty),
 ];
+
+/// An empty folder, for `init`, and for commands that write files.
+fn empty(_dir: &Path) -> Result<(), String> {
+    Ok(())
+}
 
 /// `talks/escalation` names a response that does not exist.
 fn typo_in_fired(dir: &Path) -> Result<(), String> {

@@ -5,9 +5,13 @@
 
 mod bless;
 mod check;
+mod defs;
 mod diff;
+mod init;
+mod new;
 mod run;
 mod schema;
+mod shell;
 mod test;
 mod timeline;
 mod watch;
@@ -58,7 +62,8 @@ impl From<Exit> for ExitCode {
         sanctions-trigger run scenarios/ --as-of 2025-09-30 --format json\n  \
         sanctions-trigger test\n  \
         sanctions-trigger check\n  \
-        sanctions-trigger diff --base main\n\n\
+        sanctions-trigger diff --base main\n  \
+        sanctions-trigger init my-policy\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
 pub struct Cli {
@@ -170,6 +175,17 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Write a JSON Schema of scenario files, for editors (taplo, Even Better TOML)
     Schema(schema::SchemaArgs),
+    // Starting and growing a library, and editor and shell support.
+    /// Write a starter library (catalogue, rule, scenarios, CI) into an empty folder
+    Init(init::InitArgs),
+    /// Write a new rule or scenario from a template
+    New(new::NewArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff), or write one page per verb with --out
+    Man(shell::ManArgs),
+    /// Print the rule API as `.d.rhai` definitions for editors
+    Defs(defs::DefsArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -181,6 +197,11 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Schema(a) => schema::run(&cli.global, a),
+        Command::Init(a) => init::run(a),
+        Command::New(a) => new::run(&cli.global, a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
+        Command::Defs(a) => defs::run(a),
     }
 }
 

@@ -41,8 +41,15 @@ macro_rules! codes {
 codes! {
     // Files that cannot be read or found.
     ReadFailed = "read-failed": "A file or folder could not be read.",
-    // Files that cannot be written.
-    WriteFailed = "write-failed": "A file could not be written.",
+
+    // Starting and growing a library: `init`, `new rule`, `new scenario`.
+    FolderNotEmpty = "folder-not-empty": "`init` was given a folder that already holds files.",
+    LinkRefused = "link-refused": "A file would have been written through a symbolic link.",
+    FileExists = "file-exists": "`new` would replace an existing file (`--force` allows it).",
+    BadPath = "bad-path": "A path given to `new` is not where such a file goes.",
+    UnknownResponse = "unknown-response": "A response id that the catalogue does not have.",
+    BaseNotFound = "base-not-found": "A base scenario that does not exist.",
+    WriteFailed = "write-failed": "A file or folder could not be written.",
 }
 
 impl std::fmt::Display for Code {

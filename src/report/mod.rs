@@ -4,6 +4,7 @@
 //! wires calls together. What they share lives here: counts in words,
 //! Markdown table cells, and the lines every verb writes on stderr.
 
+pub mod authoring;
 pub mod bless;
 pub mod check;
 pub mod diff;

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod calendar;
 pub mod context;
+pub mod defs;
 mod finite;
 mod limits;
 pub mod line_hits;
