@@ -14,6 +14,12 @@ use crate::report::check::Format;
 use crate::scenario::discover;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    sanctions-trigger check\n  \
+    sanctions-trigger check scenarios/talks/ --native\n  \
+    sanctions-trigger check --format github      # annotations in GitHub Actions\n  \
+    sanctions-trigger check --format json        # every diagnostic with its stable `code`\n\n\
+    Exit codes: 0 no errors (warnings allowed), 2 an error was found.")]
 pub struct CheckArgs {
     /// Scenario files or folders to validate [default: scenarios/]
     pub paths: Vec<PathBuf>,
