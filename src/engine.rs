@@ -73,7 +73,7 @@ use std::sync::{Arc, Weak};
 
 use chrono::NaiveDate;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::eval::{Worker, WorkerOptions};
 use crate::outcome::Outcome;
 use crate::rules::sources::Sources;
@@ -229,7 +229,7 @@ impl EngineBuilder {
                     self.limits.max_fn_expr_depth,
                     self.limits.max_call_levels
                 ),
-            ));
+            ).with_code(Code::InvalidOptions));
         }
         let in_memory =
             self.catalogue.is_some() || !self.rules.is_empty() || !self.helpers.is_empty();
@@ -239,7 +239,7 @@ impl EngineBuilder {
                     diags.push(Diagnostic::error(
                         Some(dir),
                         "rules were given both as a folder and in memory; give one or the other",
-                    ));
+                    ).with_code(Code::InvalidOptions));
                 }
                 Sources::folder(dir)
             }
@@ -250,6 +250,7 @@ impl EngineBuilder {
                 let ids = sources.rules.iter().map(|r| r.id.as_str());
                 diags.push(
                     Diagnostic::error(Some(&sources.dir), format!("no rule `{id}` to disable"))
+                        .with_code(Code::UnknownRule)
                         .with_help_opt(did_you_mean(id, ids)),
                 );
             }
@@ -269,6 +270,7 @@ impl EngineBuilder {
         if set.rules.is_empty() && !set.missing {
             diags.push(
                 Diagnostic::error(Some(&set.dir), "no rules to evaluate")
+                    .with_code(Code::NoRules)
                     .with_help("an engine needs at least one rule"),
             );
         }

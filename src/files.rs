@@ -11,7 +11,7 @@ use std::collections::TryReserveError;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Code, Diagnostic, SourceText};
 use crate::printable;
 
 /// Folders deeper than this are assumed to be a symlink loop.
@@ -48,7 +48,13 @@ pub enum ReadError {
 
 /// Reads a file as UTF-8 text, without a byte-order mark.
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = read_bytes(path).map_err(|e| Diagnostic::error(Some(path), e.to_string()))?;
+    let bytes = read_bytes(path).map_err(|e| {
+        let code = match e {
+            ReadError::TooLarge { .. } => Code::LimitExceeded,
+            _ => Code::ReadFailed,
+        };
+        Diagnostic::error(Some(path), e.to_string()).with_code(code)
+    })?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -63,6 +69,7 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             let (line, column) = src.line_col(at);
             // The invalid bytes cannot be shown: the position only.
             Err(Diagnostic::error(Some(path), "file is not valid UTF-8")
+                .with_code(Code::InvalidEncoding)
                 .with_help("save the file as UTF-8")
                 .at(line, column))
         }
@@ -165,6 +172,7 @@ impl Within {
                     target.display()
                 ),
             )
+            .with_code(Code::LinkOutside)
             .with_help("links may point only inside the folder tree; copy it in instead"),
         )
     }
@@ -230,6 +238,7 @@ fn unsafe_name(root: &Path, path: &Path, id: &str, c: char) -> Diagnostic {
             printable::describe(c)
         ),
     )
+    .with_code(Code::UnsafeName)
     .with_help("rename the file (or its folder) without control or text-direction characters")
 }
 
@@ -267,10 +276,10 @@ struct Walk<'a> {
 impl Walk<'_> {
     fn visit(&mut self, dir: &Path, depth: usize) {
         if depth > MAX_DEPTH {
-            self.diags.push(Diagnostic::error(
-                Some(dir),
-                "folders nested too deep (a symlink loop?)",
-            ));
+            self.diags.push(
+                Diagnostic::error(Some(dir), "folders nested too deep (a symlink loop?)")
+                    .with_code(Code::SymlinkLoop),
+            );
             return;
         }
         let canonical = dir.canonicalize().ok();
@@ -284,6 +293,7 @@ impl Walk<'_> {
                             outer.display()
                         ),
                     )
+                    .with_code(Code::SymlinkLoop)
                     .with_help("remove the link, or point it outside the folder tree"),
                 );
                 return;
@@ -300,10 +310,10 @@ impl Walk<'_> {
         let entries = match std::fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) => {
-                self.diags.push(Diagnostic::error(
-                    Some(dir),
-                    format!("cannot read folder: {e}"),
-                ));
+                self.diags.push(
+                    Diagnostic::error(Some(dir), format!("cannot read folder: {e}"))
+                        .with_code(Code::ReadFailed),
+                );
                 return;
             }
         };

@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Severity, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean};
 use crate::eval::{self, WorkerOptions};
 use crate::rules::RuleSet;
-use crate::scenario::{ScenarioFile, SeenIds, discover};
+use crate::scenario::{Event, Scenario, ScenarioFile, SeenIds, discover};
 use crate::suite::validate;
 
 /// The problems of `files` (each loaded and validated against `set`),
@@ -33,6 +33,7 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
                 kinds.extend(sc.kinds().map(str::to_string));
                 diags.extend(validate(&sc, set));
                 diags.extend(ids.check(&sc.id, &sc.file));
+                diags.extend(variant_ids(&sc));
             }
             Err(d) => diags.extend(d),
         }
@@ -69,6 +70,73 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
     diags
 }
 
+/// A warning per event of a variant whose `id` replaces no base event but
+/// looks like a typo of the id of a base event of the same kind that is
+/// still there (`round-l` for `round-1`): the variant then adds a second
+/// event where it meant to replace the first. Variants may add events, and
+/// their ids are often numbered after the base's (`round-2` after
+/// `round-1`), so ids that differ only in numbering are left alone.
+pub fn variant_ids(sc: &Scenario) -> Vec<Diagnostic> {
+    if sc.bases().is_empty() {
+        return Vec::new();
+    }
+    let (own, base): (Vec<&Event>, Vec<&Event>) =
+        sc.events().iter().partition(|e| e.file() == sc.file());
+    let src = sc.source();
+    own.iter()
+        .filter_map(|e| {
+            let id = e.id()?;
+            let meant = base
+                .iter()
+                .filter(|b| b.kind() == e.kind())
+                .filter_map(|b| b.id())
+                .find(|b| typo_of(id, b))?;
+            let help = format!("did you mean `{meant}`?");
+            // The id's own text, inside its event's table.
+            let span = e.span();
+            let quoted = format!("\"{id}\"");
+            let at = src
+                .text
+                .get(span.clone())
+                .and_then(|t| t.find(&quoted))
+                .map_or(span.clone(), |i| span.start + i..span.start + i + quoted.len());
+            Some(
+                src.diag(
+                    Severity::Warning,
+                    at,
+                    format!("event id `{id}` replaces no event of the base scenario, so this event is added to them"),
+                )
+                .with_code(Code::UnknownEventId)
+                .with_help(format!(
+                    "{help} (a variant's event replaces the base event with the same `id`)"
+                )),
+            )
+        })
+        .collect()
+}
+
+/// Whether `id` reads as a mistyping of `other`: at most two edits apart,
+/// and not only in numbering (what differs, past their common start and
+/// end, is more than digits and separators).
+fn typo_of(id: &str, other: &str) -> bool {
+    if strsim::levenshtein(id, other) > 2 {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (id.chars().collect(), other.chars().collect());
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let end = a[start..]
+        .iter()
+        .rev()
+        .zip(b[start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let numbering = |s: &[char]| {
+        s.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+    };
+    !(numbering(&a[start..a.len() - end]) && numbering(&b[start..b.len() - end]))
+}
+
 /// A warning per event kind a rule asks for that is not in `kinds`, with
 /// the nearest kind that is.
 pub fn unknown_kinds(set: &RuleSet, kinds: &BTreeSet<String>) -> Vec<Diagnostic> {
@@ -76,11 +144,14 @@ pub fn unknown_kinds(set: &RuleSet, kinds: &BTreeSet<String>) -> Vec<Diagnostic>
     for r in &set.rules {
         for (kind, line, col) in &r.kinds {
             if !kinds.contains(kind) {
-                let mut d = r.source.error_at(
-                    *line,
-                    *col,
-                    format!("no scenario has an event of kind `{kind}`"),
-                );
+                let mut d = r
+                    .source
+                    .error_at(
+                        *line,
+                        *col,
+                        format!("no scenario has an event of kind `{kind}`"),
+                    )
+                    .with_code(Code::UnknownKindInRule);
                 d.severity = Severity::Warning;
                 diags.push(d.with_help_opt(did_you_mean(kind, kinds.iter().map(String::as_str))));
             }
@@ -108,6 +179,7 @@ pub fn unused_responses(set: &RuleSet) -> Vec<Diagnostic> {
                 r.span.clone(),
                 format!("no rule fires `{}`", r.id),
             )
+            .with_code(Code::UnusedResponse)
             .with_help(format!(
                 "it is left out of every output; add a rule with `const RESPONSE = \"{}\";`, or remove it from the catalogue",
                 r.id

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::eval::Worker;
 use crate::outcome::{Outcome, Status, iso};
 use crate::rules::RuleSet;
@@ -66,6 +66,7 @@ pub fn validate(sc: &Scenario, set: &RuleSet) -> Vec<Diagnostic> {
             diags.push(
                 sc.source
                     .error(n.span.clone(), format!("unknown response `{}`", n.name))
+                    .with_code(Code::UnknownResponse)
                     .with_help_opt(did_you_mean(&n.name, cat.ids())),
             );
         }
@@ -75,6 +76,7 @@ pub fn validate(sc: &Scenario, set: &RuleSet) -> Vec<Diagnostic> {
             diags.push(
                 sc.source
                     .error(n.span.clone(), format!("unknown rule `{}`", n.name))
+                    .with_code(Code::UnknownRule)
                     .with_help_opt(did_you_mean(&n.name, set.rules.iter().map(|r| &*r.id))),
             );
         }

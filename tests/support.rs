@@ -200,7 +200,42 @@ impl Fixture {
         {
             panic!("sanctions-trigger crashed\n{}", o.dump());
         }
+        // Every diagnostic names its kind of problem. Checked on every
+        // run that prints JSON, and every text `check` (the bad-input
+        // tests' usual verb) is run again as `--format json` to check the
+        // diagnostics it printed as text.
+        o.diagnostics_have_codes();
+        if args.contains(&"check") && !args.contains(&"--format") && input.is_none() {
+            let mut json: Vec<&str> = args.to_vec();
+            json.extend(["--format", "json"]);
+            let again = self.spawn(cwd, &json, None, id);
+            assert_eq!(
+                again.code,
+                o.code,
+                "check --format json exits as check does\n{}",
+                again.dump()
+            );
+        }
         o
+    }
+}
+
+/// Every diagnostic-shaped object (with `severity` and `message`) in
+/// `v` has a `code`.
+fn coded(v: &Value, o: &Output) {
+    match v {
+        Value::Object(m) => {
+            if m.contains_key("severity") && m.contains_key("message") {
+                assert!(
+                    m.get("code").is_some_and(Value::is_string),
+                    "a diagnostic without a code: {v}\n{}",
+                    o.dump()
+                );
+            }
+            m.values().for_each(|x| coded(x, o));
+        }
+        Value::Array(a) => a.iter().for_each(|x| coded(x, o)),
+        _ => {}
     }
 }
 
@@ -214,6 +249,26 @@ pub struct Output {
 }
 
 impl Output {
+    /// Asserts that every diagnostic in JSON output (a document or JSON
+    /// Lines) has a `code`.
+    #[track_caller]
+    pub fn diagnostics_have_codes(&self) {
+        let text = self.stdout.trim_start();
+        if !text.starts_with('{') {
+            return;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => coded(&v, self),
+            Err(_) => {
+                for line in self.stdout.lines() {
+                    if let Ok(v) = serde_json::from_str::<Value>(line) {
+                        coded(&v, self);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn dump(&self) -> String {
         format!(
             "args: {:?}\nexit code: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{Exit, Global, Shard, paths_or_default, progress};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::Worker;
 use crate::outcome::Outcome;
 use crate::report::run::{self as report, Format, JsonLinesReporter};
@@ -153,7 +153,13 @@ fn evaluate(
         Input::File(f) => f.load()?,
         Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
         Input::Line(n, Err(e)) => {
-            let d = Diagnostic::error(Some(std::path::Path::new(STDIN)), e.to_string());
+            let code = match e {
+                LineError::TooLong => Code::LimitExceeded,
+                LineError::NotUtf8(_) => Code::InvalidEncoding,
+                _ => Code::ReadFailed,
+            };
+            let d =
+                Diagnostic::error(Some(std::path::Path::new(STDIN)), e.to_string()).with_code(code);
             return Err(vec![d.at(n, 1)]);
         }
     };

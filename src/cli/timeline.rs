@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{Exit, Global};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::report::{self, timeline::Format};
 use crate::runner;
 use crate::scenario::{Scenario, SeenIds, discover};
@@ -64,6 +64,7 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
                         window.from, window.to
                     ),
                 )
+                .with_code(Code::ReplayRefused)
                 .with_help("give --to to replay past its as_of");
                 return Err(vec![d]);
             }
@@ -96,5 +97,7 @@ fn refused(sc: &Scenario, e: &ReplayError) -> Diagnostic {
         }
         _ => "replay part of it with --from and --to, or check the scenario's dates",
     };
-    Diagnostic::error(Some(&sc.file), e.to_string()).with_help(help)
+    Diagnostic::error(Some(&sc.file), e.to_string())
+        .with_code(Code::ReplayRefused)
+        .with_help(help)
 }

@@ -11,6 +11,7 @@ use rhai::module_resolvers::StaticModuleResolver;
 use rhai::{AST, Engine};
 
 use super::WorkerOptions;
+use crate::diagnostic::Code;
 use crate::native;
 use crate::rule_error::RuleError;
 use crate::rules::script::{self, LoadFailure, TopLevel, compile_helper, load_error};
@@ -132,11 +133,14 @@ fn compile_rule(
         .find_map(|i| failed.get(i.as_str()).map(|f| (i, f)))
     {
         let (line, column) = find_text(&r.source.text, imp);
-        let d = r.source.error_at(
-            line,
-            column,
-            format!("helper `{imp}` failed while loading: {}", f.reason),
-        );
+        let d = r
+            .source
+            .error_at(
+                line,
+                column,
+                format!("helper `{imp}` failed while loading: {}", f.reason),
+            )
+            .with_code(Code::HelperFailed);
         return Err(load_error(&r.id, r.path(), &d, f.kind));
     }
     let failure = |f: LoadFailure| load_error(&r.id, r.path(), &f.diagnostic, f.kind);

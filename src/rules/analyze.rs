@@ -9,11 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 use rhai::{AST, ASTNode, Expr, FnPtr, Module, Position, Stmt};
 
 use super::find_text;
+use crate::diagnostic::Code;
 use crate::sandbox::api::API_NAMES;
 
 /// A problem found in a script, with its 1-based position if known.
 #[derive(Debug, Clone)]
 pub struct Problem {
+    pub code: Code,
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -132,8 +134,9 @@ pub fn call_graph(ast: &AST) -> CallGraph {
     g
 }
 
-pub(super) fn at(pos: Position, message: String, help: Option<String>) -> Problem {
+pub(super) fn at(code: Code, pos: Position, message: String, help: Option<String>) -> Problem {
     Problem {
+        code,
         line: pos.line().unwrap_or(1),
         column: pos.position().unwrap_or(1),
         message,
@@ -185,6 +188,7 @@ fn infinite_literals(text: &str) -> Vec<Problem> {
             && !x.is_finite()
         {
             out.push(at(
+                Code::InvalidNumber,
                 *pos,
                 "this float literal is not a finite number (too large for a float)".into(),
                 None,
@@ -195,12 +199,121 @@ fn infinite_literals(text: &str) -> Vec<Problem> {
     out
 }
 
+/// `2025-03-04` written in code, outside strings and comments: Rhai reads
+/// it as the subtraction 2025 - 3 - 4, the integer 2018, and a comparison
+/// with a date then fails at run time, or a comparison with a number
+/// quietly gives a wrong answer.
+fn integer_dates(text: &str) -> Vec<Problem> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut line, mut line_start, mut i) = (1, 0, 0);
+    let digits = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                // Block comments nest in Rhai.
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if b[i] == b'\n' {
+                            line += 1;
+                            line_start = i + 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            q @ (b'"' | b'`' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' && q != b'`' {
+                        i += 1;
+                    }
+                    if b.get(i) == Some(&b'\n') {
+                        line += 1;
+                        line_start = i + 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {
+                let start = i;
+                let word = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+                let shaped = word
+                    && digits(i, 4)
+                    && b.get(i + 4) == Some(&b'-')
+                    && digits(i + 5, 2)
+                    && b.get(i + 7) == Some(&b'-')
+                    && digits(i + 8, 2)
+                    && !b
+                        .get(i + 10)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.');
+                if shaped {
+                    let written = &text[i..i + 10];
+                    let column = text[line_start..i].chars().count() + 1;
+                    out.push(Problem {
+                        code: Code::IntegerDate,
+                        line,
+                        column,
+                        message: format!(
+                            "`{written}` is not a date in a rule: Rhai reads it as a subtraction, the integer {}",
+                            subtraction(written)
+                        ),
+                        help: Some(format!("write `date(\"{written}\")`")),
+                    });
+                    i += 10;
+                } else {
+                    i = start + 1;
+                    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                        i += 1;
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// `2025-03-04` evaluated as Rhai does: 2025 - 3 - 4.
+fn subtraction(written: &str) -> i64 {
+    written
+        .split('-')
+        .map(|p| p.parse::<i64>().unwrap_or(0))
+        .reduce(|a, b| a - b)
+        .unwrap_or(0)
+}
+
 /// Problems found by reading the script's own text rather than its
 /// syntax tree (float literals too large to be finite, `switch` case
 /// types): their positions are the file's already, with no shift for the
 /// text `switch` checks insert. Found once, at load.
 pub fn text_problems(text: &str) -> Vec<Problem> {
     let mut out = infinite_literals(text);
+    out.extend(integer_dates(text));
     out.extend(super::switch::problems(&super::switch::scan(text)));
     out
 }
@@ -215,7 +328,7 @@ pub fn analyze(ast: &AST, text: &str, is_rule: bool) -> Analysis {
     functions(ast, text, &mut a);
     statements(ast, &mut a);
     if is_rule {
-        rule_shape(text, response_seen, &mut a);
+        rule_shape(ast, text, response_seen, &mut a);
     }
     a
 }
@@ -233,6 +346,7 @@ fn constants(ast: &AST, text: &str, a: &mut Analysis) -> bool {
                     Err(_) => {
                         let (line, column) = find_text(text, "RESPONSE");
                         a.problems.push(Problem {
+                            code: Code::TypeMismatch,
                             line,
                             column,
                             message: format!(
@@ -259,6 +373,7 @@ fn functions(ast: &AST, text: &str, a: &mut Analysis) {
         if API_NAMES.contains(&f.name) {
             let (line, column) = fn_position(text, f.name);
             a.problems.push(Problem {
+                code: Code::ShadowedApi,
                 line,
                 column,
                 message: format!(
@@ -287,11 +402,13 @@ fn statements(ast: &AST, a: &mut Analysis) {
                         a.aliases.insert(x.1.name.to_string(), p.to_string());
                     }
                     Expr::StringConstant(..) => a.problems.push(at(
+                        Code::ImportRefused,
                         *pos,
                         "`import` is allowed only at the top level of a script".into(),
                         Some("move the `import` to the top of the file".into()),
                     )),
                     _ => a.problems.push(at(
+                        Code::ImportRefused,
                         *pos,
                         "`import` needs a literal path such as `\"lib/talks\"`".into(),
                         None,
@@ -304,6 +421,7 @@ fn statements(ast: &AST, a: &mut Analysis) {
                 match call.args.as_slice() {
                     [Expr::StringConstant(id, _)] => a.fired.push(id.to_string()),
                     _ => a.problems.push(at(
+                        Code::FiredNotLiteral,
                         *pos,
                         "`fired` needs one literal response id, such as `fired(\"new-sanctions\")`"
                             .into(),
@@ -336,29 +454,72 @@ fn statements(ast: &AST, a: &mut Analysis) {
     });
 }
 
-/// What a rule, unlike a helper, must have: a `RESPONSE` and a one-parameter `fires`.
-fn rule_shape(text: &str, response_seen: bool, a: &mut Analysis) {
+/// A name of the script close to `wanted` (ignoring case), for a rule
+/// that lacks `wanted`: `RESPONSE_ID` for `RESPONSE`, `fire` for `fires`.
+fn misspelt<'n>(names: impl Iterator<Item = &'n str>, wanted: &str) -> Option<&'n str> {
+    let upper = wanted.to_uppercase();
+    names
+        .filter(|n| *n != wanted)
+        .find(|n| crate::diagnostic::did_you_mean(&n.to_uppercase(), [upper.as_str()]).is_some())
+}
+
+/// What a rule, unlike a helper, must have: a `RESPONSE` and a
+/// one-parameter `fires`. When it lacks one but has a name close to it,
+/// the problem is shown at that name: the rule was probably meant to have it.
+fn rule_shape(ast: &AST, text: &str, response_seen: bool, a: &mut Analysis) {
     if a.response.is_none() && !response_seen {
-        a.problems.push(Problem {
-            line: 1,
-            column: 1,
-            message: "rule has no `RESPONSE`".into(),
-            help: Some(
+        let names: Vec<&str> = ast
+            .iter_literal_variables(true, true)
+            .map(|v| v.0)
+            .collect();
+        let (line, column, help) = match misspelt(names.into_iter(), "RESPONSE") {
+            Some(name) => {
+                let (line, column) = find_text(text, name);
+                let help = format!(
+                    "did you mean `RESPONSE`? a rule names its response in `const RESPONSE = \"…\";`, and `{name}` is not read"
+                );
+                (line, column, help)
+            }
+            None => (
+                1,
+                1,
                 "add `const RESPONSE = \"new-sanctions\";` naming the response it fires".into(),
             ),
+        };
+        a.problems.push(Problem {
+            code: Code::MissingResponse,
+            line,
+            column,
+            message: "rule has no `RESPONSE`".into(),
+            help: Some(help),
         });
     }
+    let fn_names: Vec<&str> = ast.iter_functions().map(|f| f.name).collect();
     match a.fires_params {
-        None => a.problems.push(Problem {
-            line: 1,
-            column: 1,
-            message: "rule has no `fires` function".into(),
-            help: Some("add `fn fires(s) { … }` returning `true`, `false`, a reason string or `quiet(\"why\")`".into()),
-        }),
+        None => {
+            let (line, column, help) = match misspelt(fn_names.into_iter(), "fires") {
+                Some(name) => {
+                    let (line, column) = fn_position(text, name);
+                    let help = format!(
+                        "did you mean `fires`? the engine calls `fn fires(s)`, never `{name}`"
+                    );
+                    (line, column, help)
+                }
+                None => (1, 1, "add `fn fires(s) { … }` returning `true`, `false`, a reason string or `quiet(\"why\")`".into()),
+            };
+            a.problems.push(Problem {
+                code: Code::MissingFires,
+                line,
+                column,
+                message: "rule has no `fires` function".into(),
+                help: Some(help),
+            });
+        }
         Some(1) => {}
         Some(n) => {
             let (line, column) = fn_position(text, "fires");
             a.problems.push(Problem {
+                code: Code::FiresSignature,
                 line,
                 column,
                 message: format!("`fires` takes {n} parameters; it must take one, the scenario"),

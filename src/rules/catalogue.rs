@@ -11,7 +11,7 @@ use serde::Serialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::files::read_text;
 
 /// One policy response that rules can fire.
@@ -70,6 +70,7 @@ impl Catalogue {
             .map(|e| {
                 let span = e.span().unwrap_or(0..0);
                 src.error(span, format!("invalid TOML: {}", e.message().trim()))
+                    .with_code(Code::TomlSyntax)
             })
             .collect();
         for (key, item) in doc.get_ref().iter() {
@@ -92,6 +93,7 @@ fn response(
     let Some(t) = item.get_ref().as_table() else {
         diags.push(
             src.error(item.span(), format!("response `{id}` must be a table"))
+                .with_code(Code::TypeMismatch)
                 .with_help(format!(
                     "write `[{id}]` followed by `title`, `category` and `severity`"
                 )),
@@ -105,19 +107,22 @@ fn response(
             Some(DeValue::Integer(_)) => want == "integer",
             Some(_) => false,
             None => {
-                diags.push(src.error(key.span(), format!("response `{id}` has no `{name}`")));
+                diags.push(missing(src, &id, key.span(), t, name));
                 return None;
             }
         };
         if !ok {
             if let Some(v) = v {
-                diags.push(src.error(
-                    v.span(),
-                    format!(
-                        "`{id}.{name}` must be {want}, found {}",
-                        v.get_ref().type_str()
-                    ),
-                ));
+                diags.push(
+                    src.error(
+                        v.span(),
+                        format!(
+                            "`{id}.{name}` must be {want}, found {}",
+                            v.get_ref().type_str()
+                        ),
+                    )
+                    .with_code(Code::TypeMismatch),
+                );
             }
             return None;
         }
@@ -139,6 +144,38 @@ fn response(
         severity: severity?,
         span: key.span(),
     })
+}
+
+/// The keys every response has.
+const FIELDS: [&str; 3] = ["title", "category", "severity"];
+
+/// The error for a response without the field `name`: at a key of the
+/// response that is a misspelling of it (`severty`), since other keys are
+/// allowed and the typo would otherwise pass as one of them; else at the
+/// response's id.
+fn missing(
+    src: &SourceText,
+    id: &str,
+    id_span: Range<usize>,
+    t: &DeTable<'_>,
+    name: &str,
+) -> Diagnostic {
+    let message = format!("response `{id}` has no `{name}`");
+    let typo = t.iter().find_map(|(k, _)| {
+        let k_name = k.get_ref();
+        let known = FIELDS.contains(&k_name.as_ref());
+        let close = !known && did_you_mean(k_name, [name]).is_some();
+        close.then(|| (k_name.to_string(), k.span()))
+    });
+    match typo {
+        Some((k, span)) => src
+            .error(span, message)
+            .with_code(Code::UnknownKey)
+            .with_help(format!(
+                "did you mean `{name}`? (`{k}` is not a key the catalogue reads)"
+            )),
+        None => src.error(id_span, message).with_code(Code::MissingField),
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use rhai::module_resolvers::StaticModuleResolver;
 use super::script::{self, compile_helper, load_error};
 use super::sources::{Script, Sources};
 use super::{Catalogue, Helper, Read, Rule, RuleSet, analyze, find_text, plan, reads, switch};
-use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::rule_error::ErrorKind;
 use crate::sandbox::{self, Limits};
 
@@ -100,7 +100,9 @@ impl RuleSet {
             helpers_found: 0,
             rules: Vec::new(),
             plan: Vec::new(),
-            diagnostics: vec![Diagnostic::error(Some(dir), message).with_help(
+            diagnostics: vec![Diagnostic::error(Some(dir), message)
+                .with_code(Code::MissingRulesFolder)
+                .with_help(
                 "a rules folder holds the rules (`*.rhai`), their helpers (`lib/`) and `responses.toml`",
             )],
         }
@@ -158,6 +160,7 @@ fn load_helpers(
                     problems.push(
                         source
                             .error_at(1, 1, "helpers cannot import other helpers")
+                            .with_code(Code::ImportRefused)
                             .with_help("import both from the rule instead"),
                     );
                 }
@@ -205,11 +208,13 @@ fn script_problems(
                 switch::unshift(shifts, p.line, p.column),
                 &p.message,
             )
+            .with_code(p.code)
             .with_help_opt(p.help.clone())
     });
     let text = analyze::text_problems(&source.text).into_iter().map(|p| {
         source
             .error_at(p.line, p.column, &p.message)
+            .with_code(p.code)
             .with_help_opt(p.help)
     });
     found.chain(text).collect()
@@ -324,10 +329,21 @@ impl RuleLoad<'_> {
             }
             let (line, column) = find_text(&source.text, imp);
             if let Some((why, kind)) = self.failed.get(imp) {
-                problems.push(source.error_at(line, column, why.clone()), *kind);
+                problems.push(
+                    source
+                        .error_at(line, column, why.clone())
+                        .with_code(Code::HelperFailed),
+                    *kind,
+                );
                 continue;
             }
-            let msg = if imp.contains("..") || imp.starts_with('/') || !imp.starts_with("lib/") {
+            let outside = imp.contains("..") || imp.starts_with('/') || !imp.starts_with("lib/");
+            let code = if outside {
+                Code::ImportRefused
+            } else {
+                Code::UnknownHelper
+            };
+            let msg = if outside {
                 format!(
                     "`import \"{imp}\"` is outside the rules' `lib/` folder; rules may import only `lib/…` helpers"
                 )
@@ -341,6 +357,7 @@ impl RuleLoad<'_> {
             problems.push(
                 source
                     .error_at(line, column, msg)
+                    .with_code(code)
                     .with_help_opt(did_you_mean(imp, names)),
                 ErrorKind::Compile,
             );
@@ -389,6 +406,7 @@ impl RuleLoad<'_> {
             problems.push(
                 source
                     .error_at(*line, switch::unshift(shifts, *line, *col), message)
+                    .with_code(Code::UnknownExport)
                     .with_help(help),
                 ErrorKind::Compile,
             );
@@ -412,6 +430,7 @@ impl RuleLoad<'_> {
         problems.push(
             source
                 .error_at(line, column, format!("unknown response `{response}`"))
+                .with_code(Code::UnknownResponse)
                 .with_help(help),
             ErrorKind::Compile,
         );
@@ -451,7 +470,8 @@ impl RuleLoad<'_> {
                 }
             };
             problems.push(
-                d.with_help_opt(did_you_mean(dep, catalogue.ids())),
+                d.with_code(Code::UnknownResponse)
+                    .with_help_opt(did_you_mean(dep, catalogue.ids())),
                 ErrorKind::Compile,
             );
         }

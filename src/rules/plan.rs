@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::{Helper, Rule};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::rule_error::{ErrorKind, RuleError};
 
 /// Orders responses so that each comes after those its rules read with
@@ -143,6 +143,7 @@ fn report_cycle(
         let help = "a response cannot depend on itself, directly or through others";
         let d = source
             .error_at(line, column, message.clone())
+            .with_code(Code::FiredCycle)
             .with_help(listing.map_or_else(|| help.to_string(), |l| format!("{l}; {help}")));
         r.broken = Some(RuleError {
             rule: r.id.to_string(),

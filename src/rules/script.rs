@@ -11,7 +11,7 @@ use std::rc::Rc;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, Scope};
 
 use super::{analyze, switch};
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Code, Diagnostic, SourceText};
 use crate::rule_error::{ErrorKind, RuleError};
 use crate::sandbox::{self, Limits, context, context::Consts};
 
@@ -66,7 +66,16 @@ fn rhai_error(
     let line = pos.line().unwrap_or(1);
     let col = switch::unshift(shifts, line, pos.position().unwrap_or(1));
     let reason = sandbox::unit_read(inner, &source.text, line, col).unwrap_or(reason);
-    let diagnostic = source.error_at(line, col, format!("{what}: {reason}"));
+    let code = match kind {
+        ErrorKind::Compile => Code::RhaiSyntax,
+        ErrorKind::Runtime => Code::RuntimeError,
+        ErrorKind::Verdict => Code::InvalidVerdict,
+        ErrorKind::Limit => Code::LimitExceeded,
+        ErrorKind::Timeout => Code::Timeout,
+    };
+    let diagnostic = source
+        .error_at(line, col, format!("{what}: {reason}"))
+        .with_code(code);
     LoadFailure {
         diagnostic,
         reason,
@@ -89,6 +98,7 @@ fn positions_fit(source: &SourceText) -> Result<(), Diagnostic> {
                     1,
                     "script has more than 65,535 lines, more than Rhai's positions can count",
                 )
+                .with_code(Code::LimitExceeded)
                 .with_help("split it into several rules, or move code into `lib/` helpers"));
         }
         if line.len() > MAX_POSITION && line.chars().count() > MAX_POSITION {
@@ -98,6 +108,7 @@ fn positions_fit(source: &SourceText) -> Result<(), Diagnostic> {
                     MAX_POSITION + 1,
                     "line is longer than 65,535 characters, more than Rhai's positions can count",
                 )
+                .with_code(Code::LimitExceeded)
                 .with_help("break the line, or keep long data in the scenario"));
         }
     }
@@ -125,6 +136,7 @@ pub(crate) fn parse(
                 i..i + 1,
                 "bare carriage return: a line ending Rhai does not count consistently",
             )
+            .with_code(Code::BareCarriageReturn)
             .with_help("save the file with `\\n` or `\\r\\n` line endings"));
     }
     // A syntax error before the counters run out is at the right place;
@@ -138,6 +150,7 @@ pub(crate) fn parse(
         }
         source
             .error_at(line, column, e.0.to_string())
+            .with_code(Code::RhaiSyntax)
             .with_help_opt(parse_help(&e.0, &source.text, line, column))
     })?;
     positions_fit(source)?;

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Severity, SourceText};
+use crate::diagnostic::{Code, Diagnostic, Severity, SourceText};
 use crate::files::{self, read_text};
 use crate::printable;
 
@@ -46,7 +46,9 @@ impl Sources {
             return Sources {
                 dir: dir.to_path_buf(),
                 missing: true,
-                catalogue: Err(Diagnostic::error(Some(dir), "no catalogue")),
+                catalogue: Err(
+                    Diagnostic::error(Some(dir), "no catalogue").with_code(Code::MissingCatalogue)
+                ),
                 listing: Vec::new(),
                 helpers: Vec::new(),
                 rules: Vec::new(),
@@ -104,6 +106,7 @@ impl Sources {
                 Some(&catalogue_path),
                 "no response catalogue was given",
             )
+            .with_code(Code::MissingCatalogue)
             .with_help(
                 "every rule set needs a catalogue (`responses.toml`) listing its responses",
             )),
@@ -146,10 +149,13 @@ impl Sources {
             while i < list.len() {
                 if list[i].id == list[i - 1].id {
                     let dup = list.remove(i);
-                    listing.push(Diagnostic::error(
-                        Some(&dup.path),
-                        format!("{what} `{}` is given twice", dup.id),
-                    ));
+                    listing.push(
+                        Diagnostic::error(
+                            Some(&dup.path),
+                            format!("{what} `{}` is given twice", dup.id),
+                        )
+                        .with_code(Code::DuplicateId),
+                    );
                 } else {
                     i += 1;
                 }
@@ -198,15 +204,16 @@ fn bad_name(id: &str, path: &Path, helper: bool) -> Option<Diagnostic> {
     } else {
         path.to_path_buf()
     };
-    Some(Diagnostic::error(
-        Some(&shown_path),
-        format!("{what} `{shown}` {why}"),
-    ))
+    Some(
+        Diagnostic::error(Some(&shown_path), format!("{what} `{shown}` {why}"))
+            .with_code(Code::UnsafeName),
+    )
 }
 
 /// The warning for a rule set without a rule.
 fn no_rules(dir: &Path) -> Diagnostic {
     Diagnostic::new(Severity::Warning, Some(dir), "no rules found")
+        .with_code(Code::NoRules)
         .with_help("add a `.rhai` file with `const RESPONSE = \"…\";` and `fn fires(s)`")
 }
 
@@ -244,13 +251,14 @@ impl Reader {
                 return Err(Diagnostic::error(
                     Some(path),
                     "script is a link to a file outside the rules folder",
-                ));
+                )
+                .with_code(Code::LinkOutside));
             }
             Err(e) => {
-                return Err(Diagnostic::error(
-                    Some(path),
-                    format!("cannot read file: {e}"),
-                ));
+                return Err(
+                    Diagnostic::error(Some(path), format!("cannot read file: {e}"))
+                        .with_code(Code::ReadFailed),
+                );
             }
             Ok(_) => {}
         }

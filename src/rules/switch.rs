@@ -11,6 +11,7 @@ use std::rc::Rc;
 use rhai::{Position, Token};
 
 use super::analyze::{Problem, at};
+use crate::diagnostic::Code;
 
 /// The type of a literal `switch` case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +215,7 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
         };
         if let Some((other, t2, pos)) = s.cases.iter().find(|c| c.0 != *first) {
             out.push(at(
+                Code::SwitchCaseType,
                 *pos,
                 format!(
                     "this `switch` has cases of different types ({} `{text}` and {} `{t2}`); a value matches only cases of its own type",
@@ -224,6 +226,7 @@ pub fn problems(switches: &[Switch]) -> Vec<Problem> {
             ));
         } else if let Some((_, t, pos)) = s.cases.iter().find(|c| c.0 == CaseType::Float) {
             out.push(at(
+                Code::SwitchCaseType,
                 *pos,
                 format!(
                     "a float case (`{t}`) matches only the identical float, never an integer that `==` it"

@@ -154,7 +154,7 @@ fn variant(path: &Path, base: &Path) -> Result<String, Diagnostic> {
             .unwrap_or_else(|| "give the path of an existing scenario file".into());
         return Err(
             Diagnostic::error(Some(base), format!("no base scenario `{shown}`"))
-                .with_code(Code::BaseNotFound)
+                .with_code(Code::ExtendsNotFound)
                 .with_help(help),
         );
     }

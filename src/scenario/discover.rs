@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::files;
 
 /// A scenario file to load, with the id it gets unless it names its own.
@@ -45,6 +45,7 @@ impl SeenIds {
                 Some(file),
                 format!("scenario id `{id}` is also the id of {}", other.display()),
             )
+            .with_code(Code::DuplicateId)
             .with_help("give one of them its own `id` under `[scenario]`"),
         )
     }
@@ -79,10 +80,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ScenarioFile>, Vec<Diagnostic>) {
                     .unwrap_or_default(),
                 root: root.parent().unwrap_or(Path::new("")).into(),
             }),
-            Err(e) => diags.push(Diagnostic::error(
-                Some(root),
-                format!("cannot read scenario path: {e}"),
-            )),
+            Err(e) => diags.push(
+                Diagnostic::error(Some(root), format!("cannot read scenario path: {e}"))
+                    .with_code(Code::ReadFailed),
+            ),
         }
     }
     // One file named twice (`t.toml ./t.toml`, a file and its folder, a

@@ -10,6 +10,7 @@ use std::ops::Range;
 use super::node::{Map, Node};
 use super::parse::Parser;
 use super::{ExpectAt, ExpectSet, Expectations, Named};
+use crate::diagnostic::Code;
 
 const EXPECT_KEYS: &[&str] = &["fires", "not_fires", "exactly", "rules", "first_fire", "at"];
 const EXPECT_AT_KEYS: &[&str] = &["date", "fires", "not_fires", "exactly"];
@@ -62,13 +63,19 @@ impl Parser<'_> {
         let date = match at.get("date") {
             Some(v) => self.date(v, "date"),
             None => {
-                self.err(item.span(), "`[[expect.at]]` needs a `date`", None);
+                self.err(
+                    Code::MissingField,
+                    item.span(),
+                    "`[[expect.at]]` needs a `date`",
+                    None,
+                );
                 None
             }
         };
         let set = self.expect_set(at);
         if set.is_empty() && date.is_some() {
             self.err(
+                Code::EmptyExpectation,
                 item.span(),
                 "this `[[expect.at]]` entry checks nothing",
                 Some("add `fires`, `not_fires` or `exactly` under it".into()),
@@ -98,6 +105,7 @@ impl Parser<'_> {
             if let Some(dup) = set.not_fires.iter().find(|m| m.name == n.name) {
                 let span = dup.span.clone();
                 self.err(
+                    Code::ContradictoryExpectation,
                     span,
                     format!("`{}` is expected both to fire and not to fire", n.name),
                     Some("remove it from `fires` or from `not_fires`".into()),

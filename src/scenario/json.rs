@@ -23,7 +23,7 @@ use super::node::{Map, Node, Shape};
 use super::parse::{MAX_DEPTH, Origin, build, read_doc};
 use super::variant::Chain;
 use super::{MAX_EVENTS, ParseOptions, Scenario};
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Code, Diagnostic, SourceText};
 
 /// The name scenarios read from standard input are reported under.
 pub const STDIN: &str = "<stdin>";
@@ -198,12 +198,16 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
     // serde_json says "… at line 1 column 9" of the one line it saw; the
     // position is given as the input's line and the column instead.
     let positioned = |message: String, e: &serde_json::Error| {
-        vec![at(without_position(message)).at(line, e.column().max(1))]
+        vec![
+            at(without_position(message))
+                .at(line, e.column().max(1))
+                .with_code(Code::JsonSyntax),
+        ]
     };
     let json: Json = serde_json::from_str(text)
         .map_err(|e| positioned(format!("not a JSON object: {e}"), &e))?;
     if !json.is_object() {
-        return Err(vec![at(NOT_AN_OBJECT.into())]);
+        return Err(vec![at(NOT_AN_OBJECT.into()).with_code(Code::TypeMismatch)]);
     }
     // A second pass: the parse above kept the last of two equal keys.
     if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
@@ -224,6 +228,7 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
                 let mut n = at(d.message);
                 n.help = d.help;
                 n.severity = d.severity;
+                n.code = d.code;
                 n
             })
             .collect()
@@ -251,7 +256,11 @@ pub(super) fn from_str(
     let source = SourceText::new(name, text);
     let at = |e: serde_json::Error, what: &str| {
         let message = without_position(e.to_string());
-        vec![source.error_at(e.line(), e.column().max(1), format!("{what}{message}"))]
+        vec![
+            source
+                .error_at(e.line(), e.column().max(1), format!("{what}{message}"))
+                .with_code(Code::JsonSyntax),
+        ]
     };
     let json: Json = serde_json::from_str(text).map_err(|e| at(e, "invalid JSON: "))?;
     serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| at(e, ""))?;
@@ -316,7 +325,11 @@ fn read_value(
     } = doc;
     let whole = spans.map_or(0..0, Spans::range);
     let Json::Object(map) = json else {
-        return Err(vec![source.error(whole.clone(), NOT_AN_OBJECT)]);
+        return Err(vec![
+            source
+                .error(whole.clone(), NOT_AN_OBJECT)
+                .with_code(Code::TypeMismatch),
+        ]);
     };
     let max_events = opts.max_events.min(MAX_EVENTS);
     if let Some(Json::Array(events)) = map.get("events")
@@ -325,19 +338,27 @@ fn read_value(
         let span = spans
             .and_then(|s| s.member("events"))
             .map_or(0..0, |(_, v)| v.range());
-        return Err(vec![source.error(
-            span,
-            format!(
-                "{} events, more than the limit of {max_events} events",
-                events.len()
-            ),
-        )]);
+        return Err(vec![
+            source
+                .error(
+                    span,
+                    format!(
+                        "{} events, more than the limit of {max_events} events",
+                        events.len()
+                    ),
+                )
+                .with_code(Code::LimitExceeded),
+        ]);
     }
     let root = convert(json, spans, "", "", false, 0)
-        .map_err(|(e, span)| vec![source.error(span, e.to_string())])?;
+        .map_err(|(e, span)| vec![source.error(span, e.to_string()).with_code(e.code())])?;
     // `{"$date": …}` is a date, not a table.
     let JsonKind::Table(root) = root.kind else {
-        return Err(vec![source.error(whole, NOT_AN_OBJECT)]);
+        return Err(vec![
+            source
+                .error(whole, NOT_AN_OBJECT)
+                .with_code(Code::TypeMismatch),
+        ]);
     };
     let mut chain = Chain::for_text(opts);
     let raw = read_doc(source, &root, &mut chain, &origin)?;
@@ -439,6 +460,20 @@ enum ConvertError {
     DollarKey { path: String, key: String },
     #[error("{} nests tables and arrays more than {MAX_DEPTH} levels deep", here(.path))]
     TooDeep { path: String },
+}
+
+impl ConvertError {
+    /// The kind of problem, for the diagnostic's code.
+    fn code(&self) -> Code {
+        match self {
+            ConvertError::Null { .. }
+            | ConvertError::DateObject { .. }
+            | ConvertError::DollarKey { .. } => Code::TypeMismatch,
+            ConvertError::OutOfRange { .. } => Code::InvalidNumber,
+            ConvertError::NotADate { .. } => Code::InvalidDate,
+            ConvertError::TooDeep { .. } => Code::LimitExceeded,
+        }
+    }
 }
 
 /// Where a value is, as messages name it.

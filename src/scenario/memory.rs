@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::parse::{build, parse_raw};
 use super::variant::Chain;
 use super::{MAX_EVENTS, Scenario, json};
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Code, Diagnostic, SourceText};
 use crate::files::MAX_FILE_BYTES;
 
 /// What reading a scenario from memory may do.
@@ -147,7 +147,8 @@ fn check_size(name: &str, text: &str, opts: &ParseOptions) -> Result<(), ParseEr
     let d = Diagnostic::error(
         Some(Path::new(name)),
         format!("the scenario is {len} bytes, more than the limit of {limit}"),
-    );
+    )
+    .with_code(Code::LimitExceeded);
     Err(vec![d].into())
 }
 

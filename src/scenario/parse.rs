@@ -17,7 +17,7 @@ use super::dates::{to_date, to_instant};
 use super::node::{Map, Node, Shape};
 use super::variant::{Chain, drop_outside_variant, load_base, merge_variant};
 use super::{Event, Expectations, Named, Scenario};
-use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::files::read_text;
 use crate::printable;
 use crate::value::{Label, Table, Value};
@@ -199,6 +199,7 @@ fn walk<M: Map>(
         // Text that did not come from a scenario tree (a client's request)
         // must not make the reader open files.
         p.err(
+            Code::ExtendsRefused,
             span.clone(),
             "`extends` is not allowed here: this scenario is not read from a scenario folder",
             Some("give the base scenario's values in this one".into()),
@@ -254,7 +255,15 @@ fn toml_error(source: &SourceText, e: &toml_spanner::Error) -> Diagnostic {
         let end = source.text.trim_end().len();
         span = end..end;
     }
-    let d = source.error(span, format!("invalid TOML: {message}"));
+    let code = match e.kind() {
+        toml_spanner::ErrorKind::OutOfRange { ty, .. } if ty.contains("recursion") => {
+            Code::LimitExceeded
+        }
+        _ => Code::TomlSyntax,
+    };
+    let d = source
+        .error(span, format!("invalid TOML: {message}"))
+        .with_code(code);
     match e.secondary_label() {
         Some((first, _)) => {
             let (line, column) = source.line_col(first.start as usize);
@@ -271,6 +280,7 @@ pub(super) fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnost
     if title.is_empty() {
         diags.push(
             Diagnostic::error(Some(&src.path), "scenario has no `title`")
+                .with_code(Code::MissingField)
                 .with_help("add `title = \"…\"` under `[scenario]`"),
         );
     }
@@ -282,6 +292,7 @@ pub(super) fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnost
         None => {
             diags.push(
                 Diagnostic::error(Some(&src.path), "scenario has no `as_of` and no events")
+                    .with_code(Code::MissingField)
                     .with_help("add `as_of = 2025-06-02` under `[scenario]`"),
             );
             NaiveDate::MIN
@@ -299,6 +310,7 @@ pub(super) fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnost
                          the replay stops at `as_of`"
                     ),
                 )
+                .with_code(Code::UnreachableExpectation)
                 .with_help(format!(
                     "set `as_of = {want}` (or later) under `[scenario]`, or expect an earlier date"
                 )),
@@ -329,6 +341,9 @@ pub(super) fn build(raw: Raw, default_id: &str) -> Result<Scenario, Vec<Diagnost
     sc.index();
     Ok(sc)
 }
+
+/// The keys every event may have that mean something to the reader.
+const EVENT_KEYS: &[&str] = &["kind", "date", "id", "source"];
 
 /// Walks a parsed document, collecting every problem rather than the first.
 pub(super) struct Parser<'a> {
@@ -376,8 +391,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(super) fn err(&mut self, span: Range<usize>, msg: impl Into<String>, help: Option<String>) {
-        let d = self.src.error(span, msg).with_help_opt(help);
+    pub(super) fn err(
+        &mut self,
+        code: Code,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let d = self
+            .src
+            .error(span, msg)
+            .with_code(code)
+            .with_help_opt(help);
         self.diags.push(d);
     }
 
@@ -421,7 +446,12 @@ impl<'a> Parser<'a> {
                     .join(", ")
             ))
         });
-        self.err(span, format!("unknown {what} `{name}`"), help);
+        self.err(
+            Code::UnknownKey,
+            span,
+            format!("unknown {what} `{name}`"),
+            help,
+        );
     }
 
     pub(super) fn known_keys<M: Map>(&mut self, t: &M, known: &[&str], what: &str) {
@@ -435,6 +465,7 @@ impl<'a> Parser<'a> {
     fn mismatch<N: Node>(&mut self, item: &N, key: &str, want: &str) {
         let found = item.type_str();
         self.err(
+            Code::TypeMismatch,
             item.span(),
             format!("`{key}` must be {want}, found {found}"),
             None,
@@ -487,6 +518,7 @@ impl<'a> Parser<'a> {
     fn printable(&mut self, text: &str, span: Range<usize>, key: &str) {
         if let Some(c) = printable::first_unsafe_in_source(text) {
             self.err(
+                Code::ControlCharacter,
                 span,
                 format!(
                     "`{}` contains {}; scenario text may not hold terminal control codes or bidi controls",
@@ -518,7 +550,12 @@ impl<'a> Parser<'a> {
                 match to_date(dt, text, self.zone) {
                     Ok(d) => Some(d),
                     Err(msg) => {
-                        self.err(item.span(), format!("`{key}`: {msg}"), None);
+                        self.err(
+                            Code::InvalidDate,
+                            item.span(),
+                            format!("`{key}`: {msg}"),
+                            None,
+                        );
                         None
                     }
                 }
@@ -529,6 +566,7 @@ impl<'a> Parser<'a> {
                     .ok()
                     .map(|d| format!("write a bare TOML date, without quotes: `{key} = {d}`"));
                 self.err(
+                    Code::TypeMismatch,
                     item.span(),
                     format!("`{key}` must be a date, found string"),
                     help,
@@ -565,7 +603,12 @@ impl<'a> Parser<'a> {
                                     .into(),
                             )
                         });
-                        self.err(v.span(), format!("unknown time zone `{name}`"), help);
+                        self.err(
+                            Code::UnknownTimeZone,
+                            v.span(),
+                            format!("unknown time zone `{name}`"),
+                            help,
+                        );
                     }
                 }
                 "meta" => {
@@ -600,6 +643,7 @@ impl<'a> Parser<'a> {
         if n > self.max_events {
             let max = self.max_events;
             self.err(
+                Code::LimitExceeded,
                 item.span(),
                 format!("{n} events, more than the limit of {max} events"),
                 Some("split the scenario into several files".into()),
@@ -621,22 +665,15 @@ impl<'a> Parser<'a> {
         let kind = match t.get("kind") {
             Some(v) => self.text(v, "kind"),
             None => {
-                self.err(
-                    span.clone(),
-                    format!("event #{n} has no `kind`"),
-                    Some("add `kind = \"talks\"` (or another event kind)".into()),
-                );
+                let help = "add `kind = \"talks\"` (or another event kind)";
+                self.missing_in_event(t, span.clone(), n, "kind", help);
                 None
             }
         };
         let date = match t.get("date") {
             Some(v) => self.date(v, "date"),
             None => {
-                self.err(
-                    span.clone(),
-                    format!("event #{n} has no `date`"),
-                    Some("add `date = 2025-06-02`".into()),
-                );
+                self.missing_in_event(t, span.clone(), n, "date", "add `date = 2025-06-02`");
                 None
             }
         };
@@ -652,6 +689,7 @@ impl<'a> Parser<'a> {
                         Some(_) => format!("event #{first}"),
                     };
                     self.err(
+                        Code::DuplicateId,
                         v.span(),
                         format!("event id `{id}` is also the id of {other}"),
                         Some("give each event its own `id`".into()),
@@ -687,6 +725,35 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// An event without `kind` or `date`: reported at a field that looks
+    /// like a misspelling of it (`knd`), since events may have any other
+    /// field and the typo passes as one; else at the event.
+    fn missing_in_event<M: Map>(
+        &mut self,
+        t: &M,
+        span: Range<usize>,
+        n: usize,
+        key: &str,
+        help: &str,
+    ) {
+        let typo = t
+            .entries()
+            .find(|(name, ..)| !EVENT_KEYS.contains(name) && did_you_mean(name, [key]).is_some())
+            .map(|(name, name_span, _)| (name.to_string(), name_span));
+        let message = format!("event #{n} has no `{key}`");
+        match typo {
+            Some((name, name_span)) => self.err(
+                Code::UnknownKey,
+                name_span,
+                message,
+                Some(format!(
+                    "did you mean `{key}`? (`{name}` is read as a field of the event)"
+                )),
+            ),
+            None => self.err(Code::MissingField, span, message, Some(help.into())),
+        }
+    }
+
     fn convert_table<M: Map>(&mut self, t: &M, label: Label) -> Table {
         let mut table = Table::new(label);
         table.fields.reserve(t.len());
@@ -714,6 +781,7 @@ impl<'a> Parser<'a> {
                 Ok(n) => Value::Int(n),
                 Err(_) => {
                     self.err(
+                        Code::InvalidNumber,
                         item.span(),
                         format!("`{key}`: integer does not fit in 64 bits"),
                         None,
@@ -725,6 +793,7 @@ impl<'a> Parser<'a> {
             // `x == x`), a silent `false`. (`1e400` is the parser's error.)
             Shape::Float(x) if !x.is_finite() => {
                 self.err(
+                    Code::InvalidNumber,
                     item.span(),
                     format!("`{key}`: `inf` and `nan` are not allowed"),
                     Some("rules compare `inf` and `nan` as false with every number".into()),
@@ -736,6 +805,7 @@ impl<'a> Parser<'a> {
             Shape::DateTime(..) | Shape::Day(_) => Value::Date(self.date(item, key)?),
             Shape::Array(_) | Shape::Table(_) if self.depth >= MAX_DEPTH => {
                 self.err(
+                    Code::LimitExceeded,
                     item.span(),
                     format!("`{key}`: tables and arrays nest more than {MAX_DEPTH} levels deep"),
                     None,

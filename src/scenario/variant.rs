@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::node::{Map, Node};
 use super::parse::{Parser, Raw, load_raw};
 use super::{MAX_EVENTS, Named, ParseOptions};
-use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 
 /// Deepest `extends` chain followed before assuming something is wrong.
 const MAX_EXTENDS: usize = 32;
@@ -96,13 +96,19 @@ pub(super) fn load_base(
         chain_files.push(me);
     }
     if chain_files.contains(&key) {
-        return Err(vec![src.error(
-            span,
-            format!("`extends` cycle: `{base_name}` extends this file again"),
-        )]);
+        return Err(vec![
+            src.error(
+                span,
+                format!("`extends` cycle: `{base_name}` extends this file again"),
+            )
+            .with_code(Code::ExtendsCycle),
+        ]);
     }
     if chain_files.len() >= MAX_EXTENDS {
-        return Err(vec![src.error(span, "`extends` chain is too deep")]);
+        return Err(vec![
+            src.error(span, "`extends` chain is too deep")
+                .with_code(Code::LimitExceeded),
+        ]);
     }
     chain_files.push(key);
     let above = std::mem::replace(&mut chain.zone, zone);
@@ -126,6 +132,7 @@ pub(super) fn load_base(
                 span.clone(),
                 format!("base scenario `{base_name}` does not load"),
             )
+            .with_code(Code::BaseInvalid)
             .with_help(format!(
                 "run `sanctions-trigger check {}` to see its problems",
                 base_path.display()
@@ -155,37 +162,79 @@ fn locate(
                 span.clone(),
                 format!("`extends` names `{base_name}`, which is not a `.toml` scenario file"),
             )
+            .with_code(Code::ExtendsRefused)
             .with_help(
                 "a variant extends another scenario file, such as `extends = \"../base.toml\"`",
             ));
     }
     let dir = anchor.unwrap_or_else(|| src.path.parent().unwrap_or(Path::new("")));
     let base_path = lexical(&dir.join(base_name));
+    // A base lives beside the variant (in its folder or below), under the
+    // folder the scenario was found in, or in the working folder's tree:
+    // never elsewhere on the machine. Checked nearest first, so the common
+    // case costs one resolution.
+    let inside = |key: &Path| {
+        let within = |root: &Path| {
+            let root = if root.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                root
+            };
+            root.canonicalize().is_ok_and(|r| key.starts_with(r))
+        };
+        within(dir)
+            || root.is_some_and(within)
+            || chain.working_folder && std::env::current_dir().is_ok_and(|cwd| within(&cwd))
+    };
     let key = base_path.canonicalize().map_err(|e| {
         src.error(
             span.clone(),
             format!("cannot read base scenario `{base_name}`: {e}"),
         )
+        .with_code(Code::ExtendsNotFound)
+        .with_help_opt(nearest_base(base_name, &base_path, &inside))
     })?;
-    // A base lives beside the variant (in its folder or below), under the
-    // folder the scenario was found in, or in the working folder's tree:
-    // never elsewhere on the machine. Checked nearest first, so the common
-    // case costs one resolution.
-    let within = |root: &Path| {
-        let root = if root.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            root
-        };
-        root.canonicalize().is_ok_and(|r| key.starts_with(r))
-    };
-    let inside = within(dir)
-        || root.is_some_and(within)
-        || chain.working_folder && std::env::current_dir().is_ok_and(|cwd| within(&cwd));
-    if !inside {
+    if !inside(&key) {
         return Err(outside(src, span, base_name, root, chain.working_folder));
     }
     Ok((base_path, key))
+}
+
+/// ``did you mean `../istanbul.toml`?`` for a base that does not exist:
+/// the closest name among the `.toml` files of the folder it names, when
+/// that folder is one a base may come from (the names of files elsewhere
+/// are not shown).
+fn nearest_base(
+    base_name: &str,
+    base_path: &Path,
+    inside: &dyn Fn(&Path) -> bool,
+) -> Option<String> {
+    let folder = base_path.parent()?;
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    if !folder.canonicalize().is_ok_and(|f| inside(&f)) {
+        return None;
+    }
+    let wanted = base_path.file_name()?.to_str()?;
+    let names: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml") && crate::printable::first_unsafe(n, false).is_none())
+        .collect();
+    let best = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(wanted, n), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?
+        .1;
+    // Written as the user wrote the path, with only the file name changed.
+    let prefix = base_name.rfind('/').map_or("", |i| &base_name[..=i]);
+    Some(format!("did you mean `{prefix}{best}`?"))
 }
 
 /// The error for a base outside the folders a base may come from.
@@ -225,7 +274,9 @@ fn outside(
             "keep a variant's base in the scenario tree, such as `extends = \"../base.toml\"`",
         ),
     };
-    src.error(span.clone(), message).with_help(help)
+    src.error(span.clone(), message)
+        .with_code(Code::ExtendsRefused)
+        .with_help(help)
 }
 
 /// The variant `raw` over its `base`, less the base events `drops` names.
@@ -250,6 +301,7 @@ pub(super) fn merge_variant(
                         d.name
                     ),
                 )
+                .with_code(Code::UnknownEventId)
                 .with_help_opt(did_you_mean(&d.name, known)),
             );
         }
@@ -310,7 +362,12 @@ impl Parser<'_> {
                             });
                         }
                     }
-                    None => self.err(d.span(), "`[[drop]]` needs an `id`", None),
+                    None => self.err(
+                        Code::MissingField,
+                        d.span(),
+                        "`[[drop]]` needs an `id`",
+                        None,
+                    ),
                 }
             }
         }
@@ -327,6 +384,7 @@ pub(super) fn drop_outside_variant(source: &SourceText, drops: &[Named]) -> Opti
                 first.span.clone(),
                 "`[[drop]]` only makes sense in a variant",
             )
+            .with_code(Code::DropOutsideVariant)
             .with_help("add `extends = \"base.toml\"` under `[scenario]`"),
     )
 }
