@@ -9,6 +9,7 @@ mod diff;
 mod run;
 mod test;
 mod timeline;
+mod vocabulary;
 mod watch;
 
 use std::io::{self, IsTerminal};
@@ -167,6 +168,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
     Diff(diff::DiffArgs),
+    /// The scenario vocabulary: `vocabulary infer` writes one from existing scenarios
+    Vocabulary(vocabulary::VocabularyArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -177,6 +180,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Vocabulary(a) => vocabulary::run(&cli.global, a),
     }
 }
 

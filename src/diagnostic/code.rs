@@ -41,6 +41,21 @@ macro_rules! codes {
 codes! {
     // Files that cannot be read or found.
     ReadFailed = "read-failed": "A file or folder could not be read.",
+
+    // Scenarios checked against the vocabulary (`rules/vocabulary.toml`).
+    UnknownKind = "unknown-kind": "An event's kind is not one the vocabulary declares.",
+    UnknownField = "unknown-field": "A scenario key is not one the vocabulary declares for its table.",
+    TypeMismatch = "type-mismatch": "A scenario value is not of the type the vocabulary declares.",
+    MissingField = "missing-field": "A table lacks a field the vocabulary declares required.",
+    ValueNotAllowed = "value-not-allowed": "A string is not one of the values the vocabulary allows.",
+    // The vocabulary file itself.
+    VocabularySyntax = "vocabulary-syntax": "The vocabulary file is not valid TOML.",
+    VocabularyUnknownKey = "vocabulary-unknown-key": "A key of the vocabulary file means nothing there.",
+    VocabularyUnknownType = "vocabulary-unknown-type": "A `type` in the vocabulary file is not a known type.",
+    VocabularyBadValue = "vocabulary-bad-value": "A key of the vocabulary file has a value of the wrong shape.",
+    VocabularyMisplacedKey = "vocabulary-misplaced-key": "`fields`, `items` or `values` on a type that has none.",
+    // Rules read against the vocabulary.
+    UndeclaredField = "undeclared-field": "A rule reads an event field the vocabulary does not declare.",
 }
 
 impl std::fmt::Display for Code {
