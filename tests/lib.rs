@@ -28,3 +28,4 @@ mod security_files;
 mod security_sandbox;
 mod support;
 mod variants;
+mod vocabulary;
