@@ -54,8 +54,6 @@ codes! {
     VocabularyUnknownType = "vocabulary-unknown-type": "A `type` in the vocabulary file is not a known type.",
     VocabularyBadValue = "vocabulary-bad-value": "A key of the vocabulary file has a value of the wrong shape.",
     VocabularyMisplacedKey = "vocabulary-misplaced-key": "`fields`, `items` or `values` on a type that has none.",
-    // Rules read against the vocabulary.
-    UndeclaredField = "undeclared-field": "A rule reads an event field the vocabulary does not declare.",
 }
 
 impl std::fmt::Display for Code {
