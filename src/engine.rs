@@ -73,14 +73,15 @@ use std::sync::{Arc, Weak};
 
 use chrono::NaiveDate;
 
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::eval::{Worker, WorkerOptions};
 use crate::outcome::Outcome;
 use crate::rules::sources::Sources;
 use crate::rules::{Catalogue, RuleSet};
 use crate::sandbox::{Limits, stack};
-use crate::scenario::Scenario;
+use crate::scenario::{ParseOptions, Scenario};
 use crate::timeline::{self, ReplayError, Timeline, Window};
+use crate::vocabulary::Vocabulary;
 
 /// A loaded, checked rule set and the options it runs under: what a
 /// service keeps for its lifetime and shares between threads.
@@ -113,6 +114,7 @@ pub struct EngineBuilder {
     catalogue: Option<String>,
     helpers: Vec<(String, String)>,
     rules: Vec<(String, String)>,
+    vocabulary: Option<String>,
     limits: Limits,
     native: bool,
     disabled: Vec<String>,
@@ -191,6 +193,16 @@ impl EngineBuilder {
         self
     }
 
+    /// The scenario vocabulary, as the TOML text of a `vocabulary.toml`
+    /// (see the README's "Vocabulary"); diagnostics name it
+    /// `rules/vocabulary.toml`. With rules in memory only: a rules folder
+    /// has its own file. Scenarios read with the engine's
+    /// [`parse_options`](Engine::parse_options) are checked against it.
+    pub fn vocabulary(mut self, toml: impl Into<String>) -> Self {
+        self.vocabulary = Some(toml.into());
+        self
+    }
+
     /// The sandbox's limits on every rule call (and on the top levels run
     /// as the rules load). Depth limits of 0 (unlimited, to Rhai) are
     /// refused: they would let a rule overflow the stack.
@@ -231,8 +243,10 @@ impl EngineBuilder {
                 ),
             ).with_code(Code::InvalidOptions));
         }
-        let in_memory =
-            self.catalogue.is_some() || !self.rules.is_empty() || !self.helpers.is_empty();
+        let in_memory = self.catalogue.is_some()
+            || !self.rules.is_empty()
+            || !self.helpers.is_empty()
+            || self.vocabulary.is_some();
         let mut sources = match &self.folder {
             Some(dir) => {
                 if in_memory {
@@ -243,7 +257,17 @@ impl EngineBuilder {
                 }
                 Sources::folder(dir)
             }
-            None => Sources::memory(self.catalogue.as_deref(), &self.helpers, &self.rules),
+            None => {
+                let mut s = Sources::memory(self.catalogue.as_deref(), &self.helpers, &self.rules);
+                s.vocabulary = self.vocabulary.as_deref().map(|text| {
+                    let path = s.dir.join(crate::vocabulary::FILE_NAME);
+                    Ok(SourceText::new(
+                        path,
+                        text.strip_prefix('\u{feff}').unwrap_or(text),
+                    ))
+                });
+                s
+            }
         };
         for id in &self.disabled {
             if !sources.rules.iter().any(|r| r.id == *id) {
@@ -289,6 +313,7 @@ impl Engine {
             catalogue: None,
             helpers: Vec::new(),
             rules: Vec::new(),
+            vocabulary: None,
             limits: Limits::default(),
             native: true,
             disabled: Vec::new(),
@@ -356,6 +381,37 @@ impl Engine {
     /// The limits every rule call runs under.
     pub fn limits(&self) -> &Limits {
         &self.inner.options.limits
+    }
+
+    /// The scenario vocabulary the rules were loaded with, if any.
+    pub fn vocabulary(&self) -> Option<&Arc<Vocabulary>> {
+        self.inner.set.vocabulary()
+    }
+
+    /// Options for reading a scenario for this engine
+    /// ([`Scenario::from_toml`], [`Scenario::from_json`],
+    /// [`ScenarioBuilder::build_with`](crate::ScenarioBuilder::build_with)):
+    /// the defaults, with the engine's vocabulary, so that a scenario the
+    /// vocabulary does not allow is refused with its problems.
+    ///
+    /// ```
+    /// use sanctions_trigger::{Engine, Scenario};
+    ///
+    /// let engine = Engine::builder()
+    ///     .catalogue("[a]\ntitle = \"A\"\ncategory = \"c\"\nseverity = 1\n")
+    ///     .rule("r", "const RESPONSE = \"a\";\nfn fires(s) { s.count(\"talks\") > 0 }\n")
+    ///     .vocabulary("[kinds.talks]\nfields.round = { type = \"int\" }\n")
+    ///     .build()?;
+    /// let text = "[scenario]\ntitle = \"T\"\n[[events]]\nkind = \"talks\"\ndate = 2025-06-02\nrund = 2\n";
+    /// let err = Scenario::from_toml("req", text, &engine.parse_options()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "req:6:1: error: `rund` is not a field of a `talks` event (help: did you mean `round`?)"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse_options(&self) -> ParseOptions {
+        ParseOptions::default().vocabulary(self.vocabulary().cloned())
     }
 
     /// What loading found worth a warning; errors fail the build.

@@ -44,6 +44,8 @@ pub mod eval;
 #[doc(hidden)]
 pub mod files;
 #[doc(hidden)]
+pub mod infer;
+#[doc(hidden)]
 pub mod lint;
 #[doc(hidden)]
 pub mod native;
@@ -73,6 +75,7 @@ mod testutil;
 pub mod timeline;
 #[doc(hidden)]
 pub mod value;
+pub mod vocabulary;
 
 // The types in the facade's signatures, so that an embedder names them
 // without depending on chrono or chrono-tz, or knowing the module layout.
@@ -85,3 +88,4 @@ pub use sandbox::Limits;
 pub use scenario::{Event, ParseError, ParseOptions, Scenario, ScenarioBuilder};
 pub use timeline::{ReplayError, Timeline, Window};
 pub use value::Value;
+pub use vocabulary::Vocabulary;

@@ -27,7 +27,7 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
     let mut ids = SeenIds::default();
     let mut loaded = 0;
     for f in files {
-        match f.load() {
+        match f.load_with(set.vocabulary().map(|v| &**v)) {
             Ok(sc) => {
                 loaded += 1;
                 kinds.extend(sc.kinds().map(str::to_string));

@@ -16,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::{Worker, WorkerOptions};
 use crate::rules::RuleSet;
 use crate::scenario::{Scenario, ScenarioFile};
+use crate::vocabulary::Vocabulary;
 
 /// A scenario file, loaded or not.
 pub type Loaded = Result<Arc<Scenario>, Vec<Diagnostic>>;
@@ -47,14 +48,23 @@ pub fn for_each<T: Send>(
     sink: impl FnMut(T),
 ) {
     let make = || Worker::new(set.clone(), opts.clone());
-    for_each_with(make, files, jobs, work, sink);
+    for_each_with(
+        make,
+        files,
+        set.vocabulary().map(|v| &**v),
+        jobs,
+        work,
+        sink,
+    );
 }
 
 /// [`for_each`] with per-thread state built by `make` — for verbs that
-/// need more than one worker per thread, such as `diff`'s two rule sets.
+/// need more than one worker per thread, such as `diff`'s two rule sets —
+/// the files checked against `vocab` as they load.
 pub fn for_each_with<W, T: Send>(
     make: impl Fn() -> W + Sync,
     files: &[ScenarioFile],
+    vocab: Option<&Vocabulary>,
     jobs: usize,
     work: impl Fn(&W, &ScenarioFile, Loaded) -> T + Sync,
     sink: impl FnMut(T),
@@ -65,7 +75,7 @@ pub fn for_each_with<W, T: Send>(
         files.iter(),
         jobs,
         |w, file| {
-            let loaded = file.load().map(Arc::new);
+            let loaded = file.load_with(vocab).map(Arc::new);
             work(w, file, loaded)
         },
         sink,

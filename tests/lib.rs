@@ -32,3 +32,4 @@ mod security_sandbox;
 mod support;
 mod typos;
 mod variants;
+mod vocabulary;

@@ -571,6 +571,27 @@ fn an_error_caused_by_a_quoted_scenario_value_names_that_value() {
     ]);
     out.code(2);
     let doc = out.json();
+    // The shipped vocabulary declares `days` an integer: the scenario is
+    // refused as it is read, at the value.
+    let d = diagnostic(
+        &doc,
+        "scenarios/us/ultimatum-2025.toml",
+        "must be an integer",
+    );
+    assert_at(d, "scenarios/us/ultimatum-2025.toml", line as u64, 8);
+    assert_eq!(d["help"], "write the number without quotes: `days = 50`");
+    // Without a vocabulary the rule runs, fails, and its error names the value.
+    std::fs::remove_file(f.path().join("rules/vocabulary.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let out = f.run(&[
+        "run",
+        "scenarios/us/ultimatum-2025.toml",
+        "--as-of",
+        "2025-07-20",
+        "--format",
+        "json",
+    ]);
+    out.code(2);
+    let doc = out.json();
     let e = rule_error(scenario(&doc, "ultimatum-2025"), "us/ultimatum");
     assert_message(e, &format!("scenarios/us/ultimatum-2025.toml:{line}"));
     assert_message(e, "`days = 50`");

@@ -75,6 +75,9 @@ pub fn run(g: &Global, a: &DiffArgs) -> io::Result<Exit> {
             )
         },
         &files,
+        // Scenarios are judged by the vocabulary of the rules they are
+        // written for now.
+        current.vocabulary().map(|v| &**v),
         g.jobs(),
         |(b, c), _, loaded| -> Result<(Outcome, Option<Change>), Vec<Diagnostic>> {
             let sc = loaded?;

@@ -14,6 +14,7 @@ mod schema;
 mod shell;
 mod test;
 mod timeline;
+mod vocabulary;
 mod watch;
 
 use std::io::{self, IsTerminal};
@@ -186,6 +187,8 @@ pub enum Command {
     Man(shell::ManArgs),
     /// Print the rule API as `.d.rhai` definitions for editors
     Defs(defs::DefsArgs),
+    /// The scenario vocabulary: `vocabulary infer` writes one from existing scenarios
+    Vocabulary(vocabulary::VocabularyArgs),
 }
 
 pub fn main(cli: Cli) -> io::Result<Exit> {
@@ -202,6 +205,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Completions(a) => shell::completions(a),
         Command::Man(a) => shell::man(a),
         Command::Defs(a) => defs::run(a),
+        Command::Vocabulary(a) => vocabulary::run(&cli.global, a),
     }
 }
 

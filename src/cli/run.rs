@@ -17,7 +17,7 @@ use crate::report::run::{self as report, Format, JsonLinesReporter};
 use crate::rules::RuleSet;
 use crate::runner;
 use crate::scenario::{
-    LineError, STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line,
+    LineError, STDIN, ScenarioFile, SeenIds, StdinLines, discover, from_json_line_with,
 };
 
 #[derive(Debug, Args)]
@@ -150,8 +150,8 @@ fn evaluate(
     spare: &Mutex<Vec<Vec<u8>>>,
 ) -> Result<(Outcome, Option<Vec<u8>>), Vec<Diagnostic>> {
     let sc = match input {
-        Input::File(f) => f.load()?,
-        Input::Line(n, Ok(text)) => from_json_line(&text, n)?,
+        Input::File(f) => f.load_with(worker.rules().vocabulary().map(|v| &**v))?,
+        Input::Line(n, Ok(text)) => from_json_line_with(&text, n, worker.rules().vocabulary())?,
         Input::Line(n, Err(e)) => {
             let code = match e {
                 LineError::TooLong => Code::LimitExceeded,

@@ -47,6 +47,7 @@ pub fn run(g: &Global, a: &TimelineArgs) -> io::Result<Exit> {
     runner::for_each_with(
         || (),
         &files,
+        engine.rules().vocabulary().map(|v| &**v),
         g.jobs(),
         |_, _, loaded| -> Result<Timeline, Vec<Diagnostic>> {
             let sc = loaded?;

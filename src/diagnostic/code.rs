@@ -116,6 +116,17 @@ codes! {
     FileExists = "file-exists": "`new` would replace an existing file (`--force` allows it).",
     BadPath = "bad-path": "A path given to `new` is not where such a file goes.",
     WriteFailed = "write-failed": "A file or folder could not be written.",
+
+    // Scenarios checked against the vocabulary (`rules/vocabulary.toml`).
+    UnknownKind = "unknown-kind": "An event's kind is not one the vocabulary declares.",
+    UnknownField = "unknown-field": "A scenario key is not one the vocabulary declares for its table.",
+    ValueNotAllowed = "value-not-allowed": "A string is not one of the values the vocabulary allows.",
+    // The vocabulary file itself.
+    VocabularySyntax = "vocabulary-syntax": "The vocabulary file is not valid TOML.",
+    VocabularyUnknownKey = "vocabulary-unknown-key": "A key of the vocabulary file means nothing there.",
+    VocabularyUnknownType = "vocabulary-unknown-type": "A `type` in the vocabulary file is not a known type.",
+    VocabularyBadValue = "vocabulary-bad-value": "A key of the vocabulary file has a value of the wrong shape.",
+    VocabularyMisplacedKey = "vocabulary-misplaced-key": "`fields`, `items` or `values` on a type that has none.",
 }
 
 impl std::fmt::Display for Code {

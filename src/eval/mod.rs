@@ -279,6 +279,7 @@ impl Worker {
         };
         context::with(|c| {
             c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
             c.states.clear();
             c.states.resize(self.set.plan.len(), None);
         });

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod run;
 pub mod test;
 pub mod timeline;
+pub mod vocabulary;
 pub mod watch;
 
 use std::fmt::Display;

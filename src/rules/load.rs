@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use rhai::Engine;
 use rhai::module_resolvers::StaticModuleResolver;
@@ -33,6 +34,7 @@ impl RuleSet {
             dir,
             missing,
             catalogue,
+            vocabulary,
             listing,
             helpers,
             rules: rule_scripts,
@@ -46,6 +48,22 @@ impl RuleSet {
             Err(d) => (Catalogue::default(), vec![d]),
         };
         diags.extend(d);
+        // A vocabulary with errors is reported and not used: checked
+        // against half of it, every scenario would have errors too.
+        let vocabulary = match vocabulary {
+            None => None,
+            Some(Ok(source)) => match crate::vocabulary::parse(source) {
+                Ok(v) => Some(Arc::new(v)),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            },
+            Some(Err(d)) => {
+                diags.push(d);
+                None
+            }
+        };
         diags.extend(listing);
 
         // Helpers first: rules import them. This engine only runs top
@@ -80,6 +98,7 @@ impl RuleSet {
             rules,
             plan,
             diagnostics: diags,
+            vocabulary,
         }
     }
 
@@ -100,6 +119,7 @@ impl RuleSet {
             helpers_found: 0,
             rules: Vec::new(),
             plan: Vec::new(),
+            vocabulary: None,
             diagnostics: vec![Diagnostic::error(Some(dir), message)
                 .with_code(Code::MissingRulesFolder)
                 .with_help(

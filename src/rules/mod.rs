@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, SourceText};
 use crate::rule_error::RuleError;
+use crate::vocabulary::Vocabulary;
 pub use catalogue::{Catalogue, Response};
 
 /// A helper script under `lib/`, imported as `import "lib/name" as x;`.
@@ -103,6 +104,8 @@ pub struct RuleSet {
     /// Responses in evaluation order, each with the indices of its rules.
     pub(crate) plan: Vec<(Arc<str>, Vec<usize>)>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// `vocabulary.toml`, if the folder has one (and it has no error).
+    pub(crate) vocabulary: Option<Arc<Vocabulary>>,
 }
 
 impl RuleSet {
@@ -155,6 +158,13 @@ impl RuleSet {
     /// otherwise report each response it names as unknown).
     pub fn folder_missing(&self) -> bool {
         self.missing
+    }
+
+    /// The scenario vocabulary (`vocabulary.toml`), if the rules have one
+    /// without errors: scenarios run under these rules are checked
+    /// against it.
+    pub fn vocabulary(&self) -> Option<&Arc<Vocabulary>> {
+        self.vocabulary.as_ref()
     }
 }
 

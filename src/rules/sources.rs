@@ -25,6 +25,8 @@ pub(crate) struct Sources {
     pub missing: bool,
     /// `responses.toml`.
     pub catalogue: Result<SourceText, Diagnostic>,
+    /// `vocabulary.toml`, when there is one (it is optional).
+    pub vocabulary: Option<Result<SourceText, Diagnostic>>,
     /// Problems met listing the scripts, reported after the catalogue's.
     pub listing: Vec<Diagnostic>,
     pub helpers: Vec<Script>,
@@ -49,6 +51,7 @@ impl Sources {
                 catalogue: Err(
                     Diagnostic::error(Some(dir), "no catalogue").with_code(Code::MissingCatalogue)
                 ),
+                vocabulary: None,
                 listing: Vec::new(),
                 helpers: Vec::new(),
                 rules: Vec::new(),
@@ -63,6 +66,14 @@ impl Sources {
                 .map_err(|d| {
                     d.with_help("every rule folder needs a `responses.toml` listing its responses")
                 }),
+        };
+        let vocabulary_path = dir.join(crate::vocabulary::FILE_NAME);
+        let vocabulary = match within.escape(&vocabulary_path, "file") {
+            Some(d) => Some(Err(d)),
+            None if vocabulary_path.symlink_metadata().is_ok() => {
+                Some(read_text(&vocabulary_path).map(|t| SourceText::new(&vocabulary_path, t)))
+            }
+            None => None,
         };
         let mut listing = Vec::new();
         let (helper_files, rule_files) = scripts(dir, &within, &mut listing);
@@ -83,6 +94,7 @@ impl Sources {
             dir: dir.to_path_buf(),
             missing: false,
             catalogue,
+            vocabulary,
             listing,
             helpers: read(helper_files),
             rules: read(rule_files),
@@ -168,6 +180,7 @@ impl Sources {
             dir,
             missing: false,
             catalogue,
+            vocabulary: None,
             listing,
             helpers: helper_scripts,
             rules: rule_scripts,

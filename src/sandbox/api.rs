@@ -16,7 +16,8 @@ use super::context::{self, ResponseState};
 use super::{Fallible, err};
 use crate::diagnostic::did_you_mean;
 use crate::scenario::Scenario;
-use crate::value::{Table, Value};
+use crate::value::{Label, Table, Value};
+use crate::vocabulary::{Type, Vocabulary};
 
 /// Names of the rule API; a rule or helper may not define functions so named.
 pub const API_NAMES: &[&str] = &[
@@ -126,8 +127,13 @@ impl Record {
     }
 
     /// The error for reading an absent field, naming it, the table, and the
-    /// closest field name.
+    /// closest field name; or, when the vocabulary knows the table, whose
+    /// mistake it is (`blame_missing`).
     fn missing<T>(&self, name: &str) -> Fallible<T> {
+        let vocab = context::with(|c| c.vocabulary.clone());
+        if let Some(msg) = vocab.and_then(|v| blame_missing(&v, &self.0.label, name)) {
+            return err(msg);
+        }
         let hint = did_you_mean(name, self.0.names())
             .map(|h| format!(" ({h})"))
             .unwrap_or_else(|| {
@@ -142,6 +148,77 @@ impl Record {
             "{} has no field `{name}`{hint}; use `.has(\"{name}\")` or `.get(\"{name}\", default)` for optional fields",
             self.0.label
         ))
+    }
+}
+
+/// The message for a rule reading field `name` that the table labelled
+/// `label` lacks, when the vocabulary declares the table: if it declares
+/// the field, the scenario should have it (and the rule is right to read
+/// it); if not, the rule reads a field that does not exist, and the
+/// did-you-mean comes from the vocabulary, not from the scenario's keys
+/// (which would suggest a scenario's typo).
+fn blame_missing(vocab: &Vocabulary, label: &Label, name: &str) -> Option<String> {
+    let mut path = vec![name];
+    let mut at = label;
+    let (fields, whose, event) = loop {
+        match at {
+            Label::Field(key, parent) => {
+                path.push(key);
+                at = parent;
+            }
+            Label::Event {
+                kind, file, line, ..
+            } => {
+                let k = vocab.kind(kind)?;
+                let place = match line {
+                    0 => file.to_string(),
+                    n => format!("{file}:{n}"),
+                };
+                break (&k.fields, format!("`{kind}` events"), Some(place));
+            }
+            Label::Text(t) if t.starts_with("facts") => {
+                break (vocab.facts.as_ref()?, "`[facts]`".to_string(), None);
+            }
+            Label::Text(_) => return None,
+        }
+    };
+    path.reverse();
+    let dotted = path.join(".");
+    match crate::vocabulary::lookup(fields, &path) {
+        Some(f) => {
+            let fix = match &event {
+                Some(place) => format!(
+                    "add `{dotted} = …` ({}) to the event at {place}",
+                    f.ty.described()
+                ),
+                None => format!("add `{dotted} = …` ({}) under `[facts]`", f.ty.described()),
+            };
+            Some(format!(
+                "{label} has no field `{name}`, which the vocabulary declares for {whose}: \
+                 the scenario is missing it; {fix}"
+            ))
+        }
+        None => {
+            let parent = match path.split_last() {
+                Some((_, [])) | None => Some(fields),
+                Some((_, up)) => match crate::vocabulary::lookup(fields, up).map(|f| &f.ty) {
+                    Some(Type::Table(inner)) => Some(inner),
+                    _ => None,
+                },
+            };
+            // An open table may hold any key: the scenario may be right.
+            if parent.is_none_or(|p| p.open) {
+                return None;
+            }
+            let hint = parent
+                .and_then(|p| did_you_mean(name, p.names()))
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            Some(format!(
+                "{label} has no field `{name}`, and the vocabulary declares no `{dotted}` for \
+                 {whose}: the rule reads a field that does not exist{hint}"
+            ))
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use rhai::Dynamic;
 
+use crate::vocabulary::Vocabulary;
+
 /// How a response came out, as `fired("id")` sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseState {
@@ -43,6 +45,9 @@ pub struct CallContext {
     pub trace: Vec<String>,
     /// Bytes in `trace`, counted by [`push_trace`]; reset with the trace.
     pub trace_bytes: usize,
+    /// The vocabulary of the rules being run, which says whether a field
+    /// an event lacks is the scenario's mistake or the rule's.
+    pub vocabulary: Option<Arc<Vocabulary>>,
 }
 
 /// The most one rule call may print (`print`/`debug`), in bytes, counting

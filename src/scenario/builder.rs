@@ -192,6 +192,14 @@ impl ScenarioBuilder {
     /// name the scenario's id as their file, without a position. At most
     /// [`MAX_EVENTS`](super::MAX_EVENTS) events.
     pub fn build(self) -> Result<Scenario, ParseError> {
+        self.build_with(&ParseOptions::default())
+    }
+
+    /// [`build`](Self::build) with options: their vocabulary (an
+    /// [`Engine`](crate::Engine)'s [`parse_options`](crate::Engine::parse_options))
+    /// checks the scenario's values, and at most their
+    /// [`max_events`](ParseOptions::max_events) events are allowed.
+    pub fn build_with(self, opts: &ParseOptions) -> Result<Scenario, ParseError> {
         let id = self.id;
         let text = |s: String| Value::Str(s.into());
         let list = |v: Vec<String>| Value::Array(v.into_iter().map(text).collect());
@@ -220,12 +228,11 @@ impl ScenarioBuilder {
         doc.set("facts".into(), self.facts.into());
         doc.set("actors".into(), self.actors.into());
         doc.set("events".into(), Value::Array(events.into()));
-        let opts = ParseOptions::default();
         let source = SourceText::new(&id, "");
         let read = read_doc(
             source,
             &doc,
-            &mut Chain::for_text(&opts),
+            &mut Chain::for_text(opts),
             &Origin::at(&id, 0),
         )
         .and_then(|raw| build(raw, &id));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::files;
+use crate::vocabulary::Vocabulary;
 
 /// A scenario file to load, with the id it gets unless it names its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,16 @@ pub struct ScenarioFile {
 impl ScenarioFile {
     /// Loads the scenario, its bases looked for under its root.
     pub fn load(&self) -> Result<super::Scenario, Vec<Diagnostic>> {
-        super::parse::load_under(&self.path, &self.id, Some(&self.root))
+        self.load_with(None)
+    }
+
+    /// [`load`](Self::load), its values (and its bases') checked against
+    /// a vocabulary when one is given.
+    pub fn load_with(
+        &self,
+        vocabulary: Option<&Vocabulary>,
+    ) -> Result<super::Scenario, Vec<Diagnostic>> {
+        super::parse::load_under(&self.path, &self.id, Some(&self.root), vocabulary)
     }
 }
 

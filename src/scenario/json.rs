@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
@@ -24,6 +25,7 @@ use super::parse::{MAX_DEPTH, Origin, build, read_doc};
 use super::variant::Chain;
 use super::{MAX_EVENTS, ParseOptions, Scenario};
 use crate::diagnostic::{Code, Diagnostic, SourceText};
+use crate::vocabulary::Vocabulary;
 
 /// The name scenarios read from standard input are reported under.
 pub const STDIN: &str = "<stdin>";
@@ -192,6 +194,16 @@ impl<'de> Visitor<'de> for NoDuplicateKeys {
 /// whose id defaults to `stdin-LINE`. Every problem is reported at the
 /// line (the column of a syntax error), since input lines are not shown.
 pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnostic>> {
+    from_json_line_with(text, line, None)
+}
+
+/// [`from_json_line`], its values checked against a vocabulary when one
+/// is given.
+pub fn from_json_line_with(
+    text: &str,
+    line: usize,
+    vocabulary: Option<&Arc<Vocabulary>>,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let at = |message: String| Diagnostic::error(Some(Path::new(STDIN)), message).at(line, 1);
     // A byte-order mark is allowed at the start, as in files.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -215,11 +227,13 @@ pub fn from_json_line(text: &str, line: usize) -> Result<Scenario, Vec<Diagnosti
     }
     let file = PathBuf::from(format!("{STDIN}:{line}"));
     // Bases are read as for a file given on the command line.
-    let opts = ParseOptions::default().allow_extends(true);
+    let opts = ParseOptions::default()
+        .allow_extends(true)
+        .vocabulary(vocabulary.cloned());
     let doc = Doc {
         source: SourceText::new(file, text),
         spans: None,
-        origin: Origin::at(STDIN, line),
+        origin: Origin::at(STDIN, line).json(),
     };
     read_value(&json, doc, &format!("stdin-{line}"), &opts).map_err(|ds| {
         ds.into_iter()
@@ -265,7 +279,7 @@ pub(super) fn from_str(
     let json: Json = serde_json::from_str(text).map_err(|e| at(e, "invalid JSON: "))?;
     serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| at(e, ""))?;
     let spans = Spans::of(text);
-    let origin = Origin::text(&source);
+    let origin = Origin::text(&source).json();
     let doc = Doc {
         source,
         spans: spans.as_ref(),
@@ -284,7 +298,7 @@ pub(super) fn from_value(
     let doc = Doc {
         source: SourceText::new(name, ""),
         spans: None,
-        origin: Origin::at(name, 0),
+        origin: Origin::at(name, 0).json(),
     };
     read_value(json, doc, name, opts).map_err(|ds| without_positions(ds, Path::new(name)))
 }

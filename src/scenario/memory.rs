@@ -7,12 +7,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::parse::{build, parse_raw};
 use super::variant::Chain;
 use super::{MAX_EVENTS, Scenario, json};
 use crate::diagnostic::{Code, Diagnostic, SourceText};
 use crate::files::MAX_FILE_BYTES;
+use crate::vocabulary::Vocabulary;
 
 /// What reading a scenario from memory may do.
 ///
@@ -31,6 +33,7 @@ pub struct ParseOptions {
     pub(super) base_folder: Option<PathBuf>,
     pub(super) max_bytes: u64,
     pub(super) max_events: usize,
+    pub(super) vocabulary: Option<Arc<Vocabulary>>,
 }
 
 impl Default for ParseOptions {
@@ -42,6 +45,7 @@ impl Default for ParseOptions {
             base_folder: None,
             max_bytes: MAX_FILE_BYTES,
             max_events: MAX_EVENTS,
+            vocabulary: None,
         }
     }
 }
@@ -76,6 +80,16 @@ impl ParseOptions {
     /// [`MAX_EVENTS`].
     pub fn max_events(mut self, events: usize) -> Self {
         self.max_events = events.min(MAX_EVENTS);
+        self
+    }
+
+    /// The vocabulary the scenario is checked against (default: none, and
+    /// nothing is checked beyond the shape of a scenario file); an
+    /// [`Engine`](crate::Engine)'s [`parse_options`](crate::Engine::parse_options)
+    /// give its rules' vocabulary. A value the vocabulary does not allow
+    /// is an error of the read, at the value.
+    pub fn vocabulary(mut self, vocabulary: Option<Arc<Vocabulary>>) -> Self {
+        self.vocabulary = vocabulary;
         self
     }
 }

@@ -4,6 +4,7 @@
 //! and indexed by kind so that the rule API's queries are slices, not scans.
 
 mod builder;
+mod conform;
 mod dates;
 mod discover;
 mod expect;
@@ -29,7 +30,7 @@ pub use dates::DayError;
 #[cfg(feature = "cli")]
 pub(crate) use dates::calendar_day;
 pub use discover::{ScenarioFile, SeenIds, discover};
-pub use json::{LineError, MAX_LINE_BYTES, STDIN, StdinLines, from_json_line};
+pub use json::{LineError, MAX_LINE_BYTES, STDIN, StdinLines, from_json_line, from_json_line_with};
 pub use memory::{ParseError, ParseOptions};
 pub use parse::{load_file, parse_str};
 

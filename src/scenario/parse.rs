@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use toml_spanner::Arena;
 
+use super::conform::{Conform, missing_required};
 use super::dates::{to_date, to_instant};
 use super::node::{Map, Node, Shape};
 use super::variant::{Chain, drop_outside_variant, load_base, merge_variant};
@@ -21,6 +22,7 @@ use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::files::read_text;
 use crate::printable;
 use crate::value::{Label, Table, Value};
+use crate::vocabulary::Vocabulary;
 
 const TOP_KEYS: &[&str] = &["scenario", "facts", "actors", "events", "expect", "drop"];
 const SCENARIO_KEYS: &[&str] = &[
@@ -41,7 +43,7 @@ pub(super) const MAX_DEPTH: usize = 256;
 /// Loads a scenario file. `id` is the id it gets when `[scenario] id` is
 /// absent. Its bases may lie under its own folder or the working folder.
 pub fn load_file(path: &Path, id: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    load_under(path, id, None)
+    load_under(path, id, None, None)
 }
 
 /// [`load_file`] for a file found under `root`, where its bases may also lie.
@@ -49,8 +51,9 @@ pub(crate) fn load_under(
     path: &Path,
     id: &str,
     root: Option<&Path>,
+    vocab: Option<&Vocabulary>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let raw = load_raw(path, &mut Chain::new(root))?;
+    let raw = load_raw(path, &mut Chain::new(root).with_vocabulary(vocab))?;
     build(raw, id)
 }
 
@@ -103,6 +106,8 @@ pub(super) struct Origin {
     /// the document has no text its spans point into, and `n` is the
     /// line of input it was read from (0: none).
     line: Option<usize>,
+    /// The document is JSON: messages write dates as `{"$date": …}`.
+    pub(super) json: bool,
 }
 
 impl Origin {
@@ -111,7 +116,14 @@ impl Origin {
         Origin {
             shown: source.path.display().to_string().into(),
             line: None,
+            json: false,
         }
+    }
+
+    /// The same origin, for a JSON document.
+    pub(super) fn json(mut self) -> Self {
+        self.json = true;
+        self
     }
 
     /// A document with no text, named `shown`, read from line `line` of
@@ -120,6 +132,7 @@ impl Origin {
         Origin {
             shown: shown.into(),
             line: Some(line),
+            json: false,
         }
     }
 }
@@ -142,7 +155,7 @@ pub(super) fn read_doc<M: Map>(
     let zone = chain.zone.or(own);
     let (mut raw, extends, drops, offsets) = walk(&source, doc, zone, chain, origin)?;
     let Some(extends) = extends else {
-        return Ok(raw);
+        return required_facts(raw, doc, chain);
     };
     let (base, base_path) = load_base(&source, extends, chain, zone)?;
     // A variant that sets no zone counts its days in its base's. Read
@@ -150,7 +163,23 @@ pub(super) fn read_doc<M: Map>(
     if zone.is_none() && base.zone.is_some() && offsets {
         raw = walk(&source, doc, base.zone, chain, origin)?.0;
     }
-    merge_variant(raw, base, base_path, drops)
+    let merged = merge_variant(raw, base, base_path, drops)?;
+    required_facts(merged, doc, chain)
+}
+
+/// The scenario, unless the vocabulary requires a fact that neither it nor
+/// a base it extends has; reported at its `[facts]`, or at the file.
+fn required_facts<M: Map>(raw: Raw, doc: &M, chain: &Chain<'_>) -> Result<Raw, Vec<Diagnostic>> {
+    let Some(vocab) = chain.vocab else {
+        return Ok(raw);
+    };
+    let span = doc.get("facts").map(Node::span).filter(|s| !s.is_empty());
+    let diags = missing_required(vocab, &raw.facts, &raw.source, span);
+    if diags.is_empty() {
+        Ok(raw)
+    } else {
+        Err(diags)
+    }
 }
 
 /// A file read on its own: its values, its `extends` value with its span,
@@ -167,6 +196,8 @@ fn walk<M: Map>(
     origin: &Origin,
 ) -> Result<Walked, Vec<Diagnostic>> {
     let mut p = Parser::new(source, zone, origin, chain.max_events);
+    p.vocab = chain.vocab;
+    p.json = origin.json;
     let mut raw = Raw::new(source, zone);
     let mut extends = None;
     let mut drops = Vec::new();
@@ -179,6 +210,9 @@ fn walk<M: Map>(
             }
             "facts" => {
                 if let Some(t) = p.table(item, "facts") {
+                    if let Some(mut c) = p.conform() {
+                        c.facts(t, item.span());
+                    }
                     raw.facts = p.convert_table(t, raw.facts.label.clone());
                 }
             }
@@ -372,6 +406,10 @@ pub(super) struct Parser<'a> {
     offsets: bool,
     /// The most events the document may have.
     max_events: usize,
+    /// The vocabulary its values are checked against, if any.
+    vocab: Option<&'a Vocabulary>,
+    /// The document is JSON.
+    json: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -388,7 +426,20 @@ impl<'a> Parser<'a> {
             zone,
             offsets: false,
             max_events,
+            vocab: None,
+            json: false,
         }
+    }
+
+    /// The check of this document's values against the vocabulary, when
+    /// there is one.
+    fn conform(&mut self) -> Option<Conform<'_>> {
+        Some(Conform {
+            vocab: self.vocab?,
+            src: self.src,
+            json: self.json,
+            diags: &mut self.diags,
+        })
     }
 
     pub(super) fn err(
@@ -630,6 +681,9 @@ impl<'a> Parser<'a> {
         for (name, _, v) in t.entries() {
             let label = format!("actor `{name}` ({})", self.loc(v.span()));
             if let Some(at) = self.table(v, &format!("actors.{name}")) {
+                if let Some(mut c) = self.conform() {
+                    c.actor(name, at, v.span());
+                }
                 let table = self.convert_table(at, label.into());
                 actors.set(name.into(), Value::Table(Arc::new(table)));
             }
@@ -705,6 +759,10 @@ impl<'a> Parser<'a> {
             self.string(v, "source")?;
         }
         let (kind, date) = (kind?, date?);
+        if let Some(mut c) = self.conform() {
+            let kind_span = t.get("kind").map_or(0..0, Node::span);
+            c.event(t, &kind, kind_span, span.clone());
+        }
         // ``event `talks` of 2025-06-02 (scenarios/x.toml:14)``, built
         // without the formatting machinery: one per event adds up.
         let label = Label::Event {

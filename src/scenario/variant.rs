@@ -14,6 +14,7 @@ use super::node::{Map, Node};
 use super::parse::{Parser, Raw, load_raw};
 use super::{MAX_EVENTS, Named, ParseOptions};
 use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
+use crate::vocabulary::Vocabulary;
 
 /// Deepest `extends` chain followed before assuming something is wrong.
 const MAX_EXTENDS: usize = 32;
@@ -38,6 +39,8 @@ pub(super) struct Chain<'r> {
     /// Whether the first file's path is a file on disk (text read from
     /// memory has a name only).
     on_disk: bool,
+    /// The vocabulary every file of the chain is checked against.
+    pub(super) vocab: Option<&'r Vocabulary>,
 }
 
 impl<'r> Chain<'r> {
@@ -52,7 +55,14 @@ impl<'r> Chain<'r> {
             working_folder: true,
             max_events: MAX_EVENTS,
             on_disk: true,
+            vocab: None,
         }
+    }
+
+    /// The chain, its files checked against `vocab`.
+    pub(super) fn with_vocabulary(mut self, vocab: Option<&'r Vocabulary>) -> Self {
+        self.vocab = vocab;
+        self
     }
 
     /// The chain of text that is no file, read with `opts`: `extends`
@@ -71,6 +81,7 @@ impl<'r> Chain<'r> {
             working_folder: base.is_none(),
             max_events: opts.max_events.min(MAX_EVENTS),
             on_disk: false,
+            vocab: opts.vocabulary.as_deref(),
         }
     }
 }
