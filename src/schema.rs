@@ -3,21 +3,24 @@
 //! through a `#:schema ./scenario.schema.json` header or a `.taplo.toml`
 //! rule. It is generated from the library: the response and rule ids of
 //! the catalogue and the rules become the `enum`s of `[expect]`, and,
-//! when the library has a vocabulary, each event kind's fields (with
-//! their descriptions, shown on hover) become one branch of the events'
-//! `oneOf` on `kind`. The engine's own checks stay the authority: a
+//! when the library has a vocabulary, the declared kinds become the
+//! `enum` of an event's `kind` and each kind's fields (with their
+//! descriptions, shown on hover) a branch of its own, an `if`/`then` on
+//! `kind`; `[facts]` and actors' tables follow the vocabulary too. The engine's own checks stay the authority: a
 //! schema cannot tell a quoted date from a TOML date (taplo reads both as
 //! a date-shaped string), which the scenario reader reports.
 
 use serde_json::{Map, Value, json};
 
 use crate::rules::RuleSet;
+use crate::vocabulary::{Field, Fields, Type, Vocabulary};
 
 /// The draft the schema declares: the newest one taplo reads.
 pub const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
 /// The schema for scenario files of the library `set`.
 pub fn scenario_schema(set: &RuleSet) -> Value {
+    let vocab = set.vocabulary().map(|v| &**v);
     let responses = response_ids(set);
     let rules = rule_ids(set);
     let response_list = json!({"type": "array", "items": responses, "uniqueItems": true});
@@ -31,19 +34,21 @@ pub fn scenario_schema(set: &RuleSet) -> Value {
         "additionalProperties": false,
         "properties": {
             "scenario": scenario_table(),
-            "facts": {
-                "description": "Timeless facts, visible at every date (`s.facts`).",
-                "type": "object"
-            },
+            "facts": described(
+                vocab.and_then(|v| v.facts.as_ref()).map_or_else(|| json!({"type": "object"}), table),
+                "Timeless facts, visible at every date (`s.facts`).",
+            ),
             "actors": {
                 "description": "The actors, one table per id (`s.actors`).",
                 "type": "object",
-                "additionalProperties": {"type": "object"}
+                "additionalProperties": vocab
+                    .and_then(|v| v.actors.as_ref())
+                    .map_or_else(|| json!({"type": "object"}), table)
             },
             "events": {
                 "description": "What happened, each on a date; rules see the events dated on or before the judgement date.",
                 "type": "array",
-                "items": event()
+                "items": events(vocab)
             },
             "expect": expect_table(&response_list, &rule_list, &responses),
             "drop": {
@@ -81,25 +86,98 @@ fn scenario_table() -> Value {
     })
 }
 
-/// An event without a vocabulary: `kind` and `date` required, other
-/// fields free.
-fn event() -> Value {
-    json!({
+/// The events: without a vocabulary (or one that declares no kinds), any
+/// kind with any fields; with one, `kind` is one of the declared kinds,
+/// and each kind's fields are declared in a branch of its own (an
+/// `if`/`then` on `kind` rather than a `oneOf`, so that a mistake is
+/// reported against its own kind, not as "no branch matched").
+fn events(vocab: Option<&Vocabulary>) -> Value {
+    let mut event = json!({
         "type": "object",
         "required": ["kind", "date"],
-        "properties": event_keys(Value::from("string")),
-    })
+        "properties": event_keys(),
+    });
+    let Some(kinds) = vocab.and_then(|v| v.kinds.as_ref()) else {
+        return event;
+    };
+    let names: Vec<&str> = kinds.keys().map(String::as_str).collect();
+    event["properties"]["kind"]["enum"] = json!(names);
+    let branches: Vec<Value> = kinds
+        .iter()
+        .map(|(name, kind)| {
+            let mut then = table(&kind.fields);
+            if let Some(props) = then["properties"].as_object_mut() {
+                props.extend(event_keys());
+            }
+            if let Some(d) = &kind.description {
+                then["description"] = Value::from(d.as_str());
+            }
+            json!({
+                "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
+                "then": then
+            })
+        })
+        .collect();
+    event["allOf"] = Value::Array(branches);
+    event
+}
+
+/// A table of declared fields: those fields, the required ones, and no
+/// other unless it is open.
+fn table(fields: &Fields) -> Value {
+    let props: Map<String, Value> = fields
+        .fields
+        .iter()
+        .map(|(name, f)| (name.clone(), field(f)))
+        .collect();
+    let required: Vec<&str> = fields
+        .fields
+        .iter()
+        .filter(|(_, f)| f.required)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut t = json!({"type": "object", "properties": props});
+    if !required.is_empty() {
+        t["required"] = json!(required);
+    }
+    if !fields.open {
+        t["additionalProperties"] = Value::Bool(false);
+    }
+    t
+}
+
+/// One declared field, with its description for hover text.
+fn field(f: &Field) -> Value {
+    let v = match &f.ty {
+        Type::String if !f.values.is_empty() => json!({"type": "string", "enum": f.values}),
+        Type::String => json!({"type": "string"}),
+        Type::Int => json!({"type": "integer"}),
+        Type::Float => json!({"type": "number"}),
+        Type::Bool => json!({"type": "boolean"}),
+        Type::Date => day_shape(),
+        Type::Datetime => json!({"type": "string", "format": "date-time"}),
+        Type::Table(inner) => table(inner),
+        Type::Array(items) => json!({"type": "array", "items": field(items)}),
+        Type::Any => json!({}),
+    };
+    match &f.description {
+        Some(d) => described(v, d),
+        None => v,
+    }
+}
+
+fn described(mut v: Value, doc: &str) -> Value {
+    v["description"] = Value::from(doc);
+    v
 }
 
 /// The keys every event has, whatever its kind.
-fn event_keys(kind: Value) -> Map<String, Value> {
+fn event_keys() -> Map<String, Value> {
     let mut m = Map::new();
-    let mut k = json!({"description": "What kind of event it is; rules ask for events by kind."});
-    match kind {
-        Value::String(ty) => k["type"] = Value::String(ty),
-        other => k["const"] = other,
-    }
-    m.insert("kind".into(), k);
+    m.insert(
+        "kind".into(),
+        json!({"type": "string", "description": "What kind of event it is; rules ask for events by kind."}),
+    );
     m.insert(
         "date".into(),
         day("The day it happened (an offset date-time counts as its day)."),
@@ -152,16 +230,17 @@ fn expect_table(responses: &Value, rules: &Value, ids: &Value) -> Value {
 }
 
 fn with_doc(v: &Value, doc: &str) -> Value {
-    let mut v = v.clone();
-    v["description"] = Value::from(doc);
-    v
+    described(v.clone(), doc)
 }
 
 /// A date: TOML's own date (which taplo validates as a date-shaped
 /// string) or an offset date-time.
 fn day(doc: &str) -> Value {
+    described(day_shape(), doc)
+}
+
+fn day_shape() -> Value {
     json!({
-        "description": doc,
         "anyOf": [
             {"type": "string", "format": "date"},
             {"type": "string", "format": "date-time"}

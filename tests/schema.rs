@@ -100,7 +100,10 @@ fn a_misspelled_key_or_an_unknown_response_fails_the_schema() {
 
 #[test]
 fn a_scenario_needs_a_title_unless_it_extends_a_base() {
-    let f = shipped();
+    // Without a vocabulary, an event may be of any kind with any fields.
+    let f = Fixture::new();
+    f.write("rules/responses.toml", RESPONSES)
+        .rule("a", GOOD_RULE);
     let v = validator(&f);
     let base = "[scenario]\nas_of = 2025-06-02\n";
     assert!(!errors(&v, base).is_empty());
@@ -222,4 +225,76 @@ fn every_shipped_scenario_names_the_committed_schema() {
                 .unwrap_or_default()
         );
     }
+}
+
+#[test]
+fn with_a_vocabulary_an_event_is_checked_against_its_kind() {
+    let f = shipped();
+    let v = validator(&f);
+    let text = std::fs::read_to_string(f.path().join("scenarios/istanbul-2025-06-02.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let edit = |from: &str, to: &str| {
+        let t = text.replacen(from, to, 1);
+        assert_ne!(t, text, "{from}");
+        errors(&v, &t)
+    };
+    // A misspelled field of a `talks` event, a kind the vocabulary lacks,
+    // a string where a number is declared, and a required field removed.
+    let errs = edit("\nround = 2\n", "\nrund = 2\n");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("rund") && e.contains("/events/")),
+        "{errs:#?}"
+    );
+    let errs = edit("kind = \"talks\"", "kind = \"tlaks\"");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("\"tlaks\"") && e.contains("/kind")),
+        "{errs:#?}"
+    );
+    let errs = edit("\nround = 2\n", "\nround = \"2\"\n");
+    assert!(errs.iter().any(|e| e.contains("/round")), "{errs:#?}");
+    let errs = edit("\nround = 2\n", "\n");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("round") && e.contains("required")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn the_schema_follows_the_vocabulary_declarations() {
+    let f = Fixture::new();
+    f.write("rules/responses.toml", RESPONSES)
+        .rule("a", GOOD_RULE)
+        .write(
+            "rules/vocabulary.toml",
+            "[kinds.talks]\ndescription = \"A round\"\nfields.by = { type = \"string\", values = [\"RU\", \"UA\"], description = \"Who\" }\nfields.at = { type = \"datetime\" }\nfields.tags = { type = \"array\", items = { type = \"string\" } }\n\n[kinds.strike]\nopen = true\n\n[facts]\nfields.deadline = { type = \"date\", required = true }\n",
+        );
+    let v = validator(&f);
+    let ok = "[scenario]\ntitle = \"t\"\n[facts]\ndeadline = 2025-08-08\n[[events]]\nkind = \"talks\"\ndate = 2025-06-02\nby = \"RU\"\nat = 2025-06-02T10:00:00Z\ntags = [\"a\"]\n[[events]]\nkind = \"strike\"\ndate = 2025-06-02\nanything = 1\n";
+    assert!(errors(&v, ok).is_empty(), "{:#?}", errors(&v, ok));
+    for (from, to, needle) in [
+        ("by = \"RU\"", "by = \"TR\"", "\"TR\""),
+        ("tags = [\"a\"]", "tags = [1]", "/tags/0"),
+        (
+            "deadline = 2025-08-08",
+            "dead_line = 2025-08-08",
+            "dead_line",
+        ),
+        ("at = 2025-06-02T10:00:00Z", "at = 7", "/at"),
+    ] {
+        let t = ok.replacen(from, to, 1);
+        let errs = errors(&v, &t);
+        assert!(errs.iter().any(|e| e.contains(needle)), "{to}: {errs:#?}");
+    }
+    let schema = f.run(&["schema"]).json();
+    // Kinds in name order: `strike`, then `talks`.
+    let talks = &schema["properties"]["events"]["items"]["allOf"][1]["then"];
+    assert_eq!(talks["description"], "A round");
+    assert_eq!(talks["properties"]["by"]["description"], "Who");
+    assert_eq!(
+        schema["properties"]["events"]["items"]["properties"]["kind"]["enum"],
+        serde_json::json!(["strike", "talks"])
+    );
 }
