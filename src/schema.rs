@@ -18,6 +18,14 @@ use crate::vocabulary::{Field, Fields, Type, Vocabulary};
 /// The draft the schema declares: the newest one taplo reads.
 pub const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
+/// The schema as `schema` writes it: pretty JSON with a final newline.
+pub fn scenario_schema_text(set: &RuleSet) -> String {
+    // A `Value` always serialises; the fallback is never taken.
+    let mut text = serde_json::to_string_pretty(&scenario_schema(set)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// The schema for scenario files of the library `set`.
 pub fn scenario_schema(set: &RuleSet) -> Value {
     let vocab = set.vocabulary().map(|v| &**v);

@@ -44,6 +44,8 @@ fn init_writes_a_library_on_which_test_and_check_pass() {
     let files = listing(&dir);
     for want in [
         "rules/responses.toml",
+        "rules/vocabulary.toml",
+        "scenario.schema.json",
         ".taplo.toml",
         ".github/workflows/policy.yml",
         "README.md",
@@ -80,6 +82,32 @@ fn init_writes_a_library_on_which_test_and_check_pass() {
     f.run_in("policy/new", &["check"])
         .code(0)
         .stdout_has("0 errors, 0 warnings");
+    // The schema is what `schema` writes there, and the scenarios name it.
+    let schema = f.run_in("policy/new", &["schema"]);
+    assert_eq!(
+        schema.code(0).stdout,
+        read(&dir.join("scenario.schema.json"))
+    );
+    assert!(
+        schema.stdout.contains("\"under_occupation\""),
+        "{}",
+        schema.dump()
+    );
+    for s in &scenarios {
+        assert!(
+            read(&dir.join(s)).contains("\n#:schema ../scenario.schema.json\n[scenario]"),
+            "{s}"
+        );
+    }
+    // The vocabulary is in force: a misspelled field is an error.
+    let base = dir.join("scenarios/crimea-2014-03-16.toml");
+    std::fs::write(&base, read(&base).replacen("region =", "regoin =", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    f.run_in("policy/new", &["check"])
+        .code(2)
+        .stderr_has("`regoin` is not a field of a `referendum` event");
+    std::fs::write(&base, read(&base).replacen("regoin =", "region =", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
     // One scenario fires the response, the other stays quiet.
     let run = f.run_in("policy/new", &["run", "--format", "json"]);
     let doc = run.code(0).json();

@@ -34,9 +34,7 @@ pub fn run(g: &Global, a: &SchemaArgs) -> io::Result<Exit> {
     // written from everything that loaded: editing scenarios should not
     // wait for every rule to be fixed.
     print_diagnostics(set.diagnostics());
-    let mut text = serde_json::to_string_pretty(&crate::schema::scenario_schema(&set))
-        .map_err(io::Error::other)?;
-    text.push('\n');
+    let text = crate::schema::scenario_schema_text(&set);
     let errored = set.diagnostics().iter().any(Diagnostic::is_error);
     let exit = if errored { Exit::Error } else { Exit::Ok };
     match &a.out {

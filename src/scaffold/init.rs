@@ -8,6 +8,12 @@ use std::path::{Path, PathBuf};
 
 use super::{Written, create, link_refused, make_dirs, templates, write_failed};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::rules::RuleSet;
+use crate::sandbox::Limits;
+
+/// The starter's JSON Schema of scenario files, which its scenarios' `#:schema`
+/// headers and `.taplo.toml` name.
+pub const SCHEMA_FILE: &str = "scenario.schema.json";
 
 /// Writes the starter library into `dir`, which must be empty or absent.
 /// A folder that holds anything, or that is itself a symbolic link, is
@@ -52,6 +58,13 @@ pub fn init(dir: &Path) -> Result<Written, Diagnostic> {
         create(&dir.join(rel), text)?;
         files.push(rel.to_path_buf());
     }
+    // The schema is generated rather than kept as a template, so that it is
+    // exactly what `schema` writes for the starter's catalogue, rule and
+    // vocabulary.
+    let set = RuleSet::load(&dir.join("rules"), Limits::default());
+    let rel = Path::new(SCHEMA_FILE);
+    create(&dir.join(rel), &crate::schema::scenario_schema_text(&set))?;
+    files.push(rel.to_path_buf());
     Ok(Written {
         dir: dir.to_path_buf(),
         files,

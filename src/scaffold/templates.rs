@@ -11,6 +11,10 @@ pub const INIT: &[(&str, &str)] = &[
         include_str!("../templates/init/rules/responses.toml"),
     ),
     (
+        "rules/vocabulary.toml",
+        include_str!("../templates/init/rules/vocabulary.toml"),
+    ),
+    (
         "rules/annexation-referendum.rhai",
         include_str!("../templates/init/rules/annexation-referendum.rhai"),
     ),
