@@ -252,7 +252,10 @@ fn fires(s) {
 "#;
 
 #[test]
-fn a_missing_field_the_vocabulary_declares_blames_the_scenario() {
+fn a_missing_optional_field_the_vocabulary_declares_blames_the_unguarded_read() {
+    // `personnel` is declared but not required: a scenario may leave it
+    // out, so the rule that reads it without `.has` is what to fix (or
+    // the vocabulary, if every deployment must say it).
     let f = Fixture::new();
     f.rule("reads", READS_PERSONNEL)
         .write("rules/vocabulary.toml", VOCAB)
@@ -266,11 +269,35 @@ fn a_missing_field_the_vocabulary_declares_blames_the_scenario() {
     let e = rule_error(scenario(&doc, "s"), "reads");
     assert_message(
         e,
-        "has no field `personnel`, which the vocabulary declares for `deployment` events: \
-         the scenario is missing it; add `personnel = …` (an integer) to the event at scenarios/s.toml:5",
+        "has no field `personnel`, which the vocabulary declares optional for `deployment` \
+         events: guard the read with `.has(\"personnel\")` or `.get(\"personnel\", default)`, \
+         or declare it `required = true` so that scenarios must have it",
     );
-    let m = e["message"].as_str().unwrap_or_default();
-    assert!(!m.contains("use `.has"), "{m}");
+    assert_at(e, "rules/reads.rhai", 3, 27);
+}
+
+#[test]
+fn a_field_the_vocabulary_requires_cannot_be_missing_when_a_rule_runs() {
+    // Required: the scenario is refused as it is read, at its event, and
+    // no rule ever sees the event without it.
+    let f = Fixture::new();
+    f.rule("reads", READS_PERSONNEL)
+        .write(
+            "rules/vocabulary.toml",
+            &VOCAB.replace(
+                "fields.personnel = { type = \"int\"",
+                "fields.personnel = { type = \"int\", required = true",
+            ),
+        )
+        .scenario(
+            "s",
+            &format!("{HEAD}kind = \"deployment\"\ndate = 2025-06-01\n"),
+        );
+    let out = f.run(&["run", "scenarios", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let d = diagnostic(&doc, "scenarios/s.toml", "personnel");
+    assert_eq!(d["code"], "missing-field", "{d}");
 }
 
 #[test]

@@ -185,6 +185,13 @@ fn blame_missing(vocab: &Vocabulary, label: &Label, name: &str) -> Option<String
     path.reverse();
     let dotted = path.join(".");
     match crate::vocabulary::lookup(fields, &path) {
+        // Declared but optional: scenarios may leave it out, so the rule
+        // must not assume it.
+        Some(f) if !f.required => Some(format!(
+            "{label} has no field `{name}`, which the vocabulary declares optional for \
+             {whose}: guard the read with `.has(\"{name}\")` or `.get(\"{name}\", default)`, \
+             or declare it `required = true` so that scenarios must have it"
+        )),
         Some(f) => {
             let fix = match &event {
                 Some(place) => format!(
