@@ -440,3 +440,84 @@ fn an_engine_checks_scenarios_read_and_built_with_its_parse_options() {
         "{bad}"
     );
 }
+
+#[test]
+fn a_typo_of_a_required_field_is_one_diagnostic_not_two() {
+    // `rund` stands for `round`: the unknown key says so, and the missing
+    // `round` is not reported a second time.
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .write("rules/vocabulary.toml", VOCAB)
+        .scenario(
+            "bad",
+            &format!(
+                "{HEAD}kind = \"talks\"\ndate = 2025-06-01\nrund = 2\noutcome = {{ ceasefire = false }}\n"
+            ),
+        );
+    let out = f.run(&["check", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let diags: Vec<&Value> = doc["diagnostics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|d| d["file"] == "scenarios/bad.toml")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(diags.len(), 1, "{}", pretty(&doc));
+    assert_eq!(diags[0]["code"], "unknown-field");
+    assert_eq!(diags[0]["help"], "did you mean `round`?");
+    assert_at(diags[0], "scenarios/bad.toml", 8, 1);
+    // A key that stands for no required field leaves the missing one
+    // reported.
+    f.scenario(
+        "bad",
+        &format!("{HEAD}kind = \"talks\"\ndate = 2025-06-01\nzzz = 2\noutcome = {{ ceasefire = false }}\n"),
+    );
+    let doc = f.run(&["check", "--format", "json"]).json();
+    let codes: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|d| d["file"] == "scenarios/bad.toml")
+                .filter_map(|d| d["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        codes,
+        ["unknown-field", "missing-field"],
+        "{}",
+        pretty(&doc)
+    );
+}
+
+#[test]
+fn check_reports_a_base_scenario_problem_once_however_many_variants_extend_it() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .write("rules/vocabulary.toml", VOCAB)
+        .scenario(
+            "base",
+            &format!("{HEAD}kind = \"deployment\"\ndate = 2025-06-01\npersonel = 1\n"),
+        );
+    for v in ["a", "b", "c"] {
+        f.scenario(v, "[scenario]\ntitle = \"v\"\nextends = \"base.toml\"\n");
+    }
+    let out = f.run(&["check", "--format", "github"]);
+    out.code(2);
+    let typo = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("`personel` is not a field"))
+        .count();
+    assert_eq!(typo, 1, "{}", out.dump());
+    // Each variant still says that its base does not load.
+    let bases = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("title=base-invalid"))
+        .count();
+    assert_eq!(bases, 3, "{}", out.dump());
+}

@@ -53,6 +53,7 @@ pub fn run(g: &Global, a: &CheckArgs) -> io::Result<Exit> {
     // kinds of the whole scenario folder.
     let tree = (!a.paths.is_empty()).then_some(Path::new(DEFAULT_SCENARIOS));
     diags.extend(lint::check(set, &files, tree));
+    crate::diagnostic::dedup(&mut diags);
     let native = a.native.then(|| lint::native_use(set, &g.worker_options()));
     report::check::write_as(
         a.format,

@@ -345,12 +345,48 @@ impl fmt::Display for Diagnostic {
 
 /// The closest known name to a mistyped one, for a ``did you mean `x`?`` help.
 pub fn did_you_mean<'a>(typo: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    nearest(typo, known).map(|k| format!("did you mean `{k}`?"))
+}
+
+/// The known name closest to a mistyped one, if any is close enough.
+pub fn nearest<'a>(typo: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (strsim::jaro_winkler(typo, k), k))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| format!("did you mean `{k}`?"))
+        .map(|(_, k)| k)
+}
+
+/// Drops repeats of a diagnostic (same place, code, message and help),
+/// keeping the first, or a later copy that can show its source line: a
+/// base scenario's problems reach `check` once for the base and once
+/// through each variant built on it.
+pub fn dedup(diags: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    for d in diags.drain(..) {
+        let key = (
+            d.file.clone(),
+            d.line,
+            d.column,
+            d.code,
+            d.message.clone(),
+            d.help.clone(),
+        );
+        match seen.get(&key) {
+            Some(&i) => {
+                if out[i].source.is_none() && d.source.is_some() {
+                    out[i] = d;
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(d);
+            }
+        }
+    }
+    *diags = out;
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::node::{Map, Node, Shape};
-use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean, nearest};
 use crate::value::Table;
 use crate::vocabulary::{Field, Fields, Type, Vocabulary};
 
@@ -127,6 +127,9 @@ impl Conform<'_> {
         required: bool,
     ) {
         let mut seen = 0;
+        // Required names that a misspelled key stands for: the key's
+        // did-you-mean says it, so "has no `round`" would say it twice.
+        let mut meant: Vec<&str> = Vec::new();
         for (name, key_span, v) in t.entries() {
             if event && at.is_none() && matches!(name, "kind" | "date" | "id" | "source") {
                 continue;
@@ -143,7 +146,14 @@ impl Conform<'_> {
                 }
                 None if fields.open => {}
                 None => {
-                    let help = did_you_mean(name, fields.names())
+                    let near = nearest(name, fields.names());
+                    if let Some(n) = near
+                        && t.get(n).is_none()
+                    {
+                        meant.push(n);
+                    }
+                    let help = near
+                        .map(|n| format!("did you mean `{n}`?"))
                         .or_else(|| Some(self.declare_help(whose, at, name)));
                     let msg = match at {
                         None => format!("`{name}` is not a field of {whose}"),
@@ -161,7 +171,7 @@ impl Conform<'_> {
             let text = self.src.text.get(span.clone()).unwrap_or_default();
             let span = span.start..span.start + text.find('\n').unwrap_or(text.len());
             for (name, f) in &fields.fields {
-                if f.required && t.get(name).is_none() {
+                if f.required && t.get(name).is_none() && !meant.contains(&name.as_str()) {
                     let msg = match at {
                         None => format!("{whose} has no `{name}`, which the vocabulary requires"),
                         Some(p) => format!(
