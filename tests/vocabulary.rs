@@ -521,3 +521,28 @@ fn check_reports_a_base_scenario_problem_once_however_many_variants_extend_it() 
         .count();
     assert_eq!(bases, 3, "{}", out.dump());
 }
+
+#[test]
+fn a_quoted_date_in_an_event_kind_starting_with_a_vowel_reads_as_english() {
+    let f = Fixture::new();
+    f.rule("good", GOOD_RULE)
+        .write(
+            "rules/vocabulary.toml",
+            "[kinds.ultimatum]\nfields.deadline = { type = \"date\" }\n",
+        )
+        .scenario(
+            "u",
+            "[scenario]\ntitle = \"t\"\n\n[[events]]\nkind = \"ultimatum\"\ndate = 2025-07-14\ndeadline = \"2025-08-08\"\n",
+        );
+    let doc = f.run(&["check", "--format", "json"]).json();
+    let d = diagnostic(&doc, "scenarios/u.toml", "deadline");
+    assert_eq!(
+        d["message"],
+        "`deadline` of an `ultimatum` event must be a date, found string"
+    );
+    assert_eq!(
+        d["help"],
+        "write the date without quotes: `deadline = 2025-08-08`"
+    );
+    assert_at(d, "scenarios/u.toml", 7, 12);
+}

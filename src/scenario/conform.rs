@@ -26,7 +26,12 @@ enum Whose<'a> {
 impl fmt::Display for Whose<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Whose::Event(k) => write!(f, "a `{k}` event"),
+            Whose::Event(k) => {
+                // "an `ultimatum` event", "a `talks` event": by the first
+                // letter, which is right for the kinds of this field.
+                let an = k.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
+                write!(f, "{} `{k}` event", if an { "an" } else { "a" })
+            }
             Whose::Facts => f.write_str("`[facts]`"),
             Whose::Actor(a) => write!(f, "actor `{a}`"),
         }
