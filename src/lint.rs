@@ -1,7 +1,8 @@
 //! What `check` finds beyond the problems of loading: every scenario
 //! validated against the rules, ids used twice, event kinds a rule asks
-//! for that no scenario has (probably a typo), and catalogue responses no
-//! rule fires (they would vanish from every output); and, for `check
+//! for that no scenario has (probably a typo; with a vocabulary, the
+//! kinds and fields rules name are checked against it instead,
+//! `rules::conform`), and catalogue responses no rule fires (they would vanish from every output); and, for `check
 //! --native`, which rules native code runs and why the others run in Rhai.
 
 use std::collections::BTreeSet;
@@ -38,6 +39,11 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
             Err(d) => diags.extend(d),
         }
     }
+    // A vocabulary that declares kinds is the authority on them: a kind
+    // it lacks is an error in the rule (`rules::conform`), whatever the
+    // scenarios hold.
+    let vocabulary = set.vocabulary().map(|v| &**v);
+    let declared = vocabulary.is_some_and(|v| v.kinds.is_some());
     let unseen = |kinds: &BTreeSet<String>| {
         set.rules
             .iter()
@@ -45,6 +51,7 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
             .any(|(k, ..)| !kinds.contains(k))
     };
     if loaded > 0
+        && !declared
         && let Some(tree) = tree
         && unseen(&kinds)
         && tree.is_dir()
@@ -63,8 +70,11 @@ pub fn check(set: &RuleSet, files: &[ScenarioFile], tree: Option<&Path>) -> Vec<
     }
     // With no scenario loaded, every kind would be unknown: that is said
     // by the scenarios' own problems.
-    if loaded > 0 {
+    if loaded > 0 && !declared {
         diags.extend(unknown_kinds(set, &kinds));
+    }
+    if let Some(v) = vocabulary {
+        diags.extend(crate::rules::conform::check(set, v));
     }
     diags.extend(unused_responses(set));
     diags

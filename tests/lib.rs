@@ -33,3 +33,4 @@ mod support;
 mod typos;
 mod variants;
 mod vocabulary;
+mod vocabulary_rules;

@@ -386,11 +386,22 @@ const FIXTURES: &[(&str, Fixture)] = &[
     ("rule-change", rule_change),
     ("switch-rule", switch_rule),
     ("empty", empty),
+    ("field-typo", field_typo),
 ];
 
 /// An empty folder, for `init`, and for commands that write files.
 fn empty(_dir: &Path) -> Result<(), String> {
     Ok(())
+}
+
+/// `talks/no-result` reads a field the vocabulary does not declare.
+fn field_typo(dir: &Path) -> Result<(), String> {
+    copy_project(dir)?;
+    edit(
+        &dir.join("rules/talks/no-result.rhai"),
+        "t.outcome.breakthrough",
+        "t.outcome.breaktrough",
+    )
 }
 
 /// `talks/escalation` names a response that does not exist.

@@ -127,6 +127,10 @@ codes! {
     VocabularyUnknownType = "vocabulary-unknown-type": "A `type` in the vocabulary file is not a known type.",
     VocabularyBadValue = "vocabulary-bad-value": "A key of the vocabulary file has a value of the wrong shape.",
     VocabularyMisplacedKey = "vocabulary-misplaced-key": "`fields`, `items` or `values` on a type that has none.",
+    // Rules and helpers checked against the vocabulary by `check`.
+    RuleKindNotInVocabulary = "rule-kind-not-in-vocabulary": "A rule names an event kind the vocabulary does not declare.",
+    RuleFieldNotInVocabulary = "rule-field-not-in-vocabulary": "A rule reads a field the vocabulary does not declare for that kind (or `[facts]`, an actor).",
+    OptionalFieldNotInVocabulary = "optional-field-not-in-vocabulary": "`has`/`get` of a field the vocabulary does not declare: probably a typo.",
 }
 
 impl std::fmt::Display for Code {

@@ -15,6 +15,7 @@
 
 pub(crate) mod analyze;
 pub mod catalogue;
+pub(crate) mod conform;
 mod load;
 mod plan;
 mod reads;
