@@ -40,6 +40,8 @@ pub mod diagnostic;
 pub mod diff;
 pub mod engine;
 #[doc(hidden)]
+pub mod incremental;
+#[doc(hidden)]
 pub mod eval;
 #[doc(hidden)]
 pub mod files;

@@ -1,0 +1,433 @@
+//! An incremental engine for authoring loops: `test --watch` now, a
+//! language server later. It keeps a rules folder loaded and every
+//! scenario file under the watched paths parsed in memory, and on each
+//! [`Incremental::update`] re-reads only the files that changed — a file
+//! whose size and modification time are unchanged is not read at all, and
+//! one whose content hashes as before is not parsed again — and says which
+//! scenarios must run again: every one after a change under the rules
+//! folder (a rule, a helper, the catalogue, the vocabulary), otherwise the
+//! changed scenario files and the variants built on them (`extends`).
+//! Evaluation reuses one worker (engine and compiled rules) on the calling
+//! thread for small batches, so a one-file change costs one scenario's
+//! evaluation, not the compilation of every rule; large batches run on
+//! the worker pool. [`Incremental::test`] keeps every scenario's test
+//! result, so [`Incremental::results`] is always what a full run would
+//! give. Rules are reloaded as a whole when anything under the rules
+//! folder changes: re-evaluating only a changed rule's response and those
+//! chained on it through `fired` is the next step.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::diagnostic::Diagnostic;
+use crate::eval::{Worker, WorkerOptions};
+use crate::files::{self, Within};
+use crate::rules::RuleSet;
+use crate::runner::{self, Loaded};
+use crate::sandbox::stack;
+use crate::scenario::{ScenarioFile, discover};
+use crate::suite::{TestResult, TestStatus, run_test};
+
+/// Batches up to this many scenarios run on the kept worker, on the
+/// calling thread: starting the pool compiles every rule once per thread,
+/// which costs more than a handful of scenarios take to evaluate.
+const SMALL_BATCH: usize = 16;
+
+/// A file modified this recently is hashed again at every update even if
+/// its size and time look unchanged: two saves within one tick of the
+/// file system's clock can leave both equal (git calls such entries
+/// "racily clean").
+const RACY: Duration = Duration::from_secs(2);
+
+/// What a file looked like when it was last read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    hash: u64,
+}
+
+impl Stamp {
+    /// Whether `meta` shows the file as it was stamped: same size and
+    /// time, and not modified so recently that the time could hide an
+    /// edit.
+    fn still(&self, meta: &std::fs::Metadata) -> bool {
+        let modified = meta.modified().ok();
+        let settled = modified
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age > RACY);
+        self.len == meta.len() && self.modified == modified && settled
+    }
+}
+
+/// A file's stamp read from disk; `None` when it cannot be read (it is
+/// then left to the loader to report).
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    let bytes = std::fs::read(path).ok()?;
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    Some(Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        hash: h.finish(),
+    })
+}
+
+/// Whether `path` changed since `old`: read only when its size or time
+/// moved (or is too recent to trust), and changed only when its content
+/// did. Returns the new stamp either way.
+fn recheck(path: &Path, old: Option<Stamp>) -> (bool, Option<Stamp>) {
+    let meta = std::fs::metadata(path).ok();
+    if let (Some(old), Some(meta)) = (old, &meta)
+        && old.still(meta)
+    {
+        return (false, Some(old));
+    }
+    let new = stamp(path);
+    let changed = match (old, new) {
+        (Some(o), Some(n)) => o.hash != n.hash || o.len != n.len,
+        (None, None) => false,
+        _ => true,
+    };
+    (changed, new)
+}
+
+/// A scenario file as kept: its stamp, what loading it gave, and its
+/// path and bases in comparable form.
+struct Kept {
+    file: ScenarioFile,
+    stamp: Option<Stamp>,
+    loaded: Loaded,
+    normal: PathBuf,
+    bases: Vec<PathBuf>,
+}
+
+impl Kept {
+    fn load(file: &ScenarioFile, stamp: Option<Stamp>) -> Kept {
+        let loaded = file.load().map(Arc::new);
+        let bases = match &loaded {
+            Ok(sc) => sc.bases().iter().map(|b| normal(b)).collect(),
+            Err(_) => Vec::new(),
+        };
+        Kept {
+            file: file.clone(),
+            stamp,
+            loaded,
+            normal: normal(&file.path),
+            bases,
+        }
+    }
+}
+
+/// What an update found, and what must run again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Something under the rules folder changed (or was named as
+    /// touched): the rules were reloaded, and every scenario runs again.
+    pub rules: bool,
+    /// Indexes into [`Incremental::files`] of the scenarios to run again,
+    /// in order: the changed or touched files and the variants built on
+    /// them (every file when `rules`).
+    pub affected: Vec<usize>,
+}
+
+/// A rules folder and scenario paths, kept loaded and parsed; see the
+/// module documentation.
+pub struct Incremental {
+    rules_dir: PathBuf,
+    rules_normal: PathBuf,
+    paths: Vec<PathBuf>,
+    opts: WorkerOptions,
+    jobs: usize,
+    set: Arc<RuleSet>,
+    rule_stamps: HashMap<PathBuf, Option<Stamp>>,
+    files: Vec<ScenarioFile>,
+    discovered: Vec<Diagnostic>,
+    kept: HashMap<PathBuf, Kept>,
+    results: HashMap<PathBuf, TestResult>,
+    /// A worker for the current rule set, made on first use.
+    worker: Option<Worker>,
+}
+
+impl Incremental {
+    /// Loads the rules in `rules_dir` and parses every scenario file under
+    /// `paths`; evaluation runs with `opts` on up to `jobs` threads.
+    /// Nothing is evaluated yet: every file counts as affected by the
+    /// first [`Incremental::test`] or [`Incremental::run`] of
+    /// [`Incremental::all`].
+    pub fn new(rules_dir: &Path, paths: &[PathBuf], opts: WorkerOptions, jobs: usize) -> Self {
+        let set = load(rules_dir, &opts);
+        let mut inc = Incremental {
+            rules_dir: rules_dir.to_path_buf(),
+            rules_normal: normal(rules_dir),
+            paths: paths.to_vec(),
+            opts,
+            jobs: jobs.max(1),
+            set,
+            rule_stamps: HashMap::new(),
+            files: Vec::new(),
+            discovered: Vec::new(),
+            kept: HashMap::new(),
+            results: HashMap::new(),
+            worker: None,
+        };
+        inc.rules_changed();
+        inc.scenarios_changed(&BTreeSet::new());
+        inc
+    }
+
+    /// The rule set as loaded now.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.set
+    }
+
+    /// The scenario files found under the watched paths, in order.
+    pub fn files(&self) -> &[ScenarioFile] {
+        &self.files
+    }
+
+    /// Problems finding the scenario files (a missing path).
+    pub fn discovery_diagnostics(&self) -> &[Diagnostic] {
+        &self.discovered
+    }
+
+    /// Every file's index: what a full run covers.
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.files.len()).collect()
+    }
+
+    /// Whether `path` lies under the rules folder (in the comparable
+    /// form [`normal`] gives).
+    pub fn is_rules_path(&self, path: &Path) -> bool {
+        path.starts_with(&self.rules_normal)
+    }
+
+    /// Looks at the files again. `touched` names files (in [`normal`]
+    /// form) to run again even when their content did not change, as a
+    /// watcher that was told of a save does; an empty set means only what
+    /// changed on disk.
+    pub fn update(&mut self, touched: &BTreeSet<PathBuf>) -> Changes {
+        let rules = self.rules_changed() || touched.iter().any(|p| self.is_rules_path(p));
+        if rules {
+            self.reload_rules();
+        }
+        let mut affected = self.scenarios_changed(touched);
+        if rules {
+            affected = self.all();
+        }
+        // Their kept results are stale: the next `results` tests them
+        // again unless `test` does first.
+        for &i in &affected {
+            if let Some(f) = self.files.get(i) {
+                self.results.remove(&f.path);
+            }
+        }
+        Changes { rules, affected }
+    }
+
+    /// Re-stamps every file under the rules folder; true when one was
+    /// added, removed or changed in content.
+    fn rules_changed(&mut self) -> bool {
+        let within = Within::folder(&self.rules_dir);
+        let mut seen = HashMap::new();
+        let mut changed = false;
+        for ext in ["rhai", "toml"] {
+            let (found, _) = files::walk(&self.rules_dir, &within, ext, &|_| false);
+            for (path, _) in found {
+                let old = self.rule_stamps.get(&path).copied().flatten();
+                let (c, new) = recheck(&path, old);
+                changed |= c || !self.rule_stamps.contains_key(&path);
+                seen.insert(path, new);
+            }
+        }
+        changed |= self.rule_stamps.keys().any(|p| !seen.contains_key(p));
+        self.rule_stamps = seen;
+        changed
+    }
+
+    fn reload_rules(&mut self) {
+        self.set = load(&self.rules_dir, &self.opts);
+        self.worker = None;
+    }
+
+    /// Finds the scenario files again and re-reads those that changed;
+    /// the indexes of the files to run again (today's files that changed
+    /// or are in `touched`, and the loaded variants of any of them, or of
+    /// a file that was removed).
+    fn scenarios_changed(&mut self, touched: &BTreeSet<PathBuf>) -> Vec<usize> {
+        let (found, diags) = discover(&self.paths);
+        self.discovered = diags;
+        let mut old = std::mem::take(&mut self.kept);
+        let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut kept = HashMap::with_capacity(found.len());
+        for file in &found {
+            let k = match old.remove(&file.path) {
+                Some(k) if k.file == *file => {
+                    let (c, new) = recheck(&file.path, k.stamp);
+                    if c {
+                        changed.insert(k.normal.clone());
+                        Kept::load(file, new)
+                    } else {
+                        Kept { stamp: new, ..k }
+                    }
+                }
+                _ => {
+                    let k = Kept::load(file, stamp(&file.path));
+                    changed.insert(k.normal.clone());
+                    k
+                }
+            };
+            kept.insert(file.path.clone(), k);
+        }
+        // Removed files: their variants change, and their results go.
+        for (path, k) in old {
+            changed.insert(k.normal);
+            self.results.remove(&path);
+        }
+        let moved: BTreeSet<&PathBuf> = changed.iter().chain(touched).collect();
+        let mut affected = Vec::new();
+        for (i, file) in found.iter().enumerate() {
+            let Some(k) = kept.get_mut(&file.path) else {
+                continue;
+            };
+            if moved.contains(&k.normal) {
+                affected.push(i);
+                continue;
+            }
+            if moved.is_empty() {
+                continue;
+            }
+            let broken = k.loaded.is_err();
+            if broken || k.bases.iter().any(|b| moved.contains(b)) {
+                // A variant is parsed again when a file it is built on
+                // changed; a file that did not load may extend one that
+                // now does.
+                *k = Kept::load(file, k.stamp);
+                let variant = k.bases.iter().any(|b| moved.contains(b));
+                if variant {
+                    affected.push(i);
+                } else if broken {
+                    // Not shown again (its own file did not change), but
+                    // its kept result follows what loading now says.
+                    self.results.remove(&file.path);
+                }
+            }
+        }
+        self.files = found;
+        self.kept = kept;
+        affected
+    }
+
+    /// The kept worker for the current rule set, made on first use.
+    fn worker(&mut self) -> &Worker {
+        let set = self.set.clone();
+        let opts = self.opts.clone();
+        self.worker
+            .get_or_insert_with(|| Worker::new(set, opts))
+    }
+
+    /// Runs `work` on the files at `which` (indexes into
+    /// [`Incremental::files`]) with their kept scenarios, nothing read
+    /// again; `sink` gets the results in that order. Small batches run on
+    /// the calling thread with the kept worker, larger ones on the pool.
+    pub fn run<T: Send>(
+        &mut self,
+        which: &[usize],
+        work: impl Fn(&Worker, &ScenarioFile, Loaded) -> T + Sync,
+        mut sink: impl FnMut(T),
+    ) {
+        let items: Vec<(ScenarioFile, Loaded)> = which
+            .iter()
+            .filter_map(|&i| self.files.get(i))
+            .filter_map(|f| Some((f.clone(), self.kept.get(&f.path)?.loaded.clone())))
+            .collect();
+        if items.len() <= SMALL_BATCH {
+            let limits = self.opts.limits.clone();
+            let worker = self.worker();
+            stack::run(&limits, || {
+                for (file, loaded) in items {
+                    sink(work(worker, &file, loaded));
+                }
+            });
+            return;
+        }
+        let set = self.set.clone();
+        let opts = self.opts.clone();
+        let jobs = self.jobs.min(items.len());
+        runner::stream(
+            || Worker::new(set.clone(), opts.clone()),
+            items.into_iter(),
+            jobs,
+            |w, (file, loaded)| work(w, &file, loaded),
+            sink,
+        );
+    }
+
+    /// Tests the files at `which` and keeps their results; `sink` sees
+    /// each result in order. A file that did not load gets an error
+    /// result carrying its diagnostics.
+    pub fn test(&mut self, which: &[usize], mut sink: impl FnMut(&TestResult)) {
+        let mut got = Vec::with_capacity(which.len());
+        self.run(which, test_one, |r| {
+            sink(&r);
+            got.push(r);
+        });
+        for r in got {
+            self.results.insert(r.file.clone(), r);
+        }
+    }
+
+    /// Every file's kept test result, in file order, testing first the
+    /// files that have none (new, or never run); what a full run of the
+    /// suite gives.
+    pub fn results(&mut self) -> Vec<&TestResult> {
+        let missing: Vec<usize> = (0..self.files.len())
+            .filter(|&i| !self.results.contains_key(&self.files[i].path))
+            .collect();
+        self.test(&missing, |_| {});
+        self.files
+            .iter()
+            .filter_map(|f| self.results.get(&f.path))
+            .collect()
+    }
+}
+
+/// The rules in `dir`, loaded under the limits of `opts`.
+fn load(dir: &Path, opts: &WorkerOptions) -> Arc<RuleSet> {
+    let limits = &opts.limits;
+    Arc::new(stack::run(limits, || RuleSet::load(dir, limits.clone())))
+}
+
+/// One file's test result, loaded or not: the same as `test` reports.
+pub fn test_one(worker: &Worker, file: &ScenarioFile, loaded: Loaded) -> TestResult {
+    match loaded {
+        Ok(sc) => run_test(worker, &sc),
+        Err(ds) => TestResult {
+            id: file.id.clone(),
+            file: file.path.clone(),
+            status: TestStatus::Error,
+            failures: Vec::new(),
+            diagnostics: ds,
+            outcome: None,
+            other_outcomes: Vec::new(),
+        },
+    }
+}
+
+/// A path in one comparable form: canonical where it exists (a deleted
+/// file is canonicalised through its folder), absolute otherwise.
+pub fn normal(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    if let (Some(dir), Some(name)) = (p.parent(), p.file_name())
+        && let Ok(d) = dir.canonicalize()
+    {
+        return d.join(name);
+    }
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
