@@ -16,6 +16,7 @@ mod cli_timeline;
 mod determinism;
 mod embed;
 mod golden;
+mod incremental;
 mod layers;
 mod limits;
 mod native;
