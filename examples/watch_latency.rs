@@ -147,10 +147,7 @@ fn default_bin() -> Result<PathBuf, String> {
     if bin.is_file() {
         Ok(bin)
     } else {
-        Err(format!(
-            "no {} (build it, or pass --bin)",
-            bin.display()
-        ))
+        Err(format!("no {} (build it, or pass --bin)", bin.display()))
     }
 }
 

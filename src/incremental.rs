@@ -29,7 +29,7 @@ use crate::rules::RuleSet;
 use crate::runner::{self, Loaded};
 use crate::sandbox::stack;
 use crate::scenario::{ScenarioFile, discover};
-use crate::suite::{TestResult, TestStatus, run_test};
+use crate::suite::{TestResult, TestStatus, judge, needs_other_dates, run_test};
 
 /// Batches up to this many scenarios run on the kept worker, on the
 /// calling thread: starting the pool compiles every rule once per thread,
@@ -123,6 +123,13 @@ impl Kept {
     }
 }
 
+/// A kept test result, and the responses (by plan position) whose
+/// verdicts in it are stale after a change to their rules (`None`: none).
+struct Held {
+    result: TestResult,
+    dirty: Option<Vec<bool>>,
+}
+
 /// What an update found, and what must run again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -148,7 +155,7 @@ pub struct Incremental {
     files: Vec<ScenarioFile>,
     discovered: Vec<Diagnostic>,
     kept: HashMap<PathBuf, Kept>,
-    results: HashMap<PathBuf, TestResult>,
+    results: HashMap<PathBuf, Held>,
     /// A worker for the current rule set, made on first use.
     worker: Option<Worker>,
 }
@@ -195,6 +202,12 @@ impl Incremental {
         &self.discovered
     }
 
+    /// What loading the file at `i` gave, as kept.
+    pub fn loaded(&self, i: usize) -> Option<&Loaded> {
+        let f = self.files.get(i)?;
+        Some(&self.kept.get(&f.path)?.loaded)
+    }
+
     /// Every file's index: what a full run covers.
     pub fn all(&self) -> Vec<usize> {
         (0..self.files.len()).collect()
@@ -211,14 +224,27 @@ impl Incremental {
     /// watcher that was told of a save does; an empty set means only what
     /// changed on disk.
     pub fn update(&mut self, touched: &BTreeSet<PathBuf>) -> Changes {
-        let rules = self.rules_changed() || touched.iter().any(|p| self.is_rules_path(p));
-        if rules {
+        let edited = self.rules_changed();
+        let rules = !edited.is_empty() || touched.iter().any(|p| self.is_rules_path(p));
+        if !edited.is_empty() {
+            let old = self.set.clone();
             self.reload_rules();
+            let m = changed_responses(&old, &self.set, &edited, &self.rules_dir);
+            match m {
+                // Only some rules changed: their responses, and those
+                // chained on them, are stale in every kept result.
+                Some(mask) => {
+                    for held in self.results.values_mut() {
+                        let d = held.dirty.get_or_insert_with(|| vec![false; mask.len()]);
+                        for (d, m) in d.iter_mut().zip(&mask) {
+                            *d |= *m;
+                        }
+                    }
+                }
+                None => self.results.clear(),
+            }
         }
         let mut affected = self.scenarios_changed(touched);
-        if rules {
-            affected = self.all();
-        }
         // Their kept results are stale: the next `results` tests them
         // again unless `test` does first.
         for &i in &affected {
@@ -226,25 +252,35 @@ impl Incremental {
                 self.results.remove(&f.path);
             }
         }
+        if rules {
+            affected = self.all();
+        }
         Changes { rules, affected }
     }
 
-    /// Re-stamps every file under the rules folder; true when one was
-    /// added, removed or changed in content.
-    fn rules_changed(&mut self) -> bool {
+    /// Re-stamps every file under the rules folder: those added, removed
+    /// or changed in content.
+    fn rules_changed(&mut self) -> Vec<PathBuf> {
         let within = Within::folder(&self.rules_dir);
         let mut seen = HashMap::new();
-        let mut changed = false;
+        let mut changed = Vec::new();
         for ext in ["rhai", "toml"] {
             let (found, _) = files::walk(&self.rules_dir, &within, ext, &|_| false);
             for (path, _) in found {
                 let old = self.rule_stamps.get(&path).copied().flatten();
                 let (c, new) = recheck(&path, old);
-                changed |= c || !self.rule_stamps.contains_key(&path);
+                if c || !self.rule_stamps.contains_key(&path) {
+                    changed.push(path.clone());
+                }
                 seen.insert(path, new);
             }
         }
-        changed |= self.rule_stamps.keys().any(|p| !seen.contains_key(p));
+        changed.extend(
+            self.rule_stamps
+                .keys()
+                .filter(|p| !seen.contains_key(*p))
+                .cloned(),
+        );
         self.rule_stamps = seen;
         changed
     }
@@ -302,7 +338,8 @@ impl Incremental {
                 continue;
             }
             let broken = k.loaded.is_err();
-            if broken || k.bases.iter().any(|b| moved.contains(b)) {
+            let was_variant = k.bases.iter().any(|b| moved.contains(b));
+            if broken || was_variant {
                 // A variant is parsed again when a file it is built on
                 // changed; a file that did not load may extend one that
                 // now does.
@@ -310,9 +347,10 @@ impl Incremental {
                 let variant = k.bases.iter().any(|b| moved.contains(b));
                 if variant {
                     affected.push(i);
-                } else if broken {
-                    // Not shown again (its own file did not change), but
-                    // its kept result follows what loading now says.
+                } else {
+                    // Not shown again (as `test --watch` has always
+                    // done: only variants that load are), but its kept
+                    // result follows what loading now says.
                     self.results.remove(&file.path);
                 }
             }
@@ -326,8 +364,7 @@ impl Incremental {
     fn worker(&mut self) -> &Worker {
         let set = self.set.clone();
         let opts = self.opts.clone();
-        self.worker
-            .get_or_insert_with(|| Worker::new(set, opts))
+        self.worker.get_or_insert_with(|| Worker::new(set, opts))
     }
 
     /// Runs `work` on the files at `which` (indexes into
@@ -368,31 +405,258 @@ impl Incremental {
     }
 
     /// Tests the files at `which` and keeps their results; `sink` sees
-    /// each result in order. A file that did not load gets an error
-    /// result carrying its diagnostics.
+    /// each result in order. A kept result that is current is given as it
+    /// is; one whose responses are stale after a rule change has only
+    /// those responses evaluated again (and its expectations judged
+    /// again) when its scenario needs no other dates; any other is tested
+    /// anew. A file that did not load gets an error result carrying its
+    /// diagnostics.
     pub fn test(&mut self, which: &[usize], mut sink: impl FnMut(&TestResult)) {
-        let mut got = Vec::with_capacity(which.len());
-        self.run(which, test_one, |r| {
+        let mut jobs = Vec::with_capacity(which.len());
+        let mut union: Option<Vec<bool>> = None;
+        for &i in which {
+            let Some(f) = self.files.get(i) else { continue };
+            let Some(k) = self.kept.get(&f.path) else {
+                continue;
+            };
+            let job = match (self.results.remove(&f.path), &k.loaded) {
+                (
+                    Some(Held {
+                        result,
+                        dirty: None,
+                    }),
+                    _,
+                ) => Job::Current(result),
+                (
+                    Some(Held {
+                        result,
+                        dirty: Some(mask),
+                    }),
+                    Ok(sc),
+                ) if result.outcome.is_some() && !needs_other_dates(sc) => {
+                    let u = union.get_or_insert_with(|| vec![false; mask.len()]);
+                    for (u, m) in u.iter_mut().zip(&mask) {
+                        *u |= *m;
+                    }
+                    Job::Partial(result, mask)
+                }
+                _ => Job::Full,
+            };
+            jobs.push((f.clone(), k.loaded.clone(), job));
+        }
+        let only = union.map(|positions| self.rules_of(&positions));
+        let mut got = Vec::with_capacity(jobs.len());
+        let mut keep = |r: TestResult| {
             sink(&r);
             got.push(r);
-        });
+        };
+        let needs_pool = jobs
+            .iter()
+            .filter(|(_, _, j)| !matches!(j, Job::Current(_)))
+            .count()
+            > SMALL_BATCH;
+        if needs_pool {
+            let set = self.set.clone();
+            let opts = self.opts.clone();
+            let jobs_n = self.jobs.min(jobs.len());
+            runner::stream(
+                || Workers {
+                    set: set.clone(),
+                    opts: opts.clone(),
+                    only: only.clone(),
+                    partial: std::cell::OnceCell::new(),
+                    full: std::cell::OnceCell::new(),
+                },
+                jobs.into_iter(),
+                jobs_n,
+                |w, (file, loaded, job)| job.run(&file, loaded, || w.partial(), || w.full()),
+                &mut keep,
+            );
+        } else {
+            let limits = self.opts.limits.clone();
+            let worker = self.worker();
+            stack::run(&limits, || {
+                for (file, loaded, job) in jobs {
+                    keep(job.run(&file, loaded, || worker, || worker));
+                }
+            });
+        }
         for r in got {
-            self.results.insert(r.file.clone(), r);
+            let held = Held {
+                result: r,
+                dirty: None,
+            };
+            self.results.insert(held.result.file.clone(), held);
         }
     }
 
+    /// The rules of the responses at `positions`, index-aligned with
+    /// `RuleSet::rules`.
+    fn rules_of(&self, positions: &[bool]) -> Vec<bool> {
+        let mut rules = vec![false; self.set.rules().len()];
+        for ((_, ix), dirty) in self.set.plan().iter().zip(positions) {
+            if *dirty {
+                for &i in ix {
+                    if let Some(r) = rules.get_mut(i) {
+                        *r = true;
+                    }
+                }
+            }
+        }
+        rules
+    }
+
     /// Every file's kept test result, in file order, testing first the
-    /// files that have none (new, or never run); what a full run of the
+    /// files whose result is missing or stale; what a full run of the
     /// suite gives.
     pub fn results(&mut self) -> Vec<&TestResult> {
         let missing: Vec<usize> = (0..self.files.len())
-            .filter(|&i| !self.results.contains_key(&self.files[i].path))
+            .filter(|&i| {
+                self.results
+                    .get(&self.files[i].path)
+                    .is_none_or(|h| h.dirty.is_some())
+            })
             .collect();
         self.test(&missing, |_| {});
         self.files
             .iter()
-            .filter_map(|f| self.results.get(&f.path))
+            .filter_map(|f| self.results.get(&f.path).map(|h| &h.result))
             .collect()
+    }
+}
+
+/// What testing one file takes.
+enum Job {
+    /// Its kept result is current.
+    Current(TestResult),
+    /// Its kept result, with the responses marked stale.
+    Partial(TestResult, Vec<bool>),
+    /// A test from scratch.
+    Full,
+}
+
+impl Job {
+    fn run<'w>(
+        self,
+        file: &ScenarioFile,
+        loaded: Loaded,
+        partial: impl FnOnce() -> &'w Worker,
+        full: impl FnOnce() -> &'w Worker,
+    ) -> TestResult {
+        match (self, loaded) {
+            (Job::Current(r), _) => r,
+            (Job::Partial(r, mask), Ok(sc)) => match r.outcome {
+                Some(prev) => {
+                    let w = partial();
+                    let outcome = w.evaluate_from(&sc, &prev, &mask);
+                    judge(w, &sc, outcome)
+                }
+                None => run_test(full(), &sc),
+            },
+            (_, loaded) => test_one(full(), file, loaded),
+        }
+    }
+}
+
+/// A pool thread's workers: one compiling only the rules to evaluate
+/// again, and a full one for the scenarios tested anew, each made on
+/// first use.
+struct Workers {
+    set: Arc<RuleSet>,
+    opts: WorkerOptions,
+    only: Option<Vec<bool>>,
+    partial: std::cell::OnceCell<Worker>,
+    full: std::cell::OnceCell<Worker>,
+}
+
+impl Workers {
+    fn partial(&self) -> &Worker {
+        self.partial.get_or_init(|| {
+            Worker::new_only(self.set.clone(), self.opts.clone(), self.only.as_deref())
+        })
+    }
+
+    fn full(&self) -> &Worker {
+        self.full
+            .get_or_init(|| Worker::new(self.set.clone(), self.opts.clone()))
+    }
+}
+
+/// The responses (by plan position in `new`) whose verdicts may differ
+/// between `old` and `new`, when only rule scripts were `edited` and the
+/// two sets have the same responses with the same rules: those of the
+/// rules whose text or load error changed, and every response that reads
+/// one of them through `fired`. `None` when anything else changed (a
+/// helper, the catalogue, another file of the folder, a rule added or
+/// removed): then every response is.
+fn changed_responses(
+    old: &RuleSet,
+    new: &RuleSet,
+    edited: &[PathBuf],
+    dir: &Path,
+) -> Option<Vec<bool>> {
+    let lib = dir.join("lib");
+    let only_rules = edited
+        .iter()
+        .all(|p| p.extension().is_some_and(|e| e == "rhai") && !p.starts_with(&lib));
+    if !only_rules || old.folder_missing() || new.folder_missing() {
+        return None;
+    }
+    let same_helpers = old.helpers().len() == new.helpers().len()
+        && old
+            .helpers()
+            .iter()
+            .zip(new.helpers())
+            .all(|(a, b)| a.name == b.name && a.source.text == b.source.text);
+    let same_catalogue = format!("{:?}", old.catalogue()) == format!("{:?}", new.catalogue());
+    if !same_helpers || !same_catalogue || old.plan().len() != new.plan().len() {
+        return None;
+    }
+    let (or, nr) = (old.rules(), new.rules());
+    let mut mask = Vec::with_capacity(new.plan().len());
+    for ((oid, oix), (nid, nix)) in old.plan().iter().zip(new.plan()) {
+        if oid != nid || oix.len() != nix.len() {
+            return None;
+        }
+        let mut dirty = false;
+        for (&a, &b) in oix.iter().zip(nix) {
+            let (a, b) = (or.get(a)?, nr.get(b)?);
+            if a.id != b.id {
+                return None;
+            }
+            dirty |= a.source.text != b.source.text
+                || a.reads.keys().ne(b.reads.keys())
+                || format!("{:?}", a.broken) != format!("{:?}", b.broken);
+        }
+        mask.push(dirty);
+    }
+    // Responses read through `fired` come first in the plan, but a pass
+    // to a fixed point does not rely on it.
+    let index: HashMap<&str, usize> = new
+        .plan()
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (&**id, i))
+        .collect();
+    loop {
+        let mut moved = false;
+        for (p, (_, ix)) in new.plan().iter().enumerate() {
+            if mask[p] {
+                continue;
+            }
+            let reads_dirty = ix.iter().filter_map(|&i| nr.get(i)).any(|r| {
+                r.reads
+                    .keys()
+                    .any(|id| index.get(id.as_str()).is_some_and(|&q| mask[q]))
+            });
+            if reads_dirty {
+                mask[p] = true;
+                moved = true;
+            }
+        }
+        if !moved {
+            return Some(mask);
+        }
     }
 }
 

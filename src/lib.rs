@@ -40,11 +40,11 @@ pub mod diagnostic;
 pub mod diff;
 pub mod engine;
 #[doc(hidden)]
-pub mod incremental;
-#[doc(hidden)]
 pub mod eval;
 #[doc(hidden)]
 pub mod files;
+#[doc(hidden)]
+pub mod incremental;
 #[doc(hidden)]
 pub mod lint;
 #[doc(hidden)]

@@ -21,7 +21,7 @@ use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::discover;
 use sanctions_trigger::suite::{TestResult, TestStatus, run_test};
 
-const RULES: usize = 3;
+const RULES: usize = 4;
 const SCENARIOS: usize = 4;
 
 /// Rule bodies by number: plain, reading the helper, chained on another
@@ -34,7 +34,7 @@ fn rule_text(body: u8, response: &str) -> String {
         2 => "import \"lib/h\" as h;\nfn fires(s) {\n    if s.count(\"strike\") >= h::LIMIT { \"over the limit\" } else { quiet(\"under\") }\n}\n".to_string(),
         3 => "fn fires(s) {\n    if fired(\"a\") { \"after a\" } else { quiet(\"a is quiet\") }\n}\n".to_string(),
         4 => "fn fires(s) {\n    let x = ;\n}\n".to_string(),
-        _ => "fn fires(s) {\n    let t = s.latest(\"talks\");\n    if t.outcome.ceasefire { \"ceasefire\" } else { quiet(\"no ceasefire\") }\n}\n".to_string(),
+        _ => "fn fires(s) {\n    let t = s.latest(\"talks\");\n    if t.outcome.truce { \"truce\" } else { quiet(\"no ceasefire\") }\n}\n".to_string(),
     };
     head + body.as_str()
 }
@@ -54,11 +54,15 @@ fn scenario_text(s: &Sc) -> String {
     if s.broken {
         return "[scenario\ntitle = \"broken\"\n".into();
     }
-    let expect = match s.expect % 4 {
+    let expect = match s.expect % 5 {
         0 => "",
         1 => "\n[expect]\nfires = [\"a\"]\n",
         2 => "\n[expect]\nnot_fires = [\"b\"]\n",
-        _ => "\n[expect]\nexactly = [\"a\", \"b\"]\n",
+        3 => "\n[expect]\nexactly = [\"a\", \"b\"]\n",
+        // Judged at another date too: tested anew after a rule change.
+        _ => {
+            "\n[expect]\nfires = [\"a\"]\n\n[[expect.at]]\ndate = 2025-06-05\nnot_fires = [\"b\"]\n"
+        }
     };
     if let Some(base) = s.extends {
         return format!(
@@ -109,7 +113,7 @@ fn sc() -> impl Strategy<Value = Sc> {
 
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
-        3 => (0..RULES, prop::option::weighted(0.85, any::<u8>())).prop_map(|(i, b)| Edit::Rule(i, b)),
+        6 => (0..RULES, prop::option::weighted(0.9, any::<u8>())).prop_map(|(i, b)| Edit::Rule(i, b)),
         1 => (0u8..4).prop_map(Edit::Helper),
         1 => any::<bool>().prop_map(Edit::Catalogue),
         4 => (0..SCENARIOS, prop::option::weighted(0.85, sc())).prop_map(|(i, s)| Edit::Scenario(i, s)),
@@ -128,19 +132,20 @@ fn apply(root: &Path, e: &Edit) -> PathBuf {
     let (path, text) = match e {
         Edit::Rule(i, body) => (
             root.join(format!("rules/r{i}.rhai")),
-            body.map(|b| rule_text(b, if *i == 0 { "a" } else { "b" })),
+            body.map(|b| rule_text(b, ["a", "b", "c", "c"][*i % RULES])),
         ),
         Edit::Helper(n) => (
             root.join("rules/lib/h.rhai"),
             Some(format!("export const LIMIT = {n};\n")),
         ),
-        Edit::Catalogue(with_c) => {
+        Edit::Catalogue(with_d) => {
             let mut t = String::from(
                 "[a]\ntitle = \"A\"\ncategory = \"sanctions\"\nseverity = 1\n\n\
-                 [b]\ntitle = \"B\"\ncategory = \"diplomatic\"\nseverity = 2\n",
+                 [b]\ntitle = \"B\"\ncategory = \"diplomatic\"\nseverity = 2\n\n\
+                 [c]\ntitle = \"C\"\ncategory = \"relief\"\nseverity = 0\n",
             );
-            if *with_c {
-                t.push_str("\n[c]\ntitle = \"C\"\ncategory = \"relief\"\nseverity = 0\n");
+            if *with_d {
+                t.push_str("\n[d]\ntitle = \"D\"\ncategory = \"relief\"\nseverity = 0\n");
             }
             (root.join("rules/responses.toml"), Some(t))
         }
@@ -190,14 +195,17 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A starting library: both rules, the helper, the catalogue and two
-/// scenarios, one a variant of the other.
+/// A starting library: the helper, the catalogue, four rules (`b`'s
+/// chained on `a`, one of `c`'s erroring) and two scenarios, one a
+/// variant of the other.
 fn start(root: &Path) {
     for e in [
         Edit::Catalogue(false),
         Edit::Helper(2),
         Edit::Rule(0, Some(1)),
         Edit::Rule(1, Some(3)),
+        Edit::Rule(2, Some(5)),
+        Edit::Rule(3, Some(0)),
         Edit::Scenario(
             0,
             Some(Sc {
@@ -226,7 +234,7 @@ fn start(root: &Path) {
 }
 
 proptest! {
-    #![proptest_config(cases(24, "incremental"))]
+    #![proptest_config(cases(32, "incremental"))]
 
     /// After every batch of edits, the engine's kept results equal a full
     /// run's, whether or not it is told which files were touched; a batch
@@ -234,7 +242,7 @@ proptest! {
     /// the scenarios.
     #[test]
     fn incremental_results_equal_a_full_run(
-        batches in prop::collection::vec((prop::collection::vec(edit(), 1..4), any::<bool>()), 1..6)
+        batches in prop::collection::vec((prop::collection::vec(edit(), 1..4), any::<bool>()), 1..8)
     ) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let root = dir.path();
@@ -290,14 +298,20 @@ fn a_scenario_edit_re_runs_that_scenario_and_its_variants_only() {
     assert!(!none.rules && none.affected.is_empty(), "{none:?}");
 
     // The base: it and its variant.
-    let base = Sc { strikes: 3, ..other.clone() };
+    let base = Sc {
+        strikes: 3,
+        ..other.clone()
+    };
     apply(root, &Edit::Scenario(0, Some(base)));
     let c = inc.update(&BTreeSet::new());
     assert_eq!(ids(&inc, &c.affected), ["s0", "s1"]);
 
     // A file rewritten with the same content is not a change, unless a
     // watcher says it was touched.
-    let again = Sc { strikes: 1, ..other };
+    let again = Sc {
+        strikes: 1,
+        ..other
+    };
     let p = apply(root, &Edit::Scenario(2, Some(again)));
     assert!(inc.update(&BTreeSet::new()).affected.is_empty());
     let c = inc.update(&BTreeSet::from([normal(&p)]));

@@ -225,28 +225,38 @@ pub(super) fn suite_over(
 }
 
 /// One scenario on a worker thread: see [`Item`].
-fn on_worker(
-    a: &TestArgs,
-    worker: &Worker,
-    file: &ScenarioFile,
-    loaded: runner::Loaded,
-) -> Item {
+fn on_worker(a: &TestArgs, worker: &Worker, file: &ScenarioFile, loaded: runner::Loaded) -> Item {
     let ok = loaded.is_ok();
     let mut r = test_one(a, worker, file, loaded);
     // Text output without `--verbose` or coverage prints nothing of
     // a passing scenario's outcomes: they are freed here, by the
     // thread that built them, not by the writer.
     if let Some(r) = r.as_mut()
-        && a.format == Format::Text
-        && !a.verbose
-        && !a.coverage()
-        && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
+        && drops_outcomes(a, r.status)
     {
         r.outcome = None;
         r.other_outcomes = Vec::new();
     }
     let hits = a.coverage().then(line_hits::take_hits);
     (r, ok, hits)
+}
+
+/// Whether the report of a result with `status` prints nothing of its
+/// outcomes: text without `--verbose` or coverage, for a scenario that
+/// passed or states nothing.
+pub(super) fn drops_outcomes(a: &TestArgs, status: TestStatus) -> bool {
+    a.format == Format::Text
+        && !a.verbose
+        && !a.coverage()
+        && matches!(status, TestStatus::Passed | TestStatus::NoExpectations)
+}
+
+/// Whether `--filter` keeps a scenario.
+pub(super) fn selected(a: &TestArgs, sc: &crate::scenario::Scenario) -> bool {
+    let Some(p) = &a.filter else { return true };
+    sc.id.contains(p.as_str())
+        || sc.file.to_string_lossy().contains(p.as_str())
+        || sc.tags.iter().any(|t| t.contains(p.as_str()))
 }
 
 /// One scenario's test result; `None` when `--filter` leaves it out.
@@ -257,17 +267,7 @@ fn test_one(
     loaded: runner::Loaded,
 ) -> Option<TestResult> {
     match loaded {
-        Ok(sc) => {
-            if let Some(p) = &a.filter {
-                let hit = sc.id.contains(p.as_str())
-                    || sc.file.to_string_lossy().contains(p.as_str())
-                    || sc.tags.iter().any(|t| t.contains(p.as_str()));
-                if !hit {
-                    return None;
-                }
-            }
-            Some(run_test(worker, &sc))
-        }
+        Ok(sc) => selected(a, &sc).then(|| run_test(worker, &sc)),
         Err(ds) => Some(TestResult {
             id: file.id.clone(),
             file: file.path.clone(),

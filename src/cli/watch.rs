@@ -10,7 +10,7 @@
 //! to stdout with the text format and to stderr with JSON or JUnit, so
 //! stdout holds only the documents.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, reads_stdin, suite_over, worker_options};
+use super::test::{TestArgs, drops_outcomes, reads_stdin, selected, suite_over, worker_options};
 use super::{Exit, Global, paths_or_default};
 use crate::diagnostic::Diagnostic;
 use crate::incremental::{Incremental, normal};
 use crate::report::{self, test::Format};
+use crate::suite::TestResult;
 
 /// How long the files must be quiet before a run starts: long enough to
 /// gather an editor's save (write a temporary file, rename it over the
@@ -79,13 +80,63 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
 }
 
 /// Runs the suite over the kept scenarios at `which`, reporting as `test`
-/// does.
+/// does. The engine keeps each result and re-evaluates only what a change
+/// made stale; with `--coverage`, whose line counts come from running
+/// every rule, each scenario is evaluated anew.
 fn tests(a: &TestArgs, inc: &mut Incremental, which: &[usize]) -> io::Result<Exit> {
     let set = inc.rules().clone();
     let diags: Vec<Diagnostic> = inc.discovery_diagnostics().to_vec();
-    suite_over(a, &set, which.len(), diags, |work, sink| {
-        inc.run(which, work, sink);
+    if a.coverage() {
+        return suite_over(a, &set, which.len(), diags, |work, sink| {
+            inc.run(which, work, sink);
+        });
+    }
+    // What `test` would not run (`--filter`) or found unloadable.
+    let mut left_out = HashSet::new();
+    let mut unloaded = HashSet::new();
+    for &i in which {
+        match (inc.files().get(i), inc.loaded(i)) {
+            (Some(f), Some(Ok(sc))) if !selected(a, sc) => left_out.insert(f.path.clone()),
+            (Some(f), Some(Err(_))) => unloaded.insert(f.path.clone()),
+            _ => false,
+        };
+    }
+    let which: Vec<usize> = which
+        .iter()
+        .copied()
+        .filter(|&i| {
+            inc.files()
+                .get(i)
+                .is_some_and(|f| !left_out.contains(&f.path))
+        })
+        .collect();
+    suite_over(a, &set, which.len() + left_out.len(), diags, |_, sink| {
+        for _ in &left_out {
+            sink((None, true, None));
+        }
+        inc.test(&which, |r| {
+            let shown = if drops_outcomes(a, r.status) {
+                without_outcomes(r)
+            } else {
+                r.clone()
+            };
+            sink((Some(shown), !unloaded.contains(&r.file), None));
+        });
     })
+}
+
+/// A copy of a result without its outcomes, which text output of a
+/// passing scenario does not print.
+fn without_outcomes(r: &TestResult) -> TestResult {
+    TestResult {
+        id: r.id.clone(),
+        file: r.file.clone(),
+        status: r.status,
+        failures: r.failures.clone(),
+        diagnostics: r.diagnostics.clone(),
+        outcome: None,
+        other_outcomes: Vec::new(),
+    }
 }
 
 /// The relevant paths of a watcher event: rules, helpers, catalogues and

@@ -26,7 +26,7 @@ use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
 use crate::sandbox::context::{self, PlanIndex, ResponseState};
 use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
-pub use compile::{CompiledRule, compile};
+pub use compile::{CompiledRule, compile, compile_only};
 
 /// How a worker runs a rule set: options of the run, not of the rules.
 #[derive(Debug, Clone)]
@@ -184,7 +184,14 @@ impl Sink for Full<'_> {
 impl Worker {
     /// Compiles `set` for this thread's own engine.
     pub fn new(set: Arc<RuleSet>, opts: WorkerOptions) -> Worker {
-        let (engine, compiled) = compile(&set, &opts);
+        Worker::new_only(set, opts, None)
+    }
+
+    /// A worker that compiles only the rules `only` marks (index-aligned
+    /// with `RuleSet::rules`; `None`: all), for
+    /// [`Worker::evaluate_from`] with those rules' responses dirty.
+    pub fn new_only(set: Arc<RuleSet>, opts: WorkerOptions, only: Option<&[bool]>) -> Worker {
+        let (engine, compiled) = compile_only(&set, &opts, only);
         let plan_index: HashMap<Arc<str>, usize> = set
             .plan
             .iter()
@@ -233,6 +240,11 @@ impl Worker {
             errors: Vec::new(),
         };
         self.run(scenario, as_of, &mut full);
+        self.finish(scenario, as_of, full)
+    }
+
+    /// An [`Outcome`] of the responses `full` gathered in plan order.
+    fn finish(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, full: Full<'_>) -> Outcome {
         let Full {
             mut responses,
             errors,
@@ -257,6 +269,81 @@ impl Worker {
             responses,
             errors,
         }
+    }
+
+    /// [`Worker::evaluate`] of only the responses `dirty` marks (by plan
+    /// position): the others are taken from `prev`, an outcome of the
+    /// same scenario at the same date under a rule set whose rules for
+    /// them were the same, and `fired` reads their status from it. The
+    /// caller marks every response that reads a dirty one as dirty too.
+    pub fn evaluate_from(
+        &self,
+        scenario: &Arc<Scenario>,
+        prev: &Outcome,
+        dirty: &[bool],
+    ) -> Outcome {
+        let as_of = prev.as_of;
+        let mut full = Full {
+            set: &self.set,
+            verdicts: Vec::with_capacity(8),
+            responses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
+        };
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of,
+        };
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+        for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
+            let kept = match dirty.get(position) {
+                Some(false) => prev.response(id),
+                _ => None,
+            };
+            let status = match kept {
+                Some(r) => {
+                    for &i in rule_ix {
+                        let rule = &self.set.rules[i].id;
+                        if let Some(e) = prev.errors.iter().find(|e| *e.rule == **rule) {
+                            full.errors.push(e.clone());
+                        }
+                    }
+                    full.responses.push(r.clone());
+                    r.status
+                }
+                None => {
+                    let (mut any_fires, mut any_error) = (false, false);
+                    for &i in rule_ix {
+                        let (verdict, trace) = self.call(i, &view);
+                        match verdict {
+                            Verdict::Fires(..) => any_fires = true,
+                            Verdict::Quiet(..) => {}
+                            Verdict::Error(_) => any_error = true,
+                        }
+                        full.rule(i, verdict, trace);
+                    }
+                    let status = if any_fires {
+                        Status::Fires
+                    } else if any_error {
+                        Status::Error
+                    } else {
+                        Status::Quiet
+                    };
+                    full.response(position, status);
+                    status
+                }
+            };
+            let state = match status {
+                Status::Fires => ResponseState::Fires,
+                Status::Error => ResponseState::Error,
+                Status::Quiet => ResponseState::Quiet,
+            };
+            context::with(|c| c.states[position] = Some(state));
+        }
+        self.finish(scenario, as_of, full)
     }
 
     /// Evaluates every rule on a scenario, as of a date, keeping only each
