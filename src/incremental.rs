@@ -548,7 +548,7 @@ impl Job {
             (Job::Partial(r, mask), Ok(sc)) => match r.outcome {
                 Some(prev) => {
                     let w = partial();
-                    let outcome = w.evaluate_from(&sc, &prev, &mask);
+                    let outcome = w.evaluate_from(&sc, prev, &mask);
                     judge(w, &sc, outcome)
                 }
                 None => run_test(full(), &sc),

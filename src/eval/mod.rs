@@ -279,10 +279,16 @@ impl Worker {
     pub fn evaluate_from(
         &self,
         scenario: &Arc<Scenario>,
-        prev: &Outcome,
+        prev: Outcome,
         dirty: &[bool],
     ) -> Outcome {
         let as_of = prev.as_of;
+        let prev_errors = prev.errors;
+        // `Outcome::responses` is in response-id order: kept responses are
+        // found by binary search and moved, not copied.
+        let ids: Vec<Arc<str>> = prev.responses.iter().map(|r| r.id.clone()).collect();
+        let mut prev_responses: Vec<Option<ResponseOutcome>> =
+            prev.responses.into_iter().map(Some).collect();
         let mut full = Full {
             set: &self.set,
             verdicts: Vec::with_capacity(8),
@@ -300,19 +306,24 @@ impl Worker {
         });
         for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
             let kept = match dirty.get(position) {
-                Some(false) => prev.response(id),
+                Some(false) => ids
+                    .binary_search(id)
+                    .ok()
+                    .and_then(|k| prev_responses.get_mut(k))
+                    .and_then(Option::take),
                 _ => None,
             };
             let status = match kept {
                 Some(r) => {
                     for &i in rule_ix {
                         let rule = &self.set.rules[i].id;
-                        if let Some(e) = prev.errors.iter().find(|e| *e.rule == **rule) {
+                        if let Some(e) = prev_errors.iter().find(|e| *e.rule == **rule) {
                             full.errors.push(e.clone());
                         }
                     }
-                    full.responses.push(r.clone());
-                    r.status
+                    let status = r.status;
+                    full.responses.push(r);
+                    status
                 }
                 None => {
                     let (mut any_fires, mut any_error) = (false, false);
