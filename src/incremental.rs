@@ -300,24 +300,37 @@ impl Incremental {
         let mut old = std::mem::take(&mut self.kept);
         let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
         let mut kept = HashMap::with_capacity(found.len());
+        let mut to_load = Vec::new();
         for file in &found {
-            let k = match old.remove(&file.path) {
+            match old.remove(&file.path) {
                 Some(k) if k.file == *file => {
                     let (c, new) = recheck(&file.path, k.stamp);
                     if c {
-                        changed.insert(k.normal.clone());
-                        Kept::load(file, new)
+                        to_load.push((file, new));
                     } else {
-                        Kept { stamp: new, ..k }
+                        kept.insert(file.path.clone(), Kept { stamp: new, ..k });
                     }
                 }
-                _ => {
-                    let k = Kept::load(file, stamp(&file.path));
-                    changed.insert(k.normal.clone());
-                    k
-                }
-            };
-            kept.insert(file.path.clone(), k);
+                _ => to_load.push((file, stamp(&file.path))),
+            }
+        }
+        let mut keep = |k: Kept| {
+            changed.insert(k.normal.clone());
+            kept.insert(k.file.path.clone(), k);
+        };
+        if to_load.len() > SMALL_BATCH {
+            // The first update parses every file: on the pool.
+            runner::stream(
+                || (),
+                to_load.into_iter(),
+                self.jobs,
+                |_, (file, stamp)| Kept::load(file, stamp),
+                keep,
+            );
+        } else {
+            for (file, stamp) in to_load {
+                keep(Kept::load(file, stamp));
+            }
         }
         // Removed files: their variants change, and their results go.
         for (path, k) in old {
@@ -360,11 +373,21 @@ impl Incremental {
         affected
     }
 
+    /// Compiles the kept worker now, if the rule set changed since it was
+    /// made: for a caller that is idle (a watcher waiting for the next
+    /// save), so that the next small batch does not wait for it.
+    pub fn prepare(&mut self) {
+        self.worker();
+    }
+
     /// The kept worker for the current rule set, made on first use.
     fn worker(&mut self) -> &Worker {
         let set = self.set.clone();
         let opts = self.opts.clone();
-        self.worker.get_or_insert_with(|| Worker::new(set, opts))
+        // Compiling runs the rules' top levels: under the stack guard, as
+        // every evaluation on this thread is.
+        self.worker
+            .get_or_insert_with(|| stack::run(&opts.limits.clone(), || Worker::new(set, opts)))
     }
 
     /// Runs `work` on the files at `which` (indexes into

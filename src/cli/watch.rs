@@ -55,6 +55,8 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     tests(a, &mut inc, &all)?;
     footer(g, a, &scenario_paths)?;
     loop {
+        // While waiting, so that a save of one scenario evaluates at once.
+        inc.prepare();
         // The watcher lives as long as this loop, so the channel only
         // closes if it fails; then there is nothing left to wait for.
         let Ok(first) = rx.recv() else {
