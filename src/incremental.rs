@@ -718,3 +718,55 @@ pub fn normal(p: &Path) -> PathBuf {
     }
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_time(path: &Path, t: SystemTime) {
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(t).unwrap();
+    }
+
+    #[test]
+    fn a_file_is_read_again_only_when_its_size_or_time_moved_or_is_recent() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.toml");
+        let old = SystemTime::now() - Duration::from_secs(60);
+        std::fs::write(&p, "aaaa").unwrap();
+        set_time(&p, old);
+        let s = stamp(&p).unwrap();
+        assert_eq!(recheck(&p, Some(s)), (false, Some(s)));
+
+        // Same size, same (old) time, other content: trusted, not read.
+        std::fs::write(&p, "bbbb").unwrap();
+        set_time(&p, old);
+        assert!(!recheck(&p, Some(s)).0);
+
+        // The time moved: read, and the content differs.
+        set_time(&p, old + Duration::from_secs(1));
+        let (changed, s2) = recheck(&p, Some(s));
+        assert!(changed);
+        let s2 = s2.unwrap();
+
+        // Rewritten with the same content: read, not a change.
+        std::fs::write(&p, "bbbb").unwrap();
+        let (changed, s3) = recheck(&p, Some(s2));
+        assert!(!changed);
+
+        // Modified just now with the same size and time as its stamp:
+        // too recent to trust, so hashed, and the edit is seen.
+        std::fs::write(&p, "cccc").unwrap();
+        let t = std::fs::metadata(&p).unwrap().modified().unwrap();
+        let racy = Stamp {
+            modified: Some(t),
+            ..s3.unwrap()
+        };
+        assert!(recheck(&p, Some(racy)).0);
+
+        // Removed: a change; still absent: none.
+        std::fs::remove_file(&p).unwrap();
+        assert_eq!(recheck(&p, Some(racy)), (true, None));
+        assert_eq!(recheck(&p, None), (false, None));
+    }
+}
