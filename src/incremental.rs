@@ -123,8 +123,8 @@ impl Kept {
     }
 }
 
-/// A kept test result, and the responses (by plan position) whose
-/// verdicts in it are stale after a change to their rules (`None`: none).
+/// A kept test result, and the rules (index-aligned with
+/// `RuleSet::rules`) changed since it was judged (`None`: none).
 struct Held {
     result: TestResult,
     dirty: Option<Vec<bool>>,
@@ -229,10 +229,10 @@ impl Incremental {
         if !edited.is_empty() {
             let old = self.set.clone();
             self.reload_rules();
-            let m = changed_responses(&old, &self.set, &edited, &self.rules_dir);
-            match m {
-                // Only some rules changed: their responses, and those
-                // chained on them, are stale in every kept result.
+            match changed_rules(&old, &self.set, &edited, &self.rules_dir) {
+                // Only some rules changed: their verdicts, and those of
+                // the rules chained on them, are stale in every kept
+                // result.
                 Some(mask) => {
                     for held in self.results.values_mut() {
                         let d = held.dirty.get_or_insert_with(|| vec![false; mask.len()]);
@@ -467,7 +467,7 @@ impl Incremental {
             };
             jobs.push((f.clone(), k.loaded.clone(), job));
         }
-        let only = union.map(|positions| self.rules_of(&positions));
+        let only = union.map(|changed| self.reachable(&changed));
         let mut got = Vec::with_capacity(jobs.len());
         let mut keep = |r: TestResult| {
             sink(&r);
@@ -513,11 +513,49 @@ impl Incremental {
         }
     }
 
-    /// The rules of the responses at `positions`, index-aligned with
-    /// `RuleSet::rules`.
-    fn rules_of(&self, positions: &[bool]) -> Vec<bool> {
-        let mut rules = vec![false; self.set.rules().len()];
-        for ((_, ix), dirty) in self.set.plan().iter().zip(positions) {
+    /// The rules a re-evaluation after a change to the `changed` rules
+    /// may call (both index-aligned with `RuleSet::rules`): those and
+    /// every rule of a response that reads, through `fired`, a response
+    /// of one of them, transitively.
+    fn reachable(&self, changed: &[bool]) -> Vec<bool> {
+        let set = &self.set;
+        let index: HashMap<&str, usize> = set
+            .plan()
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (&**id, i))
+            .collect();
+        let mut positions: Vec<bool> = set
+            .plan()
+            .iter()
+            .map(|(_, ix)| ix.iter().any(|&i| changed.get(i).copied().unwrap_or(false)))
+            .collect();
+        // Responses read through `fired` come first in the plan, but a
+        // pass to a fixed point does not rely on it.
+        loop {
+            let mut grew = false;
+            for (p, (_, ix)) in set.plan().iter().enumerate() {
+                if positions.get(p).copied().unwrap_or(true) {
+                    continue;
+                }
+                let reads = ix.iter().filter_map(|&i| set.rules().get(i)).any(|r| {
+                    r.reads.keys().any(|id| {
+                        index
+                            .get(id.as_str())
+                            .is_some_and(|&q| positions.get(q).copied().unwrap_or(false))
+                    })
+                });
+                if reads && let Some(slot) = positions.get_mut(p) {
+                    *slot = true;
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let mut rules = vec![false; set.rules().len()];
+        for ((_, ix), dirty) in set.plan().iter().zip(&positions) {
             if *dirty {
                 for &i in ix {
                     if let Some(r) = rules.get_mut(i) {
@@ -605,14 +643,14 @@ impl Workers {
     }
 }
 
-/// The responses (by plan position in `new`) whose verdicts may differ
+/// The rules (index-aligned with `new`'s) whose verdicts may differ
 /// between `old` and `new`, when only rule scripts were `edited` and the
-/// two sets have the same responses with the same rules: those of the
-/// rules whose text or load error changed, and every response that reads
-/// one of them through `fired`. `None` when anything else changed (a
-/// helper, the catalogue, another file of the folder, a rule added or
-/// removed): then every response is.
-fn changed_responses(
+/// two sets have the same responses with the same rules, in the same
+/// order: those whose text, `fired` reads or load error changed. `None`
+/// when anything else changed (a helper, the catalogue, another file of
+/// the folder, a rule added, removed or moved to another response): then
+/// every rule is.
+fn changed_rules(
     old: &RuleSet,
     new: &RuleSet,
     edited: &[PathBuf],
@@ -632,55 +670,22 @@ fn changed_responses(
             .zip(new.helpers())
             .all(|(a, b)| a.name == b.name && a.source.text == b.source.text);
     let same_catalogue = format!("{:?}", old.catalogue()) == format!("{:?}", new.catalogue());
-    if !same_helpers || !same_catalogue || old.plan().len() != new.plan().len() {
+    let (or, nr) = (old.rules(), new.rules());
+    if !same_helpers || !same_catalogue || old.plan() != new.plan() || or.len() != nr.len() {
         return None;
     }
-    let (or, nr) = (old.rules(), new.rules());
-    let mut mask = Vec::with_capacity(new.plan().len());
-    for ((oid, oix), (nid, nix)) in old.plan().iter().zip(new.plan()) {
-        if oid != nid || oix.len() != nix.len() {
+    let mut changed = Vec::with_capacity(nr.len());
+    for (a, b) in or.iter().zip(nr) {
+        if a.id != b.id {
             return None;
         }
-        let mut dirty = false;
-        for (&a, &b) in oix.iter().zip(nix) {
-            let (a, b) = (or.get(a)?, nr.get(b)?);
-            if a.id != b.id {
-                return None;
-            }
-            dirty |= a.source.text != b.source.text
+        changed.push(
+            a.source.text != b.source.text
                 || a.reads.keys().ne(b.reads.keys())
-                || format!("{:?}", a.broken) != format!("{:?}", b.broken);
-        }
-        mask.push(dirty);
+                || format!("{:?}", a.broken) != format!("{:?}", b.broken),
+        );
     }
-    // Responses read through `fired` come first in the plan, but a pass
-    // to a fixed point does not rely on it.
-    let index: HashMap<&str, usize> = new
-        .plan()
-        .iter()
-        .enumerate()
-        .map(|(i, (id, _))| (&**id, i))
-        .collect();
-    loop {
-        let mut moved = false;
-        for (p, (_, ix)) in new.plan().iter().enumerate() {
-            if mask[p] {
-                continue;
-            }
-            let reads_dirty = ix.iter().filter_map(|&i| nr.get(i)).any(|r| {
-                r.reads
-                    .keys()
-                    .any(|id| index.get(id.as_str()).is_some_and(|&q| mask[q]))
-            });
-            if reads_dirty {
-                mask[p] = true;
-                moved = true;
-            }
-        }
-        if !moved {
-            return Some(mask);
-        }
-    }
+    Some(changed)
 }
 
 /// The rules in `dir`, loaded under the limits of `opts`.

@@ -271,21 +271,24 @@ impl Worker {
         }
     }
 
-    /// [`Worker::evaluate`] of only the responses `dirty` marks (by plan
-    /// position): the others are taken from `prev`, an outcome of the
-    /// same scenario at the same date under a rule set whose rules for
-    /// them were the same, and `fired` reads their status from it. The
-    /// caller marks every response that reads a dirty one as dirty too.
+    /// [`Worker::evaluate`] of only what may have changed since `prev`, an
+    /// outcome of the same scenario at the same date under a rule set with
+    /// the same responses and rules, of which those `changed` marks
+    /// (index-aligned with `RuleSet::rules`) are new: each changed rule,
+    /// and each rule that reads with `fired` a response whose status came
+    /// out different from `prev`'s, is called; every other verdict (and
+    /// its error) is taken from `prev`. The worker must have compiled
+    /// every rule that can be called so (see [`Worker::new_only`]).
     pub fn evaluate_from(
         &self,
         scenario: &Arc<Scenario>,
         prev: Outcome,
-        dirty: &[bool],
+        changed: &[bool],
     ) -> Outcome {
         let as_of = prev.as_of;
         let prev_errors = prev.errors;
         // `Outcome::responses` is in response-id order: kept responses are
-        // found by binary search and moved, not copied.
+        // found by binary search and their verdicts moved, not copied.
         let ids: Vec<Arc<str>> = prev.responses.iter().map(|r| r.id.clone()).collect();
         let mut prev_responses: Vec<Option<ResponseOutcome>> =
             prev.responses.into_iter().map(Some).collect();
@@ -304,30 +307,39 @@ impl Worker {
             c.states.clear();
             c.states.resize(self.set.plan.len(), None);
         });
+        // Plan positions whose status differs from `prev`'s.
+        let mut moved = vec![false; self.set.plan.len()];
         for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
-            let kept = match dirty.get(position) {
-                Some(false) => ids
-                    .binary_search(id)
-                    .ok()
-                    .and_then(|k| prev_responses.get_mut(k))
-                    .and_then(Option::take),
-                _ => None,
-            };
-            let status = match kept {
-                Some(r) => {
-                    for &i in rule_ix {
-                        let rule = &self.set.rules[i].id;
-                        if let Some(e) = prev_errors.iter().find(|e| *e.rule == **rule) {
+            let old = ids
+                .binary_search(id)
+                .ok()
+                .and_then(|k| prev_responses.get_mut(k))
+                .and_then(Option::take);
+            let old_status = old.as_ref().map(|r| r.status);
+            let mut old_rules = old.map(|r| r.rules).unwrap_or_default().into_iter();
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let kept = old_rules.next();
+                let rule = &self.set.rules[i];
+                let call = changed.get(i).copied().unwrap_or(true)
+                    || rule.reads.keys().any(|r| {
+                        self.plan_index
+                            .get(r.as_str())
+                            .is_some_and(|&q| moved.get(q).copied().unwrap_or(true))
+                    });
+                match kept {
+                    Some(v) if !call && *v.id == *rule.id => {
+                        match v.status {
+                            Status::Fires => any_fires = true,
+                            Status::Quiet => {}
+                            Status::Error => any_error = true,
+                        }
+                        if let Some(e) = prev_errors.iter().find(|e| *e.rule == *rule.id) {
                             full.errors.push(e.clone());
                         }
+                        full.verdicts.push(v);
                     }
-                    let status = r.status;
-                    full.responses.push(r);
-                    status
-                }
-                None => {
-                    let (mut any_fires, mut any_error) = (false, false);
-                    for &i in rule_ix {
+                    _ => {
                         let (verdict, trace) = self.call(i, &view);
                         match verdict {
                             Verdict::Fires(..) => any_fires = true,
@@ -336,23 +348,18 @@ impl Worker {
                         }
                         full.rule(i, verdict, trace);
                     }
-                    let status = if any_fires {
-                        Status::Fires
-                    } else if any_error {
-                        Status::Error
-                    } else {
-                        Status::Quiet
-                    };
-                    full.response(position, status);
-                    status
                 }
+            }
+            let (status, state) = if any_fires {
+                (Status::Fires, ResponseState::Fires)
+            } else if any_error {
+                (Status::Error, ResponseState::Error)
+            } else {
+                (Status::Quiet, ResponseState::Quiet)
             };
-            let state = match status {
-                Status::Fires => ResponseState::Fires,
-                Status::Error => ResponseState::Error,
-                Status::Quiet => ResponseState::Quiet,
-            };
+            moved[position] = old_status != Some(status);
             context::with(|c| c.states[position] = Some(state));
+            full.response(position, status);
         }
         self.finish(scenario, as_of, full)
     }
