@@ -155,6 +155,8 @@ pub struct Incremental {
     files: Vec<ScenarioFile>,
     discovered: Vec<Diagnostic>,
     kept: HashMap<PathBuf, Kept>,
+    /// Each kept file's path as found, by its [`normal`] form.
+    by_normal: HashMap<PathBuf, PathBuf>,
     results: HashMap<PathBuf, Held>,
     /// A worker for the current rule set, made on first use.
     worker: Option<Worker>,
@@ -179,6 +181,7 @@ impl Incremental {
             files: Vec::new(),
             discovered: Vec::new(),
             kept: HashMap::new(),
+            by_normal: HashMap::new(),
             results: HashMap::new(),
             worker: None,
         };
@@ -224,8 +227,26 @@ impl Incremental {
     /// watcher that was told of a save does; an empty set means only what
     /// changed on disk.
     pub fn update(&mut self, touched: &BTreeSet<PathBuf>) -> Changes {
-        let edited = self.rules_changed();
-        let rules = !edited.is_empty() || touched.iter().any(|p| self.is_rules_path(p));
+        self.update_with(touched, false)
+    }
+
+    /// [`Incremental::update`] trusting `touched` to name every file that
+    /// changed, as a file watcher's events do: the scenario folders are
+    /// not walked again, nor other files looked at, unless a touched path
+    /// is not a kept scenario file (one added or removed, a folder), and
+    /// the rules folder only when a touched path lies under it.
+    pub fn update_touched(&mut self, touched: &BTreeSet<PathBuf>) -> Changes {
+        self.update_with(touched, true)
+    }
+
+    fn update_with(&mut self, touched: &BTreeSet<PathBuf>, trust: bool) -> Changes {
+        let rules_touched = touched.iter().any(|p| self.is_rules_path(p));
+        let edited = if trust && !rules_touched {
+            Vec::new()
+        } else {
+            self.rules_changed()
+        };
+        let rules = !edited.is_empty() || rules_touched;
         if !edited.is_empty() {
             let old = self.set.clone();
             self.reload_rules();
@@ -244,7 +265,18 @@ impl Incremental {
                 None => self.results.clear(),
             }
         }
-        let mut affected = self.scenarios_changed(touched);
+        let scenario_paths: Option<Vec<PathBuf>> = touched
+            .iter()
+            .filter(|p| !self.is_rules_path(p))
+            .map(|p| {
+                let found = self.by_normal.get(p)?;
+                found.is_file().then(|| found.clone())
+            })
+            .collect();
+        let mut affected = match scenario_paths {
+            Some(paths) if trust => self.scenarios_touched(&paths, touched),
+            _ => self.scenarios_changed(touched),
+        };
         // Their kept results are stale: the next `results` tests them
         // again unless `test` does first.
         for &i in &affected {
@@ -337,17 +369,54 @@ impl Incremental {
             changed.insert(k.normal);
             self.results.remove(&path);
         }
+        self.by_normal = kept
+            .values()
+            .map(|k| (k.normal.clone(), k.file.path.clone()))
+            .collect();
+        self.files = found;
+        self.kept = kept;
+        self.affected_by(&changed, touched)
+    }
+
+    /// Re-reads the kept files at `paths` (as found), when they changed:
+    /// the indexes of the files to run again.
+    fn scenarios_touched(&mut self, paths: &[PathBuf], touched: &BTreeSet<PathBuf>) -> Vec<usize> {
+        let mut changed = BTreeSet::new();
+        for path in paths {
+            let Some(k) = self.kept.get_mut(path) else {
+                continue;
+            };
+            let (c, new) = recheck(path, k.stamp);
+            if c {
+                *k = Kept::load(&k.file.clone(), new);
+                changed.insert(k.normal.clone());
+            } else {
+                k.stamp = new;
+            }
+        }
+        self.affected_by(&changed, touched)
+    }
+
+    /// The files to run again when the files at `changed` changed and
+    /// those at `touched` were saved: those files, and the variants that
+    /// load built on any of them; variants and files that did not load
+    /// are parsed again.
+    fn affected_by(
+        &mut self,
+        changed: &BTreeSet<PathBuf>,
+        touched: &BTreeSet<PathBuf>,
+    ) -> Vec<usize> {
         let moved: BTreeSet<&PathBuf> = changed.iter().chain(touched).collect();
         let mut affected = Vec::new();
-        for (i, file) in found.iter().enumerate() {
-            let Some(k) = kept.get_mut(&file.path) else {
+        if moved.is_empty() {
+            return affected;
+        }
+        for (i, file) in self.files.iter().enumerate() {
+            let Some(k) = self.kept.get_mut(&file.path) else {
                 continue;
             };
             if moved.contains(&k.normal) {
                 affected.push(i);
-                continue;
-            }
-            if moved.is_empty() {
                 continue;
             }
             let broken = k.loaded.is_err();
@@ -368,8 +437,6 @@ impl Incremental {
                 }
             }
         }
-        self.files = found;
-        self.kept = kept;
         affected
     }
 

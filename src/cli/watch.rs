@@ -73,7 +73,7 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         if changed.is_empty() {
             continue;
         }
-        let changes = inc.update(&changed);
+        let changes = inc.update_touched(&changed);
         let names: Vec<String> = changed.iter().map(|p| shown(p)).collect();
         clear(a, &names)?;
         tests(a, &mut inc, &changes.affected)?;
