@@ -1,20 +1,22 @@
 //! An incremental engine for authoring loops: `test --watch` now, a
-//! language server later. It keeps a rules folder loaded and every
-//! scenario file under the watched paths parsed in memory, and on each
-//! [`Incremental::update`] re-reads only the files that changed — a file
-//! whose size and modification time are unchanged is not read at all, and
-//! one whose content hashes as before is not parsed again — and says which
-//! scenarios must run again: every one after a change under the rules
-//! folder (a rule, a helper, the catalogue, the vocabulary), otherwise the
-//! changed scenario files and the variants built on them (`extends`).
-//! Evaluation reuses one worker (engine and compiled rules) on the calling
-//! thread for small batches, so a one-file change costs one scenario's
-//! evaluation, not the compilation of every rule; large batches run on
-//! the worker pool. [`Incremental::test`] keeps every scenario's test
-//! result, so [`Incremental::results`] is always what a full run would
-//! give. Rules are reloaded as a whole when anything under the rules
-//! folder changes: re-evaluating only a changed rule's response and those
-//! chained on it through `fired` is the next step.
+//! language server later. It keeps a rules folder loaded, every scenario
+//! file under the watched paths parsed, and every scenario's test result.
+//! On each [`Incremental::update`] it re-reads only the files that
+//! changed — a file whose size and modification time are unchanged is not
+//! read at all, and one whose content hashes as before is not parsed
+//! again — and says which scenarios must run again: every one after a
+//! change under the rules folder, otherwise the changed scenario files and
+//! the variants built on them (`extends`). When only rule scripts changed,
+//! [`Incremental::test`] calls only the changed rules and, scenario by
+//! scenario, the rules that read with `fired` a response whose status
+//! came out different, and keeps every other verdict; a helper, catalogue
+//! or vocabulary change re-runs every rule. Small batches run on one kept
+//! worker on the calling thread, so a one-file change costs one
+//! scenario's evaluation, not the compilation of every rule; large ones
+//! on the worker pool. [`Incremental::results`] is always what a full run
+//! would give (`tests/incremental.rs` checks it against random edits).
+//! The rules folder itself is still loaded whole after a change
+//! (`RuleSet::load`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
