@@ -44,6 +44,8 @@ pub mod eval;
 #[doc(hidden)]
 pub mod files;
 #[doc(hidden)]
+pub mod incremental;
+#[doc(hidden)]
 pub mod infer;
 #[doc(hidden)]
 pub mod lint;

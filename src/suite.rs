@@ -161,9 +161,22 @@ fn check_set(sc: &Scenario, set: &ExpectSet, o: &Outcome, out: &mut Vec<Failure>
 
 /// Judges every expectation of a loaded scenario.
 pub fn run_test(worker: &Worker, sc: &Arc<Scenario>) -> TestResult {
+    let outcome = worker.evaluate(sc, sc.as_of);
+    judge(worker, sc, outcome)
+}
+
+/// Whether judging `sc` needs outcomes at dates other than its `as_of`
+/// (`[[expect.at]]`, `first_fire`), which [`judge`] evaluates with its
+/// worker.
+pub fn needs_other_dates(sc: &Scenario) -> bool {
+    !sc.expect.at.is_empty() || !sc.expect.first_fire.is_empty()
+}
+
+/// [`run_test`] with the outcome at the scenario's `as_of` given: the
+/// worker evaluates only the other dates expectations name.
+pub fn judge(worker: &Worker, sc: &Arc<Scenario>, outcome: Outcome) -> TestResult {
     let set = worker.rules();
     let diagnostics = validate(sc, set);
-    let outcome = worker.evaluate(sc, sc.as_of);
     let mut result = TestResult {
         id: sc.id.clone(),
         file: sc.file.clone(),

@@ -341,3 +341,64 @@ fn watch_with_junit_keeps_its_own_lines_off_stdout() {
     assert_eq!(counts, (1, 0, 0, 0), "{out}");
     assert!(!out.contains("watching"), "{out}");
 }
+
+#[test]
+fn watch_re_evaluates_a_changed_rule_and_the_rules_chained_on_it_and_keeps_filter_and_verbose() {
+    let f = fixture();
+    f.rule(
+        "chained",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if fired(\"new-sanctions\") { \"after new sanctions\" } else { quiet(\"none yet\") }\n}\n",
+    )
+    .scenario(
+        "other",
+        &(TALKS.to_string() + "\n[expect]\nfires = [\"stronger-sanctions\"]\n"),
+    );
+    let w = Watching::start_with(&f, &["--filter", "other", "-v"]);
+    let t = w.wait_for("watching rules and scenarios for changes", 1);
+    assert!(t.contains("test other ... ok"), "{t}");
+    assert!(!t.contains("test talks"), "{t}");
+    assert!(t.contains("1 passed, 0 failed, 1 filtered out"), "{t}");
+
+    // The rule `chained` reads goes quiet: `chained` must be evaluated
+    // again too, and the verbose outcome shows both new verdicts.
+    std::thread::sleep(Duration::from_millis(300));
+    f.rule(
+        "talks/no-result",
+        "const RESPONSE = \"new-sanctions\";\nfn fires(s) { quiet(\"changed\") }\n",
+    );
+    let t = w.wait_for("watching rules and scenarios for changes", 2);
+    let second = t.split("==== re-running ====").nth(1).unwrap_or("");
+    assert!(second.contains("test other ... FAILED"), "{t}");
+    assert!(second.contains("rule chained quiet: none yet"), "{t}");
+    assert!(second.contains("0 passed, 1 failed, 1 filtered out"), "{t}");
+    assert!(!second.contains("test talks"), "{t}");
+
+    // And back: both fire again.
+    std::thread::sleep(Duration::from_millis(300));
+    f.rule("talks/no-result", GOOD_RULE);
+    let t = w.wait_for("watching rules and scenarios for changes", 3);
+    let third = t.split("==== re-running ====").nth(2).unwrap_or("");
+    assert!(third.contains("test other ... ok"), "{t}");
+    assert!(
+        third.contains("fires: [new-sanctions, stronger-sanctions]"),
+        "{t}"
+    );
+}
+
+#[test]
+fn watch_with_coverage_counts_the_lines_of_every_run() {
+    let f = fixture();
+    let w = Watching::start_with(&f, &["--coverage"]);
+    let t = w.wait_for("watching rules and scenarios for changes", 1);
+    assert!(t.contains("1 passed, 0 failed"), "{t}");
+    assert!(t.to_lowercase().contains("coverage"), "{t}");
+    std::thread::sleep(Duration::from_millis(300));
+    f.scenario(
+        "talks",
+        &(TALKS.to_string() + "\n[expect]\nnot_fires = [\"new-sanctions\"]\n"),
+    );
+    let t = w.wait_for("watching rules and scenarios for changes", 2);
+    let second = t.split("==== re-running ====").nth(1).unwrap_or("");
+    assert!(second.contains("0 passed, 1 failed"), "{t}");
+    assert!(second.to_lowercase().contains("coverage"), "{t}");
+}

@@ -17,6 +17,7 @@ mod cli_timeline;
 mod determinism;
 mod embed;
 mod golden;
+mod incremental;
 mod layers;
 mod limits;
 mod native;

@@ -12,7 +12,7 @@ use clap::Args;
 use super::bless::{self, Blessing};
 use super::{Exit, Global, paths_or_default, progress};
 use crate::diagnostic::Diagnostic;
-use crate::eval::WorkerOptions;
+use crate::eval::{Worker, WorkerOptions};
 use crate::report::{self, test::Format, test::Summary};
 use crate::rules::RuleSet;
 use crate::sandbox::line_hits;
@@ -120,12 +120,20 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
 }
 
 /// How the tests run the rules: workers record line coverage when asked.
-fn worker_options(g: &Global, a: &TestArgs) -> WorkerOptions {
+pub(super) fn worker_options(g: &Global, a: &TestArgs) -> WorkerOptions {
     WorkerOptions {
         line_coverage: a.coverage(),
         ..g.worker_options()
     }
 }
+
+/// One scenario's result on a worker: its test result (`None`: filtered
+/// out), whether it loaded, and with `--coverage` the lines it ran.
+pub(super) type Item = (Option<TestResult>, bool, Option<line_hits::Hits>);
+
+/// The work each scenario gets on a worker, as `suite_over` hands it to
+/// whatever runs the scenarios.
+pub(super) type Work<'a> = &'a (dyn Fn(&Worker, &ScenarioFile, runner::Loaded) -> Item + Sync);
 
 /// Runs the tests of `files` and hands each result to the reporter as it
 /// arrives (in input order); reporters keep only what their ending needs,
@@ -136,6 +144,22 @@ pub(super) fn suite(
     set: &Arc<RuleSet>,
     files: &[ScenarioFile],
     load_diags: Vec<Diagnostic>,
+) -> io::Result<Exit> {
+    let opts = worker_options(g, a);
+    suite_over(a, set, files.len(), load_diags, |work, sink| {
+        runner::for_each(set, &opts, files, g.jobs(), work, sink);
+    })
+}
+
+/// [`suite`] over `count` scenarios that `run` evaluates, calling the work
+/// it is given on each and the sink with each result in input order:
+/// `--watch` runs them from the scenarios it keeps parsed.
+pub(super) fn suite_over(
+    a: &TestArgs,
+    set: &Arc<RuleSet>,
+    count: usize,
+    load_diags: Vec<Diagnostic>,
+    run: impl FnOnce(Work<'_>, &mut dyn FnMut(Item)),
 ) -> io::Result<Exit> {
     let mut diags = set.diagnostics.clone();
     diags.extend(load_diags);
@@ -149,14 +173,10 @@ pub(super) fn suite(
     let mut written: io::Result<()> = Ok(());
     // Scenarios that loaded and passed `--filter`.
     let mut matched = 0;
-    let bar = progress(Some(files.len()));
-    runner::for_each(
-        set,
-        &worker_options(g, a),
-        files,
-        g.jobs(),
-        |worker, file, loaded| on_worker(a, worker, file, loaded),
-        |(r, ok, hits)| {
+    let bar = progress(Some(count));
+    run(
+        &|worker, file, loaded| on_worker(a, worker, file, loaded),
+        &mut |(r, ok, hits)| {
             bar.inc(1);
             if let (Some(c), Some(h)) = (cov.as_mut(), hits) {
                 c.hits(h);
@@ -204,24 +224,15 @@ pub(super) fn suite(
     })
 }
 
-/// One scenario on a worker thread: its test result (`None`: filtered
-/// out), whether it loaded, and with `--coverage` the lines it ran.
-fn on_worker(
-    a: &TestArgs,
-    worker: &crate::eval::Worker,
-    file: &ScenarioFile,
-    loaded: runner::Loaded,
-) -> (Option<TestResult>, bool, Option<line_hits::Hits>) {
+/// One scenario on a worker thread: see [`Item`].
+fn on_worker(a: &TestArgs, worker: &Worker, file: &ScenarioFile, loaded: runner::Loaded) -> Item {
     let ok = loaded.is_ok();
     let mut r = test_one(a, worker, file, loaded);
     // Text output without `--verbose` or coverage prints nothing of
     // a passing scenario's outcomes: they are freed here, by the
     // thread that built them, not by the writer.
     if let Some(r) = r.as_mut()
-        && a.format == Format::Text
-        && !a.verbose
-        && !a.coverage()
-        && matches!(r.status, TestStatus::Passed | TestStatus::NoExpectations)
+        && drops_outcomes(a, r.status)
     {
         r.outcome = None;
         r.other_outcomes = Vec::new();
@@ -230,25 +241,33 @@ fn on_worker(
     (r, ok, hits)
 }
 
+/// Whether the report of a result with `status` prints nothing of its
+/// outcomes: text without `--verbose` or coverage, for a scenario that
+/// passed or states nothing.
+pub(super) fn drops_outcomes(a: &TestArgs, status: TestStatus) -> bool {
+    a.format == Format::Text
+        && !a.verbose
+        && !a.coverage()
+        && matches!(status, TestStatus::Passed | TestStatus::NoExpectations)
+}
+
+/// Whether `--filter` keeps a scenario.
+pub(super) fn selected(a: &TestArgs, sc: &crate::scenario::Scenario) -> bool {
+    let Some(p) = &a.filter else { return true };
+    sc.id.contains(p.as_str())
+        || sc.file.to_string_lossy().contains(p.as_str())
+        || sc.tags.iter().any(|t| t.contains(p.as_str()))
+}
+
 /// One scenario's test result; `None` when `--filter` leaves it out.
 fn test_one(
     a: &TestArgs,
-    worker: &crate::eval::Worker,
+    worker: &Worker,
     file: &ScenarioFile,
     loaded: runner::Loaded,
 ) -> Option<TestResult> {
     match loaded {
-        Ok(sc) => {
-            if let Some(p) = &a.filter {
-                let hit = sc.id.contains(p.as_str())
-                    || sc.file.to_string_lossy().contains(p.as_str())
-                    || sc.tags.iter().any(|t| t.contains(p.as_str()));
-                if !hit {
-                    return None;
-                }
-            }
-            Some(run_test(worker, &sc))
-        }
+        Ok(sc) => selected(a, &sc).then(|| run_test(worker, &sc)),
         Err(ds) => Some(TestResult {
             id: file.id.clone(),
             file: file.path.clone(),

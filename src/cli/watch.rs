@@ -1,28 +1,39 @@
 //! `test --watch`: run the suite, then again whenever a watched file
-//! changes, for authoring sessions. A change under the rules folder reloads
-//! the rules and re-runs every scenario; a change to scenarios re-runs only
-//! the changed files and the variants that `extends` them. Editors save in
-//! several steps (temporary file, rename, touch), so events are gathered
-//! for a short quiet period before running. Its own lines (what changed,
-//! the separator, `watching …`, from `report::watch`) go to stdout with
-//! the text format and to stderr with JSON or JUnit, so stdout holds only
-//! the documents.
+//! changes, for authoring sessions. The rules and scenarios are kept
+//! loaded in an [`Incremental`] engine, which re-reads only the files that
+//! changed: a change under the rules folder reloads the rules and re-runs
+//! every kept scenario; a change to scenarios re-runs only the changed
+//! files and the variants that `extends` them. Editors save in several
+//! steps (temporary file, rename, touch), so events are gathered until
+//! the files have been quiet for a few tens of milliseconds. Its own lines
+//! (what changed, the separator, `watching …`, from `report::watch`) go
+//! to stdout with the text format and to stderr with JSON or JUnit, so
+//! stdout holds only the documents.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::test::{TestArgs, reads_stdin, suite};
+use super::test::{TestArgs, drops_outcomes, reads_stdin, selected, suite_over, worker_options};
 use super::{Exit, Global, paths_or_default};
+use crate::diagnostic::Diagnostic;
+use crate::incremental::{Incremental, normal};
 use crate::report::{self, test::Format};
-use crate::scenario::{ScenarioFile, discover};
+use crate::suite::TestResult;
 
-/// How long the files must be quiet before a run starts.
-const SETTLE: Duration = Duration::from_millis(200);
+/// How long the files must be quiet before a run starts: long enough to
+/// gather an editor's save (write a temporary file, rename it over the
+/// old one, set its mode: events microseconds to a few milliseconds
+/// apart), short enough not to be felt.
+const SETTLE: Duration = Duration::from_millis(25);
+
+/// The longest a run waits for the files to be quiet, so that a stream
+/// of writes (a generator, a checkout) still gets runs.
+const MAX_SETTLE: Duration = Duration::from_millis(500);
 
 pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
     if reads_stdin(a) {
@@ -37,12 +48,15 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
             return Ok(Exit::Error);
         }
     }
-    let rules_dir = normal(&g.rules);
-    let mut set = g.load_rules();
-    let (files, d) = discover(&scenario_paths);
-    suite(g, a, &set, &files, d)?;
+    // The rules and every scenario are loaded once and kept; each change
+    // re-reads only the files that changed.
+    let mut inc = Incremental::new(&g.rules, &scenario_paths, worker_options(g, a), g.jobs());
+    let all = inc.all();
+    tests(a, &mut inc, &all)?;
     footer(g, a, &scenario_paths)?;
     loop {
+        // While waiting, so that a save of one scenario evaluates at once.
+        inc.prepare();
         // The watcher lives as long as this loop, so the channel only
         // closes if it fails; then there is nothing left to wait for.
         let Ok(first) = rx.recv() else {
@@ -50,26 +64,80 @@ pub fn run(g: &Global, a: &TestArgs) -> io::Result<Exit> {
         };
         let mut changed = BTreeSet::new();
         collect(first, &mut changed);
-        while let Ok(e) = rx.recv_timeout(SETTLE) {
+        let started = Instant::now();
+        while started.elapsed() < MAX_SETTLE
+            && let Ok(e) = rx.recv_timeout(SETTLE)
+        {
             collect(e, &mut changed);
         }
         if changed.is_empty() {
             continue;
         }
-        let rules_changed = changed.iter().any(|p| p.starts_with(&rules_dir));
-        if rules_changed {
-            set = g.load_rules();
-        }
-        let (files, d) = discover(&scenario_paths);
-        let files = if rules_changed {
-            files
-        } else {
-            affected(files, &changed)
-        };
+        let changes = inc.update_touched(&changed);
         let names: Vec<String> = changed.iter().map(|p| shown(p)).collect();
         clear(a, &names)?;
-        suite(g, a, &set, &files, d)?;
+        tests(a, &mut inc, &changes.affected)?;
         footer(g, a, &scenario_paths)?;
+    }
+}
+
+/// Runs the suite over the kept scenarios at `which`, reporting as `test`
+/// does. The engine keeps each result and re-evaluates only what a change
+/// made stale; with `--coverage`, whose line counts come from running
+/// every rule, each scenario is evaluated anew.
+fn tests(a: &TestArgs, inc: &mut Incremental, which: &[usize]) -> io::Result<Exit> {
+    let set = inc.rules().clone();
+    let diags: Vec<Diagnostic> = inc.discovery_diagnostics().to_vec();
+    if a.coverage() {
+        return suite_over(a, &set, which.len(), diags, |work, sink| {
+            inc.run(which, work, sink);
+        });
+    }
+    // What `test` would not run (`--filter`) or found unloadable.
+    let mut left_out = HashSet::new();
+    let mut unloaded = HashSet::new();
+    for &i in which {
+        match (inc.files().get(i), inc.loaded(i)) {
+            (Some(f), Some(Ok(sc))) if !selected(a, sc) => left_out.insert(f.path.clone()),
+            (Some(f), Some(Err(_))) => unloaded.insert(f.path.clone()),
+            _ => false,
+        };
+    }
+    let which: Vec<usize> = which
+        .iter()
+        .copied()
+        .filter(|&i| {
+            inc.files()
+                .get(i)
+                .is_some_and(|f| !left_out.contains(&f.path))
+        })
+        .collect();
+    suite_over(a, &set, which.len() + left_out.len(), diags, |_, sink| {
+        for _ in &left_out {
+            sink((None, true, None));
+        }
+        inc.test(&which, |r| {
+            let shown = if drops_outcomes(a, r.status) {
+                without_outcomes(r)
+            } else {
+                r.clone()
+            };
+            sink((Some(shown), !unloaded.contains(&r.file), None));
+        });
+    })
+}
+
+/// A copy of a result without its outcomes, which text output of a
+/// passing scenario does not print.
+fn without_outcomes(r: &TestResult) -> TestResult {
+    TestResult {
+        id: r.id.clone(),
+        file: r.file.clone(),
+        status: r.status,
+        failures: r.failures.clone(),
+        diagnostics: r.diagnostics.clone(),
+        outcome: None,
+        other_outcomes: Vec::new(),
     }
 }
 
@@ -89,32 +157,6 @@ fn collect(e: notify::Result<notify::Event>, into: &mut BTreeSet<PathBuf>) {
             into.insert(normal(&p));
         }
     }
-}
-
-/// The changed scenario files and the variants built on them.
-fn affected(files: Vec<ScenarioFile>, changed: &BTreeSet<PathBuf>) -> Vec<ScenarioFile> {
-    files
-        .into_iter()
-        .filter(|f| {
-            changed.contains(&normal(&f.path))
-                || f.load()
-                    .is_ok_and(|sc| sc.bases.iter().any(|b| changed.contains(&normal(b))))
-        })
-        .collect()
-}
-
-/// A path in one comparable form: canonical where it exists (a deleted
-/// file is canonicalised through its folder), absolute otherwise.
-fn normal(p: &Path) -> PathBuf {
-    if let Ok(c) = p.canonicalize() {
-        return c;
-    }
-    if let (Some(dir), Some(name)) = (p.parent(), p.file_name())
-        && let Ok(d) = dir.canonicalize()
-    {
-        return d.join(name);
-    }
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// A path relative to the working folder when it is inside it.

@@ -36,6 +36,18 @@ pub fn compile(
     set: &RuleSet,
     opts: &WorkerOptions,
 ) -> (Engine, Vec<Result<CompiledRule, RuleError>>) {
+    compile_only(set, opts, None)
+}
+
+/// [`compile`], of only the rules `only` marks (index-aligned with
+/// `RuleSet::rules`; `None`: all): a worker that re-evaluates a few
+/// rules need not compile the others. Calling a rule left out is an
+/// error saying so.
+pub fn compile_only(
+    set: &RuleSet,
+    opts: &WorkerOptions,
+    only: Option<&[bool]>,
+) -> (Engine, Vec<Result<CompiledRule, RuleError>>) {
     let mut engine = sandbox::engine(&opts.limits, StaticModuleResolver::new());
     // Top levels run first, reading the clock at every operation; calls
     // read it less often (below).
@@ -50,7 +62,13 @@ pub fn compile(
     let mut compiled: Vec<Result<CompiledRule, RuleError>> = set
         .rules
         .iter()
-        .map(|r| compile_rule(&engine, r, &helpers.failed, &opts.limits))
+        .enumerate()
+        .map(|(i, r)| {
+            if only.is_some_and(|o| !o.get(i).copied().unwrap_or(false)) {
+                return Err(left_out(r));
+            }
+            compile_rule(&engine, r, &helpers.failed, &opts.limits)
+        })
         .collect();
     sandbox::clock_per_call(&mut engine);
     let plan: HashMap<Arc<str>, usize> = set
@@ -77,6 +95,18 @@ pub fn compile(
     // changes no compiled script.
     sandbox::api::register_fields(&mut engine, properties.iter().map(String::as_str));
     (engine, compiled)
+}
+
+/// The error of a rule this worker did not compile.
+fn left_out(r: &Rule) -> RuleError {
+    RuleError {
+        rule: r.id.to_string(),
+        file: r.path().to_path_buf(),
+        line: None,
+        column: None,
+        message: "not compiled in this worker".into(),
+        kind: crate::rule_error::ErrorKind::Runtime,
+    }
 }
 
 /// The helpers as this worker compiled them.

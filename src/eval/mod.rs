@@ -26,7 +26,7 @@ use crate::sandbox::api::{Date, Quiet, Record, ScenarioView};
 use crate::sandbox::context::{self, PlanIndex, ResponseState};
 use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
-pub use compile::{CompiledRule, compile};
+pub use compile::{CompiledRule, compile, compile_only};
 
 /// How a worker runs a rule set: options of the run, not of the rules.
 #[derive(Debug, Clone)]
@@ -184,7 +184,14 @@ impl Sink for Full<'_> {
 impl Worker {
     /// Compiles `set` for this thread's own engine.
     pub fn new(set: Arc<RuleSet>, opts: WorkerOptions) -> Worker {
-        let (engine, compiled) = compile(&set, &opts);
+        Worker::new_only(set, opts, None)
+    }
+
+    /// A worker that compiles only the rules `only` marks (index-aligned
+    /// with `RuleSet::rules`; `None`: all), for
+    /// [`Worker::evaluate_from`] with those rules' responses dirty.
+    pub fn new_only(set: Arc<RuleSet>, opts: WorkerOptions, only: Option<&[bool]>) -> Worker {
+        let (engine, compiled) = compile_only(&set, &opts, only);
         let plan_index: HashMap<Arc<str>, usize> = set
             .plan
             .iter()
@@ -233,6 +240,11 @@ impl Worker {
             errors: Vec::new(),
         };
         self.run(scenario, as_of, &mut full);
+        self.finish(scenario, as_of, full)
+    }
+
+    /// An [`Outcome`] of the responses `full` gathered in plan order.
+    fn finish(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, full: Full<'_>) -> Outcome {
         let Full {
             mut responses,
             errors,
@@ -257,6 +269,99 @@ impl Worker {
             responses,
             errors,
         }
+    }
+
+    /// [`Worker::evaluate`] of only what may have changed since `prev`, an
+    /// outcome of the same scenario at the same date under a rule set with
+    /// the same responses and rules, of which those `changed` marks
+    /// (index-aligned with `RuleSet::rules`) are new: each changed rule,
+    /// and each rule that reads with `fired` a response whose status came
+    /// out different from `prev`'s, is called; every other verdict (and
+    /// its error) is taken from `prev`. The worker must have compiled
+    /// every rule that can be called so (see [`Worker::new_only`]).
+    pub fn evaluate_from(
+        &self,
+        scenario: &Arc<Scenario>,
+        prev: Outcome,
+        changed: &[bool],
+    ) -> Outcome {
+        let as_of = prev.as_of;
+        let prev_errors = prev.errors;
+        // `Outcome::responses` is in response-id order: kept responses are
+        // found by binary search and their verdicts moved, not copied.
+        let ids: Vec<Arc<str>> = prev.responses.iter().map(|r| r.id.clone()).collect();
+        let mut prev_responses: Vec<Option<ResponseOutcome>> =
+            prev.responses.into_iter().map(Some).collect();
+        let mut full = Full {
+            set: &self.set,
+            verdicts: Vec::with_capacity(8),
+            responses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
+        };
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of,
+        };
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+        // Plan positions whose status differs from `prev`'s.
+        let mut moved = vec![false; self.set.plan.len()];
+        for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
+            let old = ids
+                .binary_search(id)
+                .ok()
+                .and_then(|k| prev_responses.get_mut(k))
+                .and_then(Option::take);
+            let old_status = old.as_ref().map(|r| r.status);
+            let mut old_rules = old.map(|r| r.rules).unwrap_or_default().into_iter();
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let kept = old_rules.next();
+                let rule = &self.set.rules[i];
+                let call = changed.get(i).copied().unwrap_or(true)
+                    || rule.reads.keys().any(|r| {
+                        self.plan_index
+                            .get(r.as_str())
+                            .is_some_and(|&q| moved.get(q).copied().unwrap_or(true))
+                    });
+                match kept {
+                    Some(v) if !call && *v.id == *rule.id => {
+                        match v.status {
+                            Status::Fires => any_fires = true,
+                            Status::Quiet => {}
+                            Status::Error => any_error = true,
+                        }
+                        if let Some(e) = prev_errors.iter().find(|e| *e.rule == *rule.id) {
+                            full.errors.push(e.clone());
+                        }
+                        full.verdicts.push(v);
+                    }
+                    _ => {
+                        let (verdict, trace) = self.call(i, &view);
+                        match verdict {
+                            Verdict::Fires(..) => any_fires = true,
+                            Verdict::Quiet(..) => {}
+                            Verdict::Error(_) => any_error = true,
+                        }
+                        full.rule(i, verdict, trace);
+                    }
+                }
+            }
+            let (status, state) = if any_fires {
+                (Status::Fires, ResponseState::Fires)
+            } else if any_error {
+                (Status::Error, ResponseState::Error)
+            } else {
+                (Status::Quiet, ResponseState::Quiet)
+            };
+            moved[position] = old_status != Some(status);
+            context::with(|c| c.states[position] = Some(state));
+            full.response(position, status);
+        }
+        self.finish(scenario, as_of, full)
     }
 
     /// Evaluates every rule on a scenario, as of a date, keeping only each
