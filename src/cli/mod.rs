@@ -65,6 +65,7 @@ impl From<Exit> for ExitCode {
         sanctions-trigger test\n  \
         sanctions-trigger check\n  \
         sanctions-trigger diff --base main\n  \
+        sanctions-trigger outlook scenarios/ --days 30\n  \
         sanctions-trigger init my-policy\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
