@@ -2,7 +2,8 @@
 //! the differences between the two outcomes — responses whose status
 //! changed, rules whose verdict or reason changed. Comparing is part of the
 //! lean library; finding the base rule set for `diff --base` ([`base`]) needs
-//! a temporary folder and comes with the `cli` feature.
+//! a temporary folder and comes with the `cli` feature. [`over_time`]
+//! compares the two rule sets' timelines: the dates responses fire.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use crate::outcome::{Outcome, Status, iso};
 
 #[cfg(feature = "cli")]
 pub mod base;
+pub mod over_time;
 #[cfg(feature = "cli")]
 pub use base::{BaseError, BlobError, GitError, TreeError, base_rules};
 

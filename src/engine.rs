@@ -76,6 +76,7 @@ use chrono::NaiveDate;
 use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::eval::{Worker, WorkerOptions};
 use crate::outcome::Outcome;
+use crate::outlook;
 use crate::rules::sources::Sources;
 use crate::rules::{Catalogue, RuleSet};
 use crate::sandbox::{Limits, stack};
@@ -366,6 +367,19 @@ impl Engine {
     ) -> Result<Timeline, ReplayError> {
         window.validate()?;
         Ok(self.with_worker(|w| timeline::replay(w, scenario, window)))
+    }
+
+    /// Looks ahead from a judgement date ([`outlook::Options`]): if
+    /// nothing new happens, which responses change status in the next
+    /// days, on which date, by which rule and why. One evaluation per day,
+    /// like [`Engine::replay`]; a look-ahead of 0 days or more than
+    /// [`outlook::MAX_DAYS`] is refused.
+    pub fn outlook(
+        &self,
+        scenario: &Arc<Scenario>,
+        opts: outlook::Options,
+    ) -> Result<outlook::Outlook, outlook::OutlookError> {
+        self.with_worker(|w| outlook::outlook(w, scenario, opts))
     }
 
     /// The rules as loaded: their ids, sources, responses and order.

@@ -52,6 +52,7 @@ pub mod lint;
 #[doc(hidden)]
 pub mod native;
 pub mod outcome;
+pub mod outlook;
 #[doc(hidden)]
 pub mod printable;
 #[doc(hidden)]

@@ -228,3 +228,101 @@ fn html_in_a_reason_is_escaped_in_markdown() {
         .stdout_has("&lt;!-- x --&gt; &lt;/details&gt; a &amp; b");
     assert!(!out.stdout.contains("<!--"), "{}", out.dump());
 }
+
+/// An ultimatum rule whose deadline is `days` days after the ultimatum.
+fn deadline_rule(days: u32) -> String {
+    format!(
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {{\n    let u = s.latest(\"ultimatum\");\n    if u == () {{ return quiet(\"no ultimatum\"); }}\n    let deadline = u.date + days({days});\n    if s.as_of > deadline {{ \"no deal by the deadline\" }} else {{ quiet(\"the deadline has not passed\") }}\n}}\n"
+    )
+}
+
+const ULTIMATUM: &str = "[scenario]\ntitle = \"u\"\nas_of = 2025-03-31\n\n[[events]]\nkind = \"ultimatum\"\ndate = 2025-03-01\n";
+
+/// Base rules (in `base/`) with a 3-day deadline and current rules with
+/// `current` days; one scenario with no expectations, one with a
+/// `first_fire`.
+fn deadline_fixture(current: u32) -> Fixture {
+    let f = Fixture::new();
+    f.rule("deadline", &deadline_rule(current))
+        .write("base/responses.toml", RESPONSES)
+        .write("base/deadline.rhai", &deadline_rule(3))
+        .scenario("plain", ULTIMATUM)
+        .scenario(
+            "expected",
+            &format!("{ULTIMATUM}\n[expect.first_fire]\nstronger-sanctions = 2025-03-05\n"),
+        );
+    f
+}
+
+/// A deadline moved by one day changes no outcome at `as_of` — the
+/// response fires there under both — but moves its first fire: reported
+/// as a date change, exit 1 under `--exit-code`.
+#[test]
+fn a_deadline_moved_by_a_day_is_a_date_change() {
+    let f = deadline_fixture(4);
+    // By default only the scenario that expects a first-fire date is
+    // replayed.
+    let out = f.run(&["diff", "--base", "base"]);
+    out.code(0)
+        .stdout_has("dates moved (replayed day by day):")
+        .stdout_has("expected (scenarios/expected.toml), 2025-03-01 to 2025-03-31")
+        .stdout_has("  ~ stronger-sanctions: first fires 2025-03-05 → 2025-03-06")
+        .stdout_has("no outcome changes across 2 scenarios; dates moved in 1 scenario")
+        .stdout_lacks("plain (scenarios/plain.toml)");
+    f.run(&["diff", "--base", "base", "--exit-code"]).code(1);
+    // --over-time replays every scenario.
+    let all = f.run(&["diff", "--base", "base", "--over-time", "--format", "json"]);
+    all.code(0);
+    let doc = all.json();
+    let moved = doc["dates_moved"].as_array().cloned().unwrap_or_default();
+    let ids: Vec<&str> = moved.iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, ["expected", "plain"], "{}", pretty(&doc));
+    let r = &moved[1]["responses"][0];
+    assert_eq!(r["response"], "stronger-sanctions");
+    assert_eq!(r["base_first_fire"], "2025-03-05");
+    assert_eq!(r["current_first_fire"], "2025-03-06");
+    assert_eq!(r["current"][0]["to"], serde_json::Value::Null);
+    assert_eq!(doc["summary"]["dates_moved"], 2);
+    assert_eq!(doc["changed"].as_array().map(Vec::len), Some(0));
+    f.run(&["diff", "--base", "base", "--over-time", "--format", "markdown"])
+        .code(0)
+        .stdout_has("#### First-fire dates and periods moved")
+        .stdout_has("| `plain` | `stronger-sanctions` | 2025-03-05 → 2025-03-06 | 2025-03-05 on | 2025-03-06 on |");
+}
+
+/// The same deadline on both sides moves nothing, and `--exit-code`
+/// stays 0.
+#[test]
+fn the_same_deadline_moves_no_date() {
+    let f = deadline_fixture(3);
+    let out = f.run(&["diff", "--base", "base", "--over-time", "--exit-code"]);
+    out.code(0)
+        .stdout_has("no outcome changes across 2 scenarios\n")
+        .stdout_lacks("dates moved");
+    let doc = f
+        .run(&["diff", "--base", "base", "--over-time", "--format", "json"])
+        .json();
+    assert_eq!(doc["dates_moved"], serde_json::json!([]));
+}
+
+/// A scenario too long to replay keeps its comparison at `as_of` and gets
+/// a warning, not an error.
+#[test]
+fn a_scenario_too_long_to_replay_is_a_warning() {
+    let f = deadline_fixture(4);
+    f.scenario(
+        "long",
+        "[scenario]\ntitle = \"l\"\nas_of = 2045-01-01\n\n[[events]]\nkind = \"ultimatum\"\ndate = 2025-03-01\n",
+    );
+    f.run(&[
+        "diff",
+        "--base",
+        "base",
+        "--over-time",
+        "scenarios/long.toml",
+    ])
+    .code(0)
+    .stderr_has("scenarios/long.toml")
+    .stderr_has("dates not compared: replaying 2025-03-01 to 2045-01-01")
+    .stdout_has("no outcome changes across 1 scenario");
+}

@@ -96,6 +96,24 @@ fn timeline_of_two_scenarios() {
 }
 
 #[test]
+fn outlook_of_the_deadline_cases() {
+    for format in ["text", "json", "markdown"] {
+        golden!(
+            format!("outlook_{format}"),
+            &[
+                "outlook",
+                "scenarios/talks/exchange-not-carried-out.toml",
+                "scenarios/us/ultimatum-2025.toml",
+                "--as-of",
+                "2025-07-20",
+                "--format",
+                format,
+            ]
+        );
+    }
+}
+
+#[test]
 fn check_and_check_native() {
     golden!("check", &["check"]);
     golden!("check_native", &["check", "--native"]);

@@ -11,6 +11,7 @@ mod cli_bless;
 mod cli_check;
 mod cli_coverage;
 mod cli_diff;
+mod cli_outlook;
 mod cli_run;
 mod cli_test;
 mod cli_timeline;

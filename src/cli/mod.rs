@@ -9,6 +9,7 @@ mod defs;
 mod diff;
 mod init;
 mod new;
+mod outlook;
 mod run;
 mod schema;
 mod shell;
@@ -64,6 +65,7 @@ impl From<Exit> for ExitCode {
         sanctions-trigger test\n  \
         sanctions-trigger check\n  \
         sanctions-trigger diff --base main\n  \
+        sanctions-trigger outlook scenarios/ --days 30\n  \
         sanctions-trigger init my-policy\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
@@ -170,6 +172,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Replay scenarios day by day: from which date each response fires
     Timeline(timeline::TimelineArgs),
+    /// Look ahead: which responses change status in the next days if nothing new happens
+    Outlook(outlook::OutlookArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
@@ -198,6 +202,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
+        Command::Outlook(a) => outlook::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Schema(a) => schema::run(&cli.global, a),
         Command::Init(a) => init::run(a),

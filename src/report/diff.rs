@@ -4,7 +4,10 @@
 //! scenarios whose verdicts changed before those where only reasons did;
 //! diagnostics on stderr, the base's under a heading of their own. JSON:
 //! one object (`format_version` 1). Markdown: tables for a pull-request
-//! comment, reason-only changes folded in a `<details>`.
+//! comment, reason-only changes folded in a `<details>`. In every format,
+//! the responses whose first-fire dates or periods moved (`diff
+//! --over-time`, and scenarios with `first_fire` or `expect.at`) come
+//! after the outcome changes.
 
 use std::io::{self, Write};
 
@@ -12,6 +15,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
+use crate::diff::over_time::{DatesMoved, Moved, Span};
 use crate::diff::{Change, RuleSide};
 use crate::outcome::{FORMAT_VERSION, Status};
 use crate::report::markdown_cell as cell;
@@ -44,6 +48,7 @@ struct JsonDoc<'a> {
     format_version: u32,
     diagnostics: Vec<SideDiagnostic<'a>>,
     changed: &'a [Change],
+    dates_moved: &'a [DatesMoved],
     summary: Summary,
 }
 
@@ -54,6 +59,8 @@ struct Summary {
     changed: usize,
     /// Scenarios where only rules' reasons changed.
     reasons_only: usize,
+    /// Scenarios where a response's first-fire date or periods moved.
+    dates_moved: usize,
 }
 
 /// Writes what changed across `scenarios` scenarios against the rules
@@ -64,6 +71,7 @@ pub fn write(
     base: &str,
     diagnostics: &[(Side, Diagnostic)],
     changes: &[Change],
+    moved: &[DatesMoved],
     scenarios: usize,
 ) -> io::Result<()> {
     let changed = changes.iter().filter(|c| c.verdicts_changed).count();
@@ -71,6 +79,7 @@ pub fn write(
         scenarios,
         changed,
         reasons_only: changes.len() - changed,
+        dates_moved: moved.len(),
     };
     match format {
         Format::Json => {
@@ -84,6 +93,7 @@ pub fn write(
                     })
                     .collect(),
                 changed: changes,
+                dates_moved: moved,
                 summary,
             };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -105,9 +115,9 @@ pub fn write(
                 .map(|(_, d)| d.clone())
                 .collect();
             print_diagnostics(&rest);
-            text(out, changes, summary)
+            text(out, changes, moved, summary)
         }
-        Format::Markdown => markdown(out, base, changes, summary),
+        Format::Markdown => markdown(out, base, changes, moved, summary),
     }
 }
 
@@ -142,8 +152,13 @@ fn side_reason(s: &Option<RuleSide>) -> String {
     }
 }
 
-fn text(out: &mut dyn Write, changes: &[Change], sum: Summary) -> io::Result<()> {
-    if changes.is_empty() {
+fn text(
+    out: &mut dyn Write,
+    changes: &[Change],
+    moved: &[DatesMoved],
+    sum: Summary,
+) -> io::Result<()> {
+    if changes.is_empty() && moved.is_empty() {
         return writeln!(
             out,
             "no outcome changes across {}",
@@ -180,26 +195,126 @@ fn text(out: &mut dyn Write, changes: &[Change], sum: Summary) -> io::Result<()>
         }
         writeln!(out)?;
     }
-    write!(
-        out,
-        "{} of {} changed",
-        sum.changed,
-        count(sum.scenarios, "scenario")
-    )?;
+    if !moved.is_empty() {
+        writeln!(out, "dates moved (replayed day by day):\n")?;
+        for m in moved {
+            writeln!(
+                out,
+                "{} ({}), {} to {}",
+                m.id,
+                m.file.display(),
+                m.window.from,
+                m.window.to
+            )?;
+            for r in &m.responses {
+                writeln!(out, "  ~ {}: {}", r.response, moved_words(r))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    if changes.is_empty() {
+        write!(
+            out,
+            "no outcome changes across {}",
+            count(sum.scenarios, "scenario")
+        )?;
+    } else {
+        write!(
+            out,
+            "{} of {} changed",
+            sum.changed,
+            count(sum.scenarios, "scenario")
+        )?;
+    }
     if sum.reasons_only > 0 {
         write!(out, "; {} more changed only reasons", sum.reasons_only)?;
+    }
+    if sum.dates_moved > 0 {
+        write!(
+            out,
+            "; dates moved in {}",
+            count(sum.dates_moved, "scenario")
+        )?;
     }
     writeln!(out)
 }
 
-fn markdown(out: &mut dyn Write, base: &str, changes: &[Change], sum: Summary) -> io::Result<()> {
+/// `2025-08-09`, or `never`.
+fn first(d: Option<chrono::NaiveDate>) -> String {
+    d.map_or_else(|| "never".to_string(), |d| d.to_string())
+}
+
+/// `2025-08-09 to 2025-08-20, 2025-09-01 on`, or `never fires`.
+fn spans(ps: &[Span]) -> String {
+    if ps.is_empty() {
+        return "never fires".into();
+    }
+    ps.iter()
+        .map(|p| match p.to {
+            Some(to) if to == p.from => p.from.to_string(),
+            Some(to) => format!("{} to {to}", p.from),
+            None => format!("{} on", p.from),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `first fires 2025-08-09 → 2025-08-10`, or, when only later periods
+/// moved, `fires 2025-08-09 to 2025-08-20 → 2025-08-09 to 2025-08-21`.
+fn moved_words(m: &Moved) -> String {
+    if m.base_first_fire != m.current_first_fire {
+        format!(
+            "first fires {} → {}",
+            first(m.base_first_fire),
+            first(m.current_first_fire)
+        )
+    } else {
+        format!("fires {} → {}", spans(&m.base), spans(&m.current))
+    }
+}
+
+fn markdown_moved(out: &mut dyn Write, moved: &[DatesMoved]) -> io::Result<()> {
+    writeln!(out, "#### First-fire dates and periods moved\n")?;
+    writeln!(
+        out,
+        "| scenario | response | first fires, base → current | periods, base | periods, current |\n|---|---|---|---|---|"
+    )?;
+    for m in moved {
+        for r in &m.responses {
+            writeln!(
+                out,
+                "| `{}` | `{}` | {} → {} | {} | {} |",
+                cell(&m.id),
+                r.response,
+                first(r.base_first_fire),
+                first(r.current_first_fire),
+                spans(&r.base),
+                spans(&r.current)
+            )?;
+        }
+    }
+    writeln!(out)
+}
+
+fn markdown(
+    out: &mut dyn Write,
+    base: &str,
+    changes: &[Change],
+    moved: &[DatesMoved],
+    sum: Summary,
+) -> io::Result<()> {
     writeln!(out, "### Policy outcome changes against `{}`\n", cell(base))?;
     if changes.is_empty() {
-        return writeln!(
+        writeln!(
             out,
             "No outcome changes across {}.",
             count(sum.scenarios, "scenario")
-        );
+        )?;
+        if moved.is_empty() {
+            return Ok(());
+        }
+        writeln!(out)?;
+        return markdown_moved(out, moved);
     }
     writeln!(
         out,
@@ -256,6 +371,12 @@ fn markdown(out: &mut dyn Write, base: &str, changes: &[Change], sum: Summary) -
     }
     if !reasons.is_empty() {
         writeln!(out, "</details>")?;
+    }
+    if !moved.is_empty() {
+        if !reasons.is_empty() {
+            writeln!(out)?;
+        }
+        markdown_moved(out, moved)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod authoring;
 pub mod bless;
 pub mod check;
 pub mod diff;
+pub mod outlook;
 pub mod run;
 pub mod test;
 pub mod timeline;
