@@ -251,7 +251,7 @@ impl Incremental {
         let rules = !edited.is_empty() || rules_touched;
         if !edited.is_empty() {
             let old = self.set.clone();
-            self.reload_rules();
+            self.reload_rules(&edited);
             match changed_rules(&old, &self.set, &edited, &self.rules_dir) {
                 // Only some rules changed: their verdicts, and those of
                 // the rules chained on them, are stale in every kept
@@ -319,8 +319,12 @@ impl Incremental {
         changed
     }
 
-    fn reload_rules(&mut self) {
-        self.set = load(&self.rules_dir, &self.opts);
+    /// Loads the rules again after the files at `edited` changed: only
+    /// those are compiled and checked again.
+    fn reload_rules(&mut self, edited: &[PathBuf]) {
+        let limits = &self.opts.limits;
+        let set = stack::run(limits, || self.set.reload_changed(edited, limits.clone()));
+        self.set = Arc::new(set);
         self.worker = None;
     }
 
