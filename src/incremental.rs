@@ -15,8 +15,8 @@
 //! scenario's evaluation, not the compilation of every rule; large ones
 //! on the worker pool. [`Incremental::results`] is always what a full run
 //! would give (`tests/incremental.rs` checks it against random edits).
-//! The rules folder itself is still loaded whole after a change
-//! (`RuleSet::load`).
+//! After a rule save only the changed rule files are read and checked
+//! again (`RuleSet::reload_changed`); the other rules are kept as loaded.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
