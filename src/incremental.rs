@@ -15,8 +15,8 @@
 //! scenario's evaluation, not the compilation of every rule; large ones
 //! on the worker pool. [`Incremental::results`] is always what a full run
 //! would give (`tests/incremental.rs` checks it against random edits).
-//! The rules folder itself is still loaded whole after a change
-//! (`RuleSet::load`).
+//! After a rule save only the changed rule files are read and checked
+//! again (`RuleSet::reload_changed`); the other rules are kept as loaded.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -251,7 +251,7 @@ impl Incremental {
         let rules = !edited.is_empty() || rules_touched;
         if !edited.is_empty() {
             let old = self.set.clone();
-            self.reload_rules();
+            self.reload_rules(&edited);
             match changed_rules(&old, &self.set, &edited, &self.rules_dir) {
                 // Only some rules changed: their verdicts, and those of
                 // the rules chained on them, are stale in every kept
@@ -319,8 +319,12 @@ impl Incremental {
         changed
     }
 
-    fn reload_rules(&mut self) {
-        self.set = load(&self.rules_dir, &self.opts);
+    /// Loads the rules again after the files at `edited` changed: only
+    /// those are compiled and checked again.
+    fn reload_rules(&mut self, edited: &[PathBuf]) {
+        let limits = &self.opts.limits;
+        let set = stack::run(limits, || self.set.reload_changed(edited, limits.clone()));
+        self.set = Arc::new(set);
         self.worker = None;
     }
 

@@ -337,3 +337,57 @@ fn a_scenario_edit_re_runs_that_scenario_and_its_variants_only() {
     assert_eq!(json(&inc.results()), full_run(root));
     assert_eq!(ids(&inc, &inc.all()), ["s1", "s2"]);
 }
+
+/// What a rule set holds that a verb shows or evaluates, in a form to
+/// compare.
+fn summary(set: &RuleSet) -> String {
+    format!(
+        "{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{}\n{}",
+        set.rules(),
+        set.plan(),
+        set.diagnostics(),
+        set.catalogue(),
+        set.helpers(),
+        set.helpers_found(),
+        set.vocabulary().is_some()
+    )
+}
+
+proptest! {
+    #![proptest_config(cases(32, "reload_changed"))]
+
+    /// Reloading only the changed files gives what loading the whole
+    /// folder gives — rules, plan, diagnostics — after any edits to
+    /// rules (broken, chained, in a cycle, added, removed), the helper
+    /// and the catalogue; and a rule whose file did not change is not
+    /// read again.
+    #[test]
+    fn reloading_the_changed_rules_equals_a_full_load(
+        batches in prop::collection::vec(
+            prop::collection::vec(edit().prop_filter("rules only", |e| !matches!(e, Edit::Scenario(..))), 1..4),
+            1..6,
+        )
+    ) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        start(root);
+        let rules = root.join("rules");
+        let mut set = RuleSet::load(&rules, Limits::default());
+        for edits in &batches {
+            let changed: Vec<PathBuf> = edits.iter().map(|e| apply(root, e)).collect();
+            let reloaded = set.reload_changed(&changed, Limits::default());
+            let full = RuleSet::load(&rules, Limits::default());
+            prop_assert_eq!(summary(&reloaded), summary(&full), "after {:?}", edits);
+            let context_same = edits.iter().all(|e| matches!(e, Edit::Rule(..)));
+            for r in reloaded.rules() {
+                let before = set.rule(&r.id);
+                if context_same && !changed.contains(&r.source.path)
+                    && let Some(b) = before
+                {
+                    prop_assert!(Arc::ptr_eq(&b.source.text, &r.source.text), "{} read again", r.id);
+                }
+            }
+            set = reloaded;
+        }
+    }
+}

@@ -5,8 +5,8 @@
 //! load is kept, broken, so that its response reports an error rather
 //! than looking quiet.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rhai::Engine;
@@ -26,10 +26,46 @@ impl RuleSet {
         RuleSet::from_sources(Sources::folder(dir), &limits)
     }
 
+    /// The rules folder loaded again after the files at `changed` (as
+    /// the folder walk names them: added, removed or edited) changed,
+    /// and nothing else in it: what [`RuleSet::load`] gives, but only the
+    /// changed rule scripts are read, compiled and checked again. The
+    /// others are taken as this set loaded them, unless the catalogue,
+    /// the helpers or `limits` differ from this load's (then every rule
+    /// is); the whole-set steps (the order of the responses, cycles) run
+    /// again over all of them.
+    pub fn reload_changed(&self, changed: &[PathBuf], limits: Limits) -> RuleSet {
+        if self.missing {
+            return RuleSet::load(&self.dir, limits);
+        }
+        let changed: HashSet<&Path> = changed.iter().map(PathBuf::as_path).collect();
+        let texts: HashMap<&Path, &SourceText> = self
+            .kept
+            .scripts
+            .iter()
+            .map(|k| (k.source.path.as_path(), &k.source))
+            .collect();
+        let kept = |p: &Path| {
+            if changed.contains(p) {
+                return None;
+            }
+            texts.get(p).map(|s| (*s).clone())
+        };
+        let sources = Sources::folder_reusing(&self.dir, &kept);
+        RuleSet::from_sources_reusing(sources, &limits, Some(&self.kept))
+    }
+
     /// Compiles and checks the texts of a rule set, wherever they came
     /// from: the catalogue, then the helpers (rules import them), then
     /// each rule.
     pub(crate) fn from_sources(sources: Sources, limits: &Limits) -> RuleSet {
+        RuleSet::from_sources_reusing(sources, limits, None)
+    }
+
+    /// [`RuleSet::from_sources`], taking from `reuse` each rule whose
+    /// id, path and text are those it was loaded from, when the rules
+    /// are checked against the same catalogue, helpers and limits.
+    fn from_sources_reusing(sources: Sources, limits: &Limits, reuse: Option<&Kept>) -> RuleSet {
         let Sources {
             dir,
             missing,
@@ -43,6 +79,7 @@ impl RuleSet {
             return RuleSet::not_a_folder(&dir);
         }
         let mut diags = Vec::new();
+        let catalogue_text = catalogue.as_ref().ok().map(|s| s.text.clone());
         let (catalogue, d) = match catalogue {
             Ok(source) => Catalogue::parse(source),
             Err(d) => (Catalogue::default(), vec![d]),
@@ -65,6 +102,16 @@ impl RuleSet {
             }
         };
         diags.extend(listing);
+        let context = Context::of(&catalogue_text, &helpers, limits);
+        let reuse: HashMap<&Path, &KeptScript> = reuse
+            .filter(|k| k.context == context)
+            .map(|k| {
+                k.scripts
+                    .iter()
+                    .map(|s| (s.source.path.as_path(), s))
+                    .collect()
+            })
+            .unwrap_or_default();
 
         // Helpers first: rules import them. This engine only runs top
         // levels, so it reads the clock at every operation.
@@ -81,11 +128,34 @@ impl RuleSet {
             failed: &loaded.failed,
         };
         let mut rules = Vec::new();
+        let mut kept = Kept {
+            context,
+            scripts: Vec::with_capacity(rule_scripts.len()),
+        };
         for Script { id, path, text } in rule_scripts {
-            match text {
-                Ok(source) => rules.extend(cx.rule(id, &path, source, &mut diags)),
-                Err(d) => diags.push(d),
-            }
+            let source = match text {
+                Ok(source) => source,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            let script = match reuse.get(path.as_path()) {
+                Some(k) if k.id == id && k.source.text == source.text => (*k).clone(),
+                _ => {
+                    let mut own = Vec::new();
+                    let rule = cx.rule(id.clone(), &path, source.clone(), &mut own);
+                    KeptScript {
+                        id,
+                        source,
+                        rule,
+                        diagnostics: own,
+                    }
+                }
+            };
+            rules.extend(script.rule.clone());
+            diags.extend(script.diagnostics.iter().cloned());
+            kept.scripts.push(script);
         }
 
         let plan = plan::plan(&mut rules, &loaded.helpers, &mut diags);
@@ -99,6 +169,7 @@ impl RuleSet {
             plan,
             diagnostics: diags,
             vocabulary,
+            kept: Arc::new(kept),
         }
     }
 
@@ -120,6 +191,7 @@ impl RuleSet {
             rules: Vec::new(),
             plan: Vec::new(),
             vocabulary: None,
+            kept: Arc::default(),
             diagnostics: vec![Diagnostic::error(Some(dir), message)
                 .with_code(Code::MissingRulesFolder)
                 .with_help(
@@ -127,6 +199,54 @@ impl RuleSet {
             )],
         }
     }
+}
+
+/// What loading each rule script gave, kept in the [`RuleSet`] so that a
+/// reload after a few files changed compiles and checks only those
+/// ([`RuleSet::reload_changed`]).
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    /// What the rules were checked against.
+    context: Context,
+    /// Each rule script that could be read, in load order.
+    scripts: Vec<KeptScript>,
+}
+
+/// Everything a rule's load depends on besides its own text: the
+/// catalogue's and the helpers' texts (those that could not be read
+/// named by their path) and the limits its top level ran under.
+#[derive(Debug, Default, PartialEq)]
+struct Context {
+    catalogue: Option<Arc<str>>,
+    helpers: Vec<(String, PathBuf, Option<Arc<str>>)>,
+    limits: String,
+}
+
+impl Context {
+    fn of(catalogue: &Option<Arc<str>>, helpers: &[Script], limits: &Limits) -> Context {
+        Context {
+            catalogue: catalogue.clone(),
+            helpers: helpers
+                .iter()
+                .map(|h| {
+                    let text = h.text.as_ref().ok().map(|s| s.text.clone());
+                    (h.id.clone(), h.path.clone(), text)
+                })
+                .collect(),
+            limits: format!("{limits:?}"),
+        }
+    }
+}
+
+/// One rule script as loaded: before the plan (which may mark it broken
+/// for a cycle, and runs again at every load), with its own problems.
+#[derive(Debug, Clone)]
+struct KeptScript {
+    id: String,
+    source: SourceText,
+    /// `None` for a script that names no response.
+    rule: Option<Rule>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// The helpers that loaded, and what rules importing the others report.

@@ -107,6 +107,8 @@ pub struct RuleSet {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// `vocabulary.toml`, if the folder has one (and it has no error).
     pub(crate) vocabulary: Option<Arc<Vocabulary>>,
+    /// Each rule script as it loaded, for [`RuleSet::reload_changed`].
+    pub(crate) kept: Arc<load::Kept>,
 }
 
 impl RuleSet {

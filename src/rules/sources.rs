@@ -44,6 +44,13 @@ pub(crate) struct Script {
 impl Sources {
     /// Lists and reads a rules folder.
     pub fn folder(dir: &Path) -> Sources {
+        Sources::folder_reusing(dir, &|_| None)
+    }
+
+    /// Lists a rules folder and reads it, except the rule scripts for
+    /// which `kept` gives a text already read (their files unchanged
+    /// since): those are not read again.
+    pub fn folder_reusing(dir: &Path, kept: &dyn Fn(&Path) -> Option<SourceText>) -> Sources {
         if !dir.is_dir() {
             return Sources {
                 dir: dir.to_path_buf(),
@@ -80,11 +87,11 @@ impl Sources {
         let reader = Reader {
             dir: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
         };
-        let read = |files: Vec<(PathBuf, String)>| -> Vec<Script> {
+        let read = |files: Vec<(PathBuf, String)>, kept: &dyn Fn(&Path) -> Option<SourceText>| {
             files
                 .into_iter()
                 .map(|(path, id)| Script {
-                    text: reader.read(&path),
+                    text: kept(&path).map_or_else(|| reader.read(&path), Ok),
                     id,
                     path,
                 })
@@ -96,8 +103,8 @@ impl Sources {
             catalogue,
             vocabulary,
             listing,
-            helpers: read(helper_files),
-            rules: read(rule_files),
+            helpers: read(helper_files, &|_| None),
+            rules: read(rule_files, kept),
         }
     }
 
