@@ -29,7 +29,7 @@ use crate::suite::TestResult;
 /// gather an editor's save (write a temporary file, rename it over the
 /// old one, set its mode: events microseconds to a few milliseconds
 /// apart), short enough not to be felt.
-const SETTLE: Duration = Duration::from_millis(25);
+const SETTLE: Duration = Duration::from_millis(10);
 
 /// The longest a run waits for the files to be quiet, so that a stream
 /// of writes (a generator, a checkout) still gets runs.
