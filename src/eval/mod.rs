@@ -350,13 +350,7 @@ impl Worker {
                     }
                 }
             }
-            let (status, state) = if any_fires {
-                (Status::Fires, ResponseState::Fires)
-            } else if any_error {
-                (Status::Error, ResponseState::Error)
-            } else {
-                (Status::Quiet, ResponseState::Quiet)
-            };
+            let (status, state) = settle(any_fires, any_error);
             moved[position] = old_status != Some(status);
             context::with(|c| c.states[position] = Some(state));
             full.response(position, status);
@@ -399,13 +393,7 @@ impl Worker {
                 }
                 sink.rule(i, verdict, trace);
             }
-            let (status, state) = if any_fires {
-                (Status::Fires, ResponseState::Fires)
-            } else if any_error {
-                (Status::Error, ResponseState::Error)
-            } else {
-                (Status::Quiet, ResponseState::Quiet)
-            };
+            let (status, state) = settle(any_fires, any_error);
             context::with(|c| c.states[position] = Some(state));
             sink.response(position, status);
         }
@@ -685,6 +673,18 @@ fn to_json(v: &Dynamic) -> serde_json::Value {
         serde_json::to_value(&*r.0).unwrap_or(J::Null)
     } else {
         J::String(v.to_string())
+    }
+}
+
+/// A response's status from its rules' verdicts: any rule firing makes it
+/// fire, else any rule erroring makes it an error, else it is quiet.
+fn settle(any_fires: bool, any_error: bool) -> (Status, ResponseState) {
+    if any_fires {
+        (Status::Fires, ResponseState::Fires)
+    } else if any_error {
+        (Status::Error, ResponseState::Error)
+    } else {
+        (Status::Quiet, ResponseState::Quiet)
     }
 }
 
