@@ -677,3 +677,151 @@ fn printing_an_event_shows_its_fields_and_interpolating_it_its_label() {
         "event `talks` of 2025-06-02 (scenarios/s.toml:12)"
     );
 }
+
+/// `new-sanctions` fires while the latest strike is later than the latest
+/// pause: from 2025-03-01, paused on 2025-03-05, again from 2025-03-10.
+const STREAK_RULE: &str = "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let strike = s.latest(\"strike\");\n    let pause = s.latest(\"pause\");\n    strike != () && (pause == () || pause.date < strike.date)\n}\n";
+
+/// Quotes the first day of `new-sanctions`' current firing period.
+const SINCE_RULE: &str = "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if !fired(\"new-sanctions\") {\n        return false;\n    }\n    `new sanctions in force since ${since(\"new-sanctions\")}`\n}\n";
+
+const STRIKES_AND_A_PAUSE: &str = "[scenario]\ntitle = \"Strikes and a pause\"\nas_of = 2025-03-20\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-01\n\n[[events]]\nkind = \"pause\"\ndate = 2025-03-05\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-10\n";
+
+/// The rules above on the scenario above, `run --format json` with `extra`.
+#[track_caller]
+fn since_run(extra: &[&str]) -> serde_json::Value {
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .rule("b-since", SINCE_RULE)
+        .scenario("s", STRIKES_AND_A_PAUSE);
+    let mut args = vec!["run", "scenarios/s.toml", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = f.run(&args);
+    out.code(0);
+    scenario(&out.json(), "s").clone()
+}
+
+#[test]
+fn since_is_the_first_day_of_the_current_period_after_a_pause() {
+    let sc = since_run(&[]);
+    assert_eq!(
+        verdict(&sc, "b-since")["reason"],
+        "new sanctions in force since 2025-03-10"
+    );
+    // Before the pause, the first period's first day.
+    let sc = since_run(&["--as-of", "2025-03-04"]);
+    assert_eq!(
+        verdict(&sc, "b-since")["reason"],
+        "new sanctions in force since 2025-03-01"
+    );
+    // On the day it starts, that day.
+    let sc = since_run(&["--as-of", "2025-03-10"]);
+    assert_eq!(
+        verdict(&sc, "b-since")["reason"],
+        "new sanctions in force since 2025-03-10"
+    );
+}
+
+#[test]
+fn since_gives_the_same_answer_in_rhai_alone() {
+    assert_eq!(since_run(&[]), since_run(&["--engine", "rhai"]));
+    let pause = ["--as-of", "2025-03-04"];
+    assert_eq!(
+        since_run(&pause),
+        since_run(&[pause[0], pause[1], "--engine", "rhai"])
+    );
+}
+
+#[test]
+fn since_agrees_with_the_periods_timeline_reports_on_every_day() {
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .rule("b-since", SINCE_RULE)
+        .scenario("s", STRIKES_AND_A_PAUSE);
+    let out = f.run(&["timeline", "scenarios/s.toml", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    let responses = doc["scenarios"][0]["responses"].as_array().unwrap();
+    let periods = |id: &str| {
+        let r = responses.iter().find(|r| r["id"] == id).unwrap();
+        let p = r["periods"].as_array().unwrap();
+        p.iter()
+            .map(|p| (p["from"].as_str().unwrap().to_string(), p["to"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let starts: Vec<String> = periods("new-sanctions").into_iter().map(|p| p.0).collect();
+    assert_eq!(starts, ["2025-03-01", "2025-03-10"]);
+    // Each day `stronger-sanctions` fires, it quotes the start of the
+    // `new-sanctions` period that day is in.
+    for day in 1..=20 {
+        let date = format!("2025-03-{day:02}");
+        let sc = since_run(&["--as-of", &date]);
+        let reason = verdict(&sc, "b-since")["reason"]
+            .as_str()
+            .map(str::to_string);
+        let start = starts.iter().rev().find(|s| **s <= date);
+        let firing = !(5..10).contains(&day);
+        match (firing, reason, start) {
+            (true, Some(r), Some(s)) => assert_eq!(r, format!("new sanctions in force since {s}")),
+            (false, None, _) => {}
+            other => panic!("{date}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn since_of_a_response_that_does_not_fire_is_an_error_naming_the_day() {
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .rule(
+            "b-unguarded",
+            "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    `since ${since(\"new-sanctions\")}`\n}\n",
+        )
+        .scenario("s", STRIKES_AND_A_PAUSE);
+    let out = f.run(&[
+        "run",
+        "scenarios/s.toml",
+        "--as-of",
+        "2025-03-07",
+        "--format",
+        "json",
+    ]);
+    out.code(2);
+    let doc = out.json();
+    let e = rule_error(scenario(&doc, "s"), "b-unguarded");
+    assert_message(
+        e,
+        "since(\"new-sanctions\"): `new-sanctions` does not fire on 2025-03-07, so it has no firing period",
+    );
+    assert_at(e, "rules/b-unguarded.rhai", 3, 14);
+}
+
+#[test]
+fn since_with_an_unknown_or_computed_id_is_refused_as_the_rules_load() {
+    let f = Fixture::new();
+    f.rule(
+        "typo",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    fired(\"new-sanctions\") && since(\"new-sanctons\") < s.as_of\n}\n",
+    )
+    .rule(
+        "computed",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    let id = \"new-sanctions\";\n    since(id) < s.as_of\n}\n",
+    )
+    .rule("z-base", GOOD_RULE)
+    .scenario("talks", TALKS);
+    let out = f.run(&["check", "--format", "json"]);
+    out.code(2);
+    let doc = out.json();
+    let typo = diagnostic(
+        &doc,
+        "rules/typo.rhai",
+        "`since(\"new-sanctons\")` names an unknown response",
+    );
+    assert_at(typo, "rules/typo.rhai", 3, 37);
+    let computed = diagnostic(
+        &doc,
+        "rules/computed.rhai",
+        "`since` needs one literal response id",
+    );
+    assert_at(computed, "rules/computed.rhai", 4, 5);
+}

@@ -95,7 +95,7 @@ codes! {
     UnknownHelper = "unknown-helper": "An `import` of a helper that does not exist.",
     HelperFailed = "helper-failed": "An `import` of a helper that does not compile or fails to load.",
     UnknownExport = "unknown-export": "`alias::NAME` reads a constant its helper does not export.",
-    FiredNotLiteral = "fired-not-literal": "`fired` given something other than one literal response id.",
+    FiredNotLiteral = "fired-not-literal": "`fired` or `since` given something other than one literal response id.",
     FiredCycle = "fired-cycle": "Responses depend on each other through `fired` in a cycle.",
     SwitchCaseType = "switch-case-type": "A `switch` whose cases have different types, or a float case, which can silently miss.",
     IntegerDate = "integer-date": "`2025-03-04` in a rule, which Rhai reads as the integer 2018.",

@@ -28,6 +28,12 @@ use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
 pub use compile::{CompiledRule, compile, compile_only};
 
+/// How far back `since` replays: ten years, as `timeline` may.
+const MAX_SINCE_DAYS: u64 = 3_652;
+
+/// How many replays for `since` a worker keeps to continue.
+const SINCE_MEMOS: usize = 4;
+
 /// How a worker runs a rule set: options of the run, not of the rules.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -68,6 +74,24 @@ pub struct Worker {
     scope: RefCell<Scope<'static>>,
     /// Calls native code decided, and calls it handed to Rhai.
     native_calls: Cell<(u64, u64)>,
+    /// Some rule calls `since`: each evaluation needs the firing streaks
+    /// of the days before it.
+    since: bool,
+    /// The last replays made for `since` (a few: `timeline` judges a day
+    /// again without some of its events between two days), each continued
+    /// by the next evaluation of the same scenario at the same or a later
+    /// date, so a day-by-day replay costs one evaluation a day, not a
+    /// replay a day.
+    since_memo: RefCell<Vec<SinceMemo>>,
+}
+
+/// Where a replay for `since` stopped: the firing streaks of each response
+/// up to the day before `day`, for the scenario held (held, so that its
+/// address cannot be reused by another scenario while it is compared).
+struct SinceMemo {
+    scenario: Arc<Scenario>,
+    day: NaiveDate,
+    streaks: Vec<Option<NaiveDate>>,
 }
 
 /// A rule's verdict, or the error it raised.
@@ -191,6 +215,9 @@ impl Worker {
     /// with `RuleSet::rules`; `None`: all), for
     /// [`Worker::evaluate_from`] with those rules' responses dirty.
     pub fn new_only(set: Arc<RuleSet>, opts: WorkerOptions, only: Option<&[bool]>) -> Worker {
+        let since = set.rules.iter().any(|r| r.since);
+        // The replay `since` needs calls every rule, changed or not.
+        let only = if since { None } else { only };
         let (engine, compiled) = compile_only(&set, &opts, only);
         let plan_index: HashMap<Arc<str>, usize> = set
             .plan
@@ -214,6 +241,8 @@ impl Worker {
             sorted,
             scope: RefCell::new(Scope::new()),
             native_calls: Cell::new((0, 0)),
+            since,
+            since_memo: RefCell::new(Vec::new()),
         }
     }
 
@@ -302,6 +331,7 @@ impl Worker {
             scenario: scenario.clone(),
             as_of,
         };
+        self.prepare_since(scenario, as_of);
         context::with(|c| {
             c.plan = Some(self.plan_index.clone());
             c.states.clear();
@@ -372,6 +402,67 @@ impl Worker {
     /// Evaluates the responses in plan order, so that `fired("x")` reads a
     /// finished verdict.
     fn run(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, sink: &mut impl Sink) {
+        self.prepare_since(scenario, as_of);
+        self.run_day(scenario, as_of, sink);
+    }
+
+    /// Sets what `since` reads for an evaluation of `scenario` at `as_of`:
+    /// each response's firing streak up to the day before, from a replay
+    /// of the days before, no further back than the scenario's first event
+    /// (where `timeline` starts) or ten years. Nothing when no rule calls
+    /// `since`.
+    fn prepare_since(&self, scenario: &Arc<Scenario>, as_of: NaiveDate) {
+        if !self.since {
+            // What another worker on this thread may have left.
+            context::with(|c| c.since = None);
+            return;
+        }
+        let ten_years = as_of - chrono::Days::new(MAX_SINCE_DAYS);
+        let start = scenario
+            .first_date()
+            .unwrap_or(as_of)
+            .clamp(ten_years, as_of);
+        let memo = {
+            let mut memos = self.since_memo.borrow_mut();
+            let found = memos
+                .iter()
+                .position(|m| Arc::ptr_eq(&m.scenario, scenario));
+            found.map(|i| memos.remove(i))
+        };
+        let (mut day, mut streaks) = match memo {
+            Some(m) if (start..=as_of).contains(&m.day) => (m.day, m.streaks),
+            _ => (start, vec![None; self.set.plan.len()]),
+        };
+        let mut statuses = Statuses::default();
+        while day < as_of {
+            context::with(|c| c.since = Some((day, std::mem::take(&mut streaks))));
+            statuses.statuses.clear();
+            statuses.errors.clear();
+            self.run_day(scenario, day, &mut statuses);
+            streaks = context::with(|c| c.since.take().map(|(_, s)| s)).unwrap_or_default();
+            for (streak, status) in streaks.iter_mut().zip(&statuses.statuses) {
+                *streak = match status {
+                    Status::Fires => streak.or(Some(day)),
+                    _ => None,
+                };
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        context::with(|c| c.since = Some((as_of, streaks.clone())));
+        let mut memos = self.since_memo.borrow_mut();
+        if memos.len() == SINCE_MEMOS {
+            memos.remove(0);
+        }
+        memos.push(SinceMemo {
+            scenario: scenario.clone(),
+            day: as_of,
+            streaks,
+        });
+    }
+
+    /// [`Worker::run`] without preparing `since`.
+    fn run_day(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, sink: &mut impl Sink) {
         let view = ScenarioView {
             scenario: scenario.clone(),
             as_of,

@@ -32,8 +32,11 @@ pub struct Analysis {
     pub imports: Vec<String>,
     /// Each top-level `import` alias, with its path.
     pub aliases: HashMap<String, String>,
-    /// Literal ids passed to `fired(…)`, anywhere in the script.
+    /// Literal ids passed to `fired(…)` or `since(…)`, anywhere in the
+    /// script: both read another response's verdict.
     pub fired: Vec<String>,
+    /// The script calls `since`, which costs a replay of the days before.
+    pub since: bool,
     /// Which of them each function can reach, for the dependency graph.
     pub calls: CallGraph,
     /// Literal event kinds passed to `events`/`latest`/`count`, with positions.
@@ -49,8 +52,11 @@ pub struct Analysis {
 /// the order responses are judged in.
 #[derive(Debug, Default, Clone)]
 pub struct Calls {
-    /// `fired("id")`: the id and the 1-based position of the literal.
+    /// `fired("id")` or `since("id")`: the id and the 1-based position
+    /// of the literal.
     pub fired: Vec<(String, usize, usize)>,
+    /// Calls `since`.
+    pub since: bool,
     /// Names of functions of the same script it may call, whatever their
     /// arity: plain and method-style calls, and function pointers.
     pub local: BTreeSet<String>,
@@ -69,6 +75,13 @@ pub struct CallGraph {
     pub fns: HashMap<String, Calls>,
 }
 
+impl CallGraph {
+    /// Whether any function of the script, or its top level, calls `since`.
+    pub fn since(&self) -> bool {
+        self.top.since || self.fns.values().any(|c| c.since)
+    }
+}
+
 fn note_call(c: &mut Calls, node: &ASTNode) {
     match node {
         ASTNode::Stmt(Stmt::FnCall(call, _)) | ASTNode::Expr(Expr::FnCall(call, _)) => {
@@ -78,11 +91,14 @@ fn note_call(c: &mut Calls, node: &ASTNode) {
                 return;
             }
             match (call.name.as_str(), call.args.as_slice()) {
-                ("fired", [Expr::StringConstant(id, pos)]) => c.fired.push((
-                    id.to_string(),
-                    pos.line().unwrap_or(1),
-                    pos.position().unwrap_or(1),
-                )),
+                (name @ ("fired" | "since"), [Expr::StringConstant(id, pos)]) => {
+                    c.since |= name == "since";
+                    c.fired.push((
+                        id.to_string(),
+                        pos.line().unwrap_or(1),
+                        pos.position().unwrap_or(1),
+                    ));
+                }
                 ("Fn", [Expr::StringConstant(name, _)]) => {
                     c.local.insert(name.to_string());
                 }
@@ -416,15 +432,18 @@ fn statements(ast: &AST, a: &mut Analysis) {
                 }
             }
             ASTNode::Stmt(Stmt::FnCall(call, pos)) | ASTNode::Expr(Expr::FnCall(call, pos))
-                if call.name == "fired" && call.namespace.is_empty() =>
+                if matches!(call.name.as_str(), "fired" | "since") && call.namespace.is_empty() =>
             {
+                let name = call.name.as_str();
+                a.since |= name == "since";
                 match call.args.as_slice() {
                     [Expr::StringConstant(id, _)] => a.fired.push(id.to_string()),
                     _ => a.problems.push(at(
                         Code::FiredNotLiteral,
                         *pos,
-                        "`fired` needs one literal response id, such as `fired(\"new-sanctions\")`"
-                            .into(),
+                        format!(
+                            "`{name}` needs one literal response id, such as `{name}(\"new-sanctions\")`"
+                        ),
                         Some("the engine orders responses by these ids before evaluating".into()),
                     )),
                 }

@@ -414,6 +414,7 @@ impl RuleLoad<'_> {
                     reads: BTreeMap::new(),
                     kinds: Vec::new(),
                     shifts: Vec::new(),
+                    since: false,
                 });
                 diags.push(d);
                 return rule;
@@ -421,6 +422,8 @@ impl RuleLoad<'_> {
         };
         let a = analyze::analyze(&ast, &source.text, true);
         let reads = reads::reads(&a, &shifts, self.helpers);
+        let since = a.since
+            || (self.helpers.iter()).any(|h| a.imports.contains(&h.name) && h.calls.since());
         let mut problems = Problems {
             list: script_problems(&source, &a, &shifts),
             kind: ErrorKind::Compile,
@@ -458,6 +461,7 @@ impl RuleLoad<'_> {
                 .collect(),
             broken,
             shifts,
+            since,
         })
     }
 
@@ -597,8 +601,18 @@ impl RuleLoad<'_> {
             if catalogue.get(dep).is_some() || catalogue.source.is_none() || !named.insert(dep) {
                 continue;
             }
-            let message = format!("`fired(\"{dep}\")` names an unknown response");
-            let d = match read.and_then(|r| Some((r, &self.helpers.get(r.helper?)?.source))) {
+            let helper = read.and_then(|r| Some((r, &self.helpers.get(r.helper?)?.source)));
+            // The same id may be read by `fired` and `since`; name the
+            // call the text shows.
+            let text = helper.map_or(&source.text, |(_, h)| &h.text);
+            let call = match text.contains(&format!("since(\"{dep}\")"))
+                && !text.contains(&format!("fired(\"{dep}\")"))
+            {
+                true => "since",
+                false => "fired",
+            };
+            let message = format!("`{call}(\"{dep}\")` names an unknown response");
+            let d = match helper {
                 Some((r, helper)) => helper.error_at(
                     r.line,
                     r.column,

@@ -79,6 +79,9 @@ pub struct Rule {
     pub kinds: Vec<(String, usize, usize)>,
     /// Set when the rule could not be loaded: every evaluation reports it.
     pub broken: Option<RuleError>,
+    /// The rule or a helper it imports calls `since`: evaluating it needs
+    /// a replay of the days before the judgement date.
+    pub since: bool,
     /// Where the `switch` check was inserted into the compiled text.
     pub shifts: switch::Shifts,
 }

@@ -382,6 +382,27 @@ fn register_verdicts(engine: &mut Engine) {
             }
         });
 
+    // The first day of a response's current firing period, from a replay
+    // of the days before (made by the evaluator, once per scenario).
+    engine.register_fn("since", |id: &str| -> Fallible<Date> {
+        let day = context::with(|c| c.since.as_ref().map(|(day, _)| *day));
+        match context::with(|c| c.since(id)) {
+            Ok(Some(first)) => Ok(Date(first)),
+            Ok(None) => err(format!(
+                "since(\"{id}\"): `{id}` does not fire{}, so it has no firing period; \
+                 test `fired(\"{id}\")` first",
+                day.map(|d| format!(" on {d}")).unwrap_or_default()
+            )),
+            Err("errored") => err(format!(
+                "since(\"{id}\"): the rules of `{id}` errored, so whether it fires is unknown"
+            )),
+            Err(_) => err(format!(
+                "since(\"{id}\"): `{id}` was not evaluated before this rule; \
+                 call `since` with a literal response id so the engine can order responses"
+            )),
+        }
+    });
+
     // No clock: results depend only on the files.
     engine
         .register_fn("sleep", |_: INT| -> Fallible<()> {

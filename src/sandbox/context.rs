@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use rhai::Dynamic;
 
 use crate::vocabulary::Vocabulary;
@@ -45,6 +46,11 @@ pub struct CallContext {
     pub trace: Vec<String>,
     /// Bytes in `trace`, counted by [`push_trace`]; reset with the trace.
     pub trace_bytes: usize,
+    /// For `since`: the day being judged, and per plan position the first
+    /// day of the response's firing streak up to the day before (`None`:
+    /// it did not fire the day before). `None` when no rule of the set
+    /// calls `since`, so no replay was made.
+    pub since: Option<(NaiveDate, Vec<Option<NaiveDate>>)>,
     /// The vocabulary of the rules being run, which says whether a field
     /// an event lacks is the scenario's mistake or the rule's.
     pub vocabulary: Option<Arc<Vocabulary>>,
@@ -82,6 +88,25 @@ impl CallContext {
     pub fn response(&self, id: &str) -> Option<ResponseState> {
         let i = *self.plan.as_ref()?.get(id)?;
         self.states.get(i).copied().flatten()
+    }
+
+    /// The first day of the firing period `id` is in on the day judged:
+    /// `Ok(None)` when `id` does not fire that day.
+    pub fn since(&self, id: &str) -> Result<Option<NaiveDate>, &'static str> {
+        let (day, streaks) = self.since.as_ref().ok_or("no replay was made")?;
+        let i = *self
+            .plan
+            .as_ref()
+            .and_then(|p| p.get(id))
+            .ok_or("unknown")?;
+        match self.states.get(i).copied().flatten() {
+            Some(ResponseState::Fires) => {
+                Ok(Some(streaks.get(i).copied().flatten().unwrap_or(*day)))
+            }
+            Some(ResponseState::Quiet) => Ok(None),
+            Some(ResponseState::Error) => Err("errored"),
+            None => Err("unknown"),
+        }
     }
 
     /// Whether the call in progress is past its deadline; the first check

@@ -172,6 +172,10 @@ const DEFS: &[(&str, &[Def])] = &[
                 "fn fired(id: String) -> bool;",
             ),
             d(
+                "The first day of the current firing period of another response (which must fire: test `fired` first), from a replay of the days before. Takes a literal response id.",
+                "fn since(id: String) -> Date;",
+            ),
+            d(
                 "A \"does not fire\" verdict with a reason, shown by `--explain` and in test failures.",
                 "fn quiet(why: String) -> Quiet;",
             ),
