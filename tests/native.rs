@@ -711,8 +711,9 @@ fn both_engines_print_the_same_bytes_for_every_verb() {
 /// an array of three 300 KiB strings.
 fn big_scenario() -> Arc<Scenario> {
     let s = |n: usize| "x".repeat(n);
+    let q = s(300 * 1024);
     let text = format!(
-        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\n\n{}",
+        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\nbiglist = [\"{q}\", \"{q}\", \"{q}\", \"{q}\"]\nnested = [[\"{q}\", \"{q}\"], [\"{q}\", \"{q}\"]]\n\n{}",
         s(512 * 1024),
         s(600_000),
         s(600_000),
@@ -771,6 +772,11 @@ fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
         ("let l = s.facts.list; [l[0], l[1]].len() == 2", false),
         ("let l = s.facts.list; [l, l].len() == 2", true),
         ("let m = #{ a: s.facts.half }; [m, m, m].len() == 3", true),
+        // An array read from the scenario whose strings together pass the
+        // limit, at the top or nested (reading one element reads it all).
+        ("s.facts.biglist.len() == 4", true),
+        ("s.facts.nested.len() == 2", true),
+        ("s.facts.biglist[0].len() > 0", true),
     ] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("responses.toml"), CATALOGUE)
