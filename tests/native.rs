@@ -821,6 +821,10 @@ fn built_ins_charged_by_their_work_agree_near_the_operation_limit() {
             "let n = 0; let i = 0; while i < 400 { if \"UA\" in s.facts.list { n += 1; } i += 1; } n > 3",
             "let t = s.title; let i = 0; while i < 12 { t = t + t; i += 1; } t.len() > 10",
             "let t = `${s.title}`; for e in s.events() { t += `${e.kind}`; t = t + t; } t.len() > 3",
+            // Half a MiB built by doubling: about 4,000 operations of
+            // string work against about 100 statements, by `+` and `+=`.
+            "let t = \"x\"; let i = 0; while i < 19 { t = t + t; i += 1; } t.len() > 10",
+            "let t = \"x\"; let i = 0; while i < 19 { t += t; i += 1; } t.len() > 10",
             // Work of nothing (`in` an empty array) charges nothing, and
             // must not undo the count of the statements around it.
             "let e = []; let n = 0; let i = 0; while i < 5000 { if \"UA\" in e { n += 1; } i += 1; } n == 0",
