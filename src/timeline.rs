@@ -3,7 +3,7 @@
 //! of the same `Arc<Scenario>` at a later judgement date — nothing is
 //! re-parsed, re-compiled or copied. Asking what a day would be without
 //! some of its events uses one copy of the scenario kept for the whole
-//! replay ([`Scratch`]), which grows by each day's events as they become
+//! replay (`Scratch`), which grows by each day's events as they become
 //! visible: a day's probe costs its own events, not the scenario's.
 
 use std::path::PathBuf;
