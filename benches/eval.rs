@@ -141,6 +141,7 @@ fn fixture(scenarios: usize) -> Fixture {
         rules: 200,
         scenarios,
         events: 50,
+        days: None,
     };
     let summary = corpus::write_corpus(&dir, m).unwrap_or_else(|e| die(e));
     eprintln!("{summary}");

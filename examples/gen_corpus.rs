@@ -11,6 +11,13 @@
 //! the rules that error, by the native oracle) and `DIR/corpus.json` (the
 //! parameters, which `check_corpus` reads). Output depends only on the
 //! parameters.
+//!
+//! One big scenario, for memory and `timeline` measurements (100,000
+//! events, the most a scenario may have, over about eight years):
+//!
+//! ```console
+//! $ cargo run --release --example gen_corpus -- --rules 200 --scenarios 1 --events 100000 --days 3000 --out DIR
+//! ```
 
 #[allow(dead_code)]
 mod corpus;
@@ -34,6 +41,11 @@ struct Args {
     /// Events per scenario
     #[arg(long, default_value_t = 50)]
     events: usize,
+    /// Spread each scenario's events evenly over this many days (default:
+    /// 0 to 8 days apart). One big scenario that `timeline` can replay:
+    /// `--scenarios 1 --events 100000 --days 3000` (about 15 MB)
+    #[arg(long)]
+    days: Option<u32>,
     /// PRNG seed
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -58,6 +70,7 @@ fn run(a: &Args) -> Result<(), String> {
         rules: a.rules,
         scenarios: a.scenarios,
         events: a.events,
+        days: a.days,
     };
     let summary = corpus::write_corpus(&a.out, m)?;
     eprintln!("{summary}");

@@ -77,6 +77,7 @@ fn run(a: &Args) -> Result<(), String> {
             rules: 200,
             scenarios: 1000,
             events: 50,
+            days: None,
         };
         eprintln!("{}", corpus::write_corpus(&a.out, m)?);
     }

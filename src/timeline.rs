@@ -1,7 +1,10 @@
 //! Replaying a scenario day by day: from which date each response fires,
 //! which events tipped it, and when it stops. Each day is one evaluation
 //! of the same `Arc<Scenario>` at a later judgement date — nothing is
-//! re-parsed, re-compiled or copied.
+//! re-parsed, re-compiled or copied. Asking what a day would be without
+//! some of its events uses one copy of the scenario kept for the whole
+//! replay (`Scratch`), which grows by each day's events as they become
+//! visible: a day's probe costs its own events, not the scenario's.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -195,6 +198,47 @@ fn tip(sc: &Scenario, i: usize) -> Tip {
     }
 }
 
+/// The scenario as a day's probe sees it: every event dated before the
+/// day, then the day's events that are not left out. Events after the
+/// day are invisible to an evaluation on it, so this judges the same as
+/// [`Scenario::without`] on the whole scenario, but is kept from one
+/// probe to the next and only its last day is replaced.
+struct Scratch {
+    sc: Arc<Scenario>,
+    /// How many of its first events are the real scenario's first events.
+    same: usize,
+}
+
+impl Scratch {
+    fn new(sc: &Scenario) -> Self {
+        Scratch {
+            sc: Arc::new(sc.with_no_events()),
+            same: 0,
+        }
+    }
+
+    /// `real`'s events before `todays`, then those of `todays` not in `drop`.
+    fn without(
+        &mut self,
+        real: &Scenario,
+        todays: std::ops::Range<usize>,
+        drop: &[usize],
+    ) -> &Arc<Scenario> {
+        let start = todays.start;
+        let keep = self.same.min(start);
+        let earlier = real.events[keep..start].iter().cloned();
+        let today = todays
+            .filter(|i| !drop.contains(i))
+            .map(|i| real.events[i].clone());
+        // Nothing else holds the copy once an evaluation is over; were
+        // something to, `make_mut` copies it rather than change it
+        // under it.
+        Arc::make_mut(&mut self.sc).replace_events_from(keep, earlier.chain(today));
+        self.same = start;
+        &self.sc
+    }
+}
+
 /// Judging one day again, for the responses that change on it. Every
 /// evaluation is made once per day, however many responses change: the
 /// day's full outcome (for causes) and the statuses without each set of
@@ -202,6 +246,7 @@ fn tip(sc: &Scenario, i: usize) -> Tip {
 struct Probe<'a> {
     worker: &'a Worker,
     sc: &'a Arc<Scenario>,
+    scratch: &'a mut Scratch,
     day: NaiveDate,
     /// Indices into `events` of the events dated `day` (events are sorted).
     todays: std::ops::Range<usize>,
@@ -211,12 +256,18 @@ struct Probe<'a> {
 }
 
 impl<'a> Probe<'a> {
-    fn new(worker: &'a Worker, sc: &'a Arc<Scenario>, day: NaiveDate) -> Self {
+    fn new(
+        worker: &'a Worker,
+        sc: &'a Arc<Scenario>,
+        scratch: &'a mut Scratch,
+        day: NaiveDate,
+    ) -> Self {
         let start = sc.events.partition_point(|e| e.date < day);
         let end = sc.events.partition_point(|e| e.date <= day);
         Probe {
             worker,
             sc,
+            scratch,
             day,
             todays: start..end,
             outcome: None,
@@ -227,8 +278,8 @@ impl<'a> Probe<'a> {
     fn fires_without(&mut self, drop: &[usize], r: usize) -> bool {
         let found = self.without.iter().position(|(d, _)| d == drop);
         let i = found.unwrap_or_else(|| {
-            let alt = Arc::new(self.sc.without(drop));
-            let statuses = self.worker.statuses(&alt, self.day).statuses;
+            let alt = self.scratch.without(self.sc, self.todays.clone(), drop);
+            let statuses = self.worker.statuses(alt, self.day).statuses;
             self.without.push((drop.to_vec(), statuses));
             self.without.len() - 1
         });
@@ -278,10 +329,11 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let mut done: Vec<Vec<Period>> = vec![Vec::new(); set.plan.len()];
     let mut errors = Vec::new();
     let ids: Vec<&str> = set.plan.iter().map(|(id, _)| &**id).collect();
+    let mut scratch = Scratch::new(sc);
     let mut day = window.from;
     while day <= window.to {
         let o = worker.statuses(sc, day);
-        let mut probe = Probe::new(worker, sc, day);
+        let mut probe = Probe::new(worker, sc, &mut scratch, day);
         for (i, &status) in o.statuses.iter().enumerate() {
             match (status, open[i].is_some()) {
                 (Status::Fires, false) => {
@@ -416,6 +468,66 @@ fn fires(s) {
         );
         let later = replay(&w, &sc, default_window(&sc, Some(day("2025-05-01")), None));
         assert!(!later.responses[0].periods[0].from_open);
+    }
+
+    /// What a probe evaluates: events, kind index and kind order, as
+    /// rules can see them.
+    fn seen(sc: &Scenario, day: NaiveDate) -> Vec<(String, Vec<(NaiveDate, usize)>)> {
+        sc.kinds()
+            .filter(|k| !sc.of_kind(k, day).is_empty())
+            .map(|k| {
+                let ix = sc.of_kind(k, day).iter();
+                let evs = ix.map(|&i| (sc.events[i as usize].date, sc.events[i as usize].line));
+                (k.to_string(), evs.collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_scratch_copy_sees_what_the_whole_scenario_without_the_events_sees() {
+        // Kinds that first appear, vanish and come back as days pass and
+        // events are left out, on days of one, two and three events.
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\n\
+             [[events]]\nkind = \"a\"\ndate = 2025-01-01\n\
+             [[events]]\nkind = \"b\"\ndate = 2025-01-02\n\
+             [[events]]\nkind = \"a\"\ndate = 2025-01-02\n\
+             [[events]]\nkind = \"c\"\ndate = 2025-01-04\n\
+             [[events]]\nkind = \"b\"\ndate = 2025-01-05\n\
+             [[events]]\nkind = \"c\"\ndate = 2025-01-05\n\
+             [[events]]\nkind = \"d\"\ndate = 2025-01-05\n",
+        );
+        let mut scratch = Scratch::new(&sc);
+        let mut day = day("2024-12-31");
+        let mut probes = 0;
+        while day <= self::day("2025-01-06") {
+            let start = sc.events.partition_point(|e| e.date < day);
+            let end = sc.events.partition_point(|e| e.date <= day);
+            // Every subset of the day's events, the empty one included.
+            for mask in 0..(1u32 << (end - start)) {
+                let drop: Vec<usize> = (start..end)
+                    .filter(|i| mask & (1 << (i - start)) != 0)
+                    .collect();
+                let whole = sc.without(&drop);
+                let copy = scratch.without(&sc, start..end, &drop);
+                assert_eq!(seen(copy, day), seen(&whole, day), "{day} without {drop:?}");
+                assert_eq!(
+                    copy.visible(day),
+                    whole.visible(day),
+                    "{day} without {drop:?}"
+                );
+                let kinds: Vec<&str> = copy.kinds().collect();
+                let fresh = copy.without(&[]);
+                assert_eq!(
+                    kinds,
+                    fresh.kinds().collect::<Vec<_>>(),
+                    "index as built afresh"
+                );
+                probes += 1;
+            }
+            day = day.succ_opt().unwrap_or(day);
+        }
+        assert_eq!(probes, 1 + 2 + 4 + 1 + 2 + 8 + 1);
     }
 
     #[test]

@@ -114,6 +114,7 @@ fn corpus_dir(scenarios: usize) -> (tempfile::TempDir, PathBuf) {
         rules: 200,
         scenarios,
         events: 40,
+        days: None,
     };
     corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
     (tmp, dir)

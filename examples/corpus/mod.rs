@@ -628,8 +628,10 @@ pub struct GenScenario {
     pub shuffled: bool,
 }
 
-/// The TOML text of scenario `i` (without `[expect]`).
-pub fn scenario(seed: u64, i: usize, nevents: usize) -> GenScenario {
+/// The TOML text of scenario `i` (without `[expect]`). Its events are
+/// 0 to 8 days apart, or, with `days`, spread evenly over that many days
+/// (so that a scenario of 100,000 events still fits a `timeline` window).
+pub fn scenario(seed: u64, i: usize, nevents: usize, days: Option<u32>) -> GenScenario {
     let mut rng = Rng::stream(seed, i as u64);
     let start =
         NaiveDate::from_ymd_opt(2024, 9, 1).unwrap_or_default() + Duration::days(rng.range(0, 240));
@@ -638,7 +640,13 @@ pub fn scenario(seed: u64, i: usize, nevents: usize) -> GenScenario {
     let mut events: Vec<(NaiveDate, String)> = Vec::with_capacity(nevents);
     let mut round = 0;
     for j in 0..nevents {
-        day += Duration::days(rng.range(0, 9));
+        // The gap is drawn either way, so that the rest of the scenario
+        // draws the same numbers with and without `days`.
+        let gap = rng.range(0, 9);
+        day = match days {
+            Some(d) => start + Duration::days((j as u64 * u64::from(d) / nevents as u64) as i64),
+            None => day + Duration::days(gap),
+        };
         let kind = KINDS[rng.weighted(&KIND_WEIGHTS)];
         let mut e = format!("\n[[events]]\nkind = \"{}\"\n", kind.name());
         if rng.chance(30) {
@@ -1453,6 +1461,10 @@ pub struct Manifest {
     pub rules: usize,
     pub scenarios: usize,
     pub events: usize,
+    /// The days each scenario's events are spread over (`None`: 0 to 8
+    /// days between events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
 }
 
 impl Manifest {
@@ -1560,7 +1572,7 @@ pub fn write_corpus(out: &Path, m: Manifest) -> Result<String, String> {
     let (mut partway, mut shuffled, mut with_errors, mut fired_total, mut bytes) = (0, 0, 0, 0, 0);
     let mut per_template: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     for i in 0..m.scenarios {
-        let g = scenario(m.seed, i, m.events);
+        let g = scenario(m.seed, i, m.events, m.days);
         let sc = NScenario::parse(&g.name, &g.text)
             .map_err(|e| format!("generated scenario {} does not parse: {e}", g.name))?;
         let o = native_eval(&c, &sc.view(sc.as_of));

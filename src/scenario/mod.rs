@@ -362,13 +362,76 @@ impl Scenario {
     /// `events`): "would it still fire without these?", asked by
     /// `timeline` to tell what changed a response.
     pub fn without(&self, drop: &[usize]) -> Scenario {
-        let mut sc = self.clone();
-        sc.events = (0..self.events.len())
-            .filter(|i| !drop.contains(i))
-            .map(|i| self.events[i].clone())
+        // A mask, not `drop.contains`: `outlook` drops every later event,
+        // which would be quadratic in a scenario of 100,000.
+        let mut kept = vec![true; self.events.len()];
+        for &i in drop {
+            if let Some(k) = kept.get_mut(i) {
+                *k = false;
+            }
+        }
+        let mut sc = self.with_no_events();
+        sc.events = self
+            .events
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|(e, _)| e.clone())
             .collect();
         sc.index();
         sc
+    }
+
+    /// The same scenario with no events: the start of a replay's copy,
+    /// which [`Scenario::replace_events_from`] then fills a day at a time.
+    pub(crate) fn with_no_events(&self) -> Scenario {
+        Scenario {
+            id: self.id.clone(),
+            file: self.file.clone(),
+            source: self.source.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            as_of: self.as_of,
+            sources: self.sources.clone(),
+            tags: self.tags.clone(),
+            meta: self.meta.clone(),
+            facts: self.facts.clone(),
+            actors: self.actors.clone(),
+            events: Vec::new(),
+            by_kind: Vec::new(),
+            expect: self.expect.clone(),
+            bases: self.bases.clone(),
+            timezone: self.timezone,
+        }
+    }
+
+    /// Keeps the first `keep` events and appends `more` (which must not be
+    /// dated before them), updating the kind index in place: what a
+    /// replay does as each day's events become visible, without copying
+    /// or indexing again the events of the days before. The index ends as
+    /// [`Scenario::index`] would build it, kinds in order of first
+    /// appearance.
+    pub(crate) fn replace_events_from(
+        &mut self,
+        keep: usize,
+        more: impl IntoIterator<Item = Event>,
+    ) {
+        let keep = keep.min(self.events.len());
+        if keep < self.events.len() {
+            self.events.truncate(keep);
+            for (_, ix) in &mut self.by_kind {
+                ix.truncate(ix.partition_point(|&i| (i as usize) < keep));
+            }
+            self.by_kind.retain(|(_, ix)| !ix.is_empty());
+        }
+        for e in more {
+            let i = self.events.len() as u32;
+            match self.by_kind.iter_mut().find(|(k, _)| *k == e.kind) {
+                Some((_, ix)) => ix.push(i),
+                None => self.by_kind.push((e.kind.clone(), vec![i])),
+            }
+            self.events.push(e);
+        }
     }
 
     /// The first event's date, if any.
