@@ -11,8 +11,9 @@ use std::io::{self, Write};
 use crate::dossier::Dossier;
 use crate::outcome::Status;
 use crate::report::dossiers::{
-    Input, Segment, and_list, event_name, event_source, is_web_link, number, response_order,
-    response_title, segments, severity, test_word, tip_words, tipping_events, with_status,
+    Input, Segment, and_list, error_runs, event_name, event_source, is_web_link, number,
+    response_order, response_title, segments, severity, test_word, tip_words, tipping_events,
+    with_status,
 };
 use crate::report::{count, markdown_cell};
 use crate::rules::RuleSet;
@@ -243,13 +244,17 @@ fn periods(out: &mut dyn Write, set: &RuleSet, d: &Dossier) -> io::Result<()> {
             )?;
         }
     }
-    for e in &t.errors {
+    for e in error_runs(t) {
+        let when = if e.from == e.to {
+            format!("on {}", e.from)
+        } else {
+            format!("every day from {} to {}", e.from, e.to)
+        };
         writeln!(
             out,
-            "\n**Error** on {} in rule `{}`: {}",
-            e.date,
-            e.error.rule,
-            text(&e.error.message)
+            "\n**Error** in rule `{}` {when}: {}",
+            e.rule,
+            text(e.message)
         )?;
     }
     Ok(())

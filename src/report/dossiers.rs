@@ -12,7 +12,7 @@ use crate::outcome::{ResponseOutcome, Status};
 use crate::rules::RuleSet;
 use crate::scenario::Event;
 use crate::suite::TestStatus;
-use crate::timeline::{Period, Tip, TippedBy};
+use crate::timeline::{Period, Timeline, Tip, TippedBy};
 use crate::value::Value;
 
 /// Everything a report is made from.
@@ -138,6 +138,44 @@ pub fn is_web_link(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Days in a row on which one rule gave one error: a replay lists an
+/// error per day, and a rule that errors every day would fill a page.
+pub struct ErrorRun<'a> {
+    /// The rule.
+    pub rule: &'a str,
+    /// Its error message.
+    pub message: &'a str,
+    /// The first day.
+    pub from: NaiveDate,
+    /// The last day.
+    pub to: NaiveDate,
+}
+
+/// A replay's errors as runs of days, by first day, then rule.
+pub fn error_runs(t: &Timeline) -> Vec<ErrorRun<'_>> {
+    let mut runs: Vec<ErrorRun<'_>> = Vec::new();
+    // The runs still open: their index in `runs`, by rule and message.
+    let mut open: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    for e in &t.errors {
+        let key = (e.error.rule.as_str(), e.error.message.as_str());
+        match open.get(&key) {
+            Some(&i) if runs[i].to.succ_opt() == Some(e.date) => runs[i].to = e.date,
+            Some(&i) if runs[i].to == e.date => {}
+            _ => {
+                open.insert(key, runs.len());
+                runs.push(ErrorRun {
+                    rule: key.0,
+                    message: key.1,
+                    from: e.date,
+                    to: e.date,
+                });
+            }
+        }
+    }
+    runs.sort_by(|a, b| (a.from, a.rule).cmp(&(b.from, b.rule)));
+    runs
+}
+
 /// A piece of free text (a rule's `SOURCE`): plain text, or a web
 /// address to show as a link.
 pub enum Segment<'a> {
@@ -244,6 +282,53 @@ mod tests {
         assert_eq!(l(&["a"]), "a");
         assert_eq!(l(&["a", "b"]), "a and b");
         assert_eq!(l(&["a", "b", "c"]), "a, b and c");
+    }
+
+    #[test]
+    fn a_rule_erroring_day_after_day_is_one_run() {
+        use crate::rule_error::{ErrorKind, RuleError};
+        use crate::timeline::{DayError, Window};
+        let day = |n: u32| NaiveDate::from_ymd_opt(2025, 1, n).unwrap_or_default();
+        let err = |d: u32, rule: &str| DayError {
+            date: day(d),
+            error: RuleError {
+                rule: rule.into(),
+                file: "r.rhai".into(),
+                line: None,
+                column: None,
+                message: "boom".into(),
+                kind: ErrorKind::Runtime,
+            },
+        };
+        let t = Timeline {
+            id: "s".into(),
+            file: "s.toml".into(),
+            title: "t".into(),
+            window: Window {
+                from: day(1),
+                to: day(9),
+            },
+            responses: Vec::new(),
+            errors: vec![
+                err(1, "a"),
+                err(2, "a"),
+                err(2, "b"),
+                err(3, "a"),
+                err(5, "a"),
+            ],
+        };
+        let runs: Vec<_> = error_runs(&t)
+            .iter()
+            .map(|r| (r.rule, r.from, r.to))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                ("a", day(1), day(3)),
+                ("b", day(2), day(2)),
+                ("a", day(5), day(5))
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A scenario's replay as an inline SVG: one lane per response, a bar for
 //! each period it fires, a marker at each period's start whose `<title>`
-//! names what tipped it, a cross on each day a rule errored, a line at the
+//! names what tipped it, a cross and a line over the days a rule errored, a line at the
 //! judgement date and a date axis. Coordinates are whole pixels computed
 //! from day counts, so the same replay always gives the same bytes; the
 //! periods are also listed as text beside the chart (`periods`), for
@@ -10,7 +10,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use maud::{Markup, html};
 
 use crate::dossier::Dossier;
-use crate::report::dossiers::{response_order, tip_words};
+use crate::report::dossiers::{ErrorRun, error_runs, response_order, tip_words};
 use crate::rules::RuleSet;
 use crate::timeline::{Period, Timeline};
 
@@ -61,6 +61,7 @@ pub fn svg(set: &RuleSet, d: &Dossier, t: &Timeline, label_id: &str, desc_id: &s
     let axis_y = TOP + LANE * lanes.len() as i64 + 4;
     let height = axis_y + 28;
     let as_of = d.outcome.as_of;
+    let errors = error_runs(t);
     let labelled = format!("{label_id} {desc_id}");
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
@@ -84,11 +85,14 @@ pub fn svg(set: &RuleSet, d: &Dossier, t: &Timeline, label_id: &str, desc_id: &s
                         }
                     }
                 }
-                @for e in t.errors.iter().filter(|e| rule_of(set, &e.error.rule) == Some(r.id.as_str())) {
-                    @let cx = (scale.x(e.date) + scale.x_end(e.date)) / 2;
+                @for e in errors.iter().filter(|e| rule_of(set, e.rule) == Some(r.id.as_str())) {
+                    @let (x0, x1) = (scale.x(e.from), scale.x_end(e.to));
+                    @let cx = (x0 + x1.min(x0 + 10)) / 2;
                     @let cy = y + LANE / 2;
-                    path.err d={ "M" (cx - 5) " " (cy - 5) "L" (cx + 5) " " (cy + 5) "M" (cx + 5) " " (cy - 5) "L" (cx - 5) " " (cy + 5) } {
-                        title { (e.date) ": error in " (e.error.rule) ": " (e.error.message) }
+                    g.err {
+                        title { (runs_words(e)) }
+                        line x1=(x0) y1=(y + LANE - 3) x2=(x1) y2=(y + LANE - 3) {}
+                        path d={ "M" (cx - 5) " " (cy - 5) "L" (cx + 5) " " (cy + 5) "M" (cx + 5) " " (cy - 5) "L" (cx - 5) " " (cy + 5) } {}
                     }
                 }
             }
@@ -122,8 +126,8 @@ pub fn periods(set: &RuleSet, d: &Dossier, t: &Timeline, id: &str) -> Markup {
                     }
                 }
             }
-            @for e in &t.errors {
-                li.error { "error on " (e.date) " in " code { (e.error.rule) } ": " (e.error.message) }
+            @for e in &error_runs(t) {
+                li.error { (runs_words(e)) }
             }
         }
     }
@@ -147,6 +151,16 @@ fn because(p: &Period) -> String {
         },
         None => String::new(),
     }
+}
+
+/// `error in r on 2025-01-03: …`, `error in r from … to …: …`.
+fn runs_words(e: &ErrorRun<'_>) -> String {
+    let when = if e.from == e.to {
+        format!("on {}", e.from)
+    } else {
+        format!("every day from {} to {}", e.from, e.to)
+    };
+    format!("error in {} {when}: {}", e.rule, e.message)
 }
 
 /// The response a rule fires.

@@ -310,7 +310,7 @@ fn timeline(set: &RuleSet, d: &Dossier, anchor: &str) -> Markup {
                         "When each response fires, replayed day by day from " (t.window.from)
                         " to " (t.window.to) " (" (count(t.window.days() as usize, "day")) "): "
                         "a bar for each period, a diamond where an event or a deadline tipped it, "
-                        "a cross on a day a rule errored."
+                        "a cross and a line over the days a rule errored."
                     }
                     (chart::svg(set, d, t, &label, &desc))
                     (chart::periods(set, d, t, &desc))
