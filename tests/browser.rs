@@ -126,14 +126,22 @@ fn the_report_of_the_shipped_library_renders_in_chromium_without_a_request() {
         "not every scenario has its section"
     );
     assert_eq!(dom.matches("<svg class=\"chart\"").count(), scenarios);
-    assert!(dom.contains("<table class=\"matrix\">"), "no overview matrix");
+    assert!(
+        dom.contains("<table class=\"matrix\">"),
+        "no overview matrix"
+    );
     let start = dom
         .find("id=\"s-istanbul-2025-06-02\"")
         .unwrap_or_else(|| panic!("no section of the seed scenario"));
     let seed = &dom[start..];
     let seed = &seed[..seed.find("</section>").unwrap_or(seed.len())];
     // A lane (its name) per response with rules, in the seed's chart.
-    for lane in ["new-sanctions", "energy-bank-sanctions", "leaders-summit", "un-snapback"] {
+    for lane in [
+        "new-sanctions",
+        "energy-bank-sanctions",
+        "leaders-summit",
+        "un-snapback",
+    ] {
         assert!(
             seed.contains(&format!("text-anchor=\"end\">{lane}</text>")),
             "no {lane} lane in the seed chart"
@@ -154,12 +162,19 @@ fn the_report_of_the_shipped_library_renders_in_chromium_without_a_request() {
     assert_eq!((be(&png[16..20]), be(&png[20..24])), (1280, 2000));
     // A blank 1280×2000 page compresses to a few kilobytes; this one has
     // text, a table and colours.
-    assert!(png.len() > 60_000, "the screenshot is {} bytes: blank?", png.len());
+    assert!(
+        png.len() > 60_000,
+        "the screenshot is {} bytes: blank?",
+        png.len()
+    );
 
     // No request from the page.
     for log in [&netlog, &netlog2] {
         let requests = page_requests(log);
-        assert!(requests.is_empty(), "the report made requests: {requests:?}");
+        assert!(
+            requests.is_empty(),
+            "the report made requests: {requests:?}"
+        );
     }
 
     // The check sees a request when there is one, and the report's policy
