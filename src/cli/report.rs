@@ -19,7 +19,7 @@ use crate::scenario::{SeenIds, discover};
 /// The most scenarios one report holds unless `--max-scenarios` says
 /// otherwise: a page of more is too long to read or to open on a phone
 /// (docs/performance.md has the sizes).
-pub const MAX_SCENARIOS: usize = 2_000;
+pub const MAX_SCENARIOS: usize = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
