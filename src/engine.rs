@@ -74,6 +74,7 @@ use std::sync::{Arc, Weak};
 use chrono::NaiveDate;
 
 use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
+use crate::dossier::{self, Dossier};
 use crate::eval::{Worker, WorkerOptions};
 use crate::outcome::Outcome;
 use crate::outlook;
@@ -367,6 +368,14 @@ impl Engine {
     ) -> Result<Timeline, ReplayError> {
         window.validate()?;
         Ok(self.with_worker(|w| timeline::replay(w, scenario, window)))
+    }
+
+    /// Everything a report says about a scenario: its outcome at the
+    /// judgement date, its replay over the window, and its test result
+    /// when it carries expectations ([`dossier::Options`]). A window the
+    /// replay refuses is kept in the dossier as its error.
+    pub fn dossier(&self, scenario: &Arc<Scenario>, opts: &dossier::Options) -> Dossier {
+        self.with_worker(|w| dossier::build(w, scenario, opts))
     }
 
     /// Looks ahead from a judgement date ([`outlook::Options`]): if

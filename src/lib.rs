@@ -13,7 +13,8 @@
 //! - [`Scenario`]: [`Scenario::from_toml`], [`Scenario::from_json`],
 //!   [`Scenario::builder`], with [`ParseOptions`] and [`ParseError`];
 //! - results: [`outcome::Outcome`] and [`timeline::Timeline`], plain serde
-//!   types (the JSON contract); problems with input are
+//!   types (the JSON contract), and [`Dossier`] ([`Engine::dossier`]):
+//!   both, with the test result, for a report; problems with input are
 //!   [`diagnostic::Diagnostic`]s with `file:line:col`.
 //!
 //! The `sanctions-trigger` binary is a thin layer over the library. Modules
@@ -38,6 +39,7 @@ pub mod coverage;
 pub mod diagnostic;
 #[doc(hidden)]
 pub mod diff;
+pub mod dossier;
 pub mod engine;
 #[doc(hidden)]
 pub mod eval;
@@ -85,6 +87,7 @@ pub mod vocabulary;
 pub use chrono::NaiveDate;
 pub use chrono_tz::Tz;
 pub use diagnostic::{Code, Diagnostic, Severity};
+pub use dossier::Dossier;
 pub use engine::{Engine, EngineBuilder, LoadError};
 pub use outcome::Outcome;
 pub use sandbox::Limits;

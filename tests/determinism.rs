@@ -109,6 +109,19 @@ fn timeline_is_byte_identical_in_text_and_json() {
 }
 
 #[test]
+fn report_is_byte_identical_in_html_and_markdown() {
+    let f = shipped();
+    let html = same_bytes(&f, &["report", "--out", "-"]);
+    html.code(0).stdout_has("<!DOCTYPE html>");
+    same_bytes(&f, &["report", "--format", "markdown", "--out", "-"]).code(0);
+    // Written to a file, the same bytes as on standard output.
+    f.run(&["-j", "2", "report", "--out", "r.html"]).code(0);
+    let written =
+        std::fs::read_to_string(f.path().join("r.html")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(written == html.stdout, "report.html differs from --out -");
+}
+
+#[test]
 fn check_is_byte_identical() {
     let f = shipped();
     same_bytes(&f, &["check"]).code(0).stdout_has("checked");

@@ -12,6 +12,7 @@ mod cli_check;
 mod cli_coverage;
 mod cli_diff;
 mod cli_outlook;
+mod cli_report;
 mod cli_run;
 mod cli_test;
 mod cli_timeline;

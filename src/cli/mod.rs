@@ -10,6 +10,7 @@ mod diff;
 mod init;
 mod new;
 mod outlook;
+mod report;
 mod run;
 mod schema;
 mod shell;
@@ -174,6 +175,8 @@ pub enum Command {
     Timeline(timeline::TimelineArgs),
     /// Look ahead: which responses change status in the next days if nothing new happens
     Outlook(outlook::OutlookArgs),
+    /// Write a report for people: one self-contained HTML page, or a Markdown policy brief
+    Report(report::ReportArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
@@ -201,6 +204,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Test(a) if a.watch => watch::run(&cli.global, a),
         Command::Test(a) => test::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Report(a) => report::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Outlook(a) => outlook::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),

@@ -131,6 +131,9 @@ codes! {
     RuleKindNotInVocabulary = "rule-kind-not-in-vocabulary": "A rule names an event kind the vocabulary does not declare.",
     RuleFieldNotInVocabulary = "rule-field-not-in-vocabulary": "A rule reads a field the vocabulary does not declare for that kind (or `[facts]`, an actor).",
     OptionalFieldNotInVocabulary = "optional-field-not-in-vocabulary": "`has`/`get` of a field the vocabulary does not declare: probably a typo.",
+
+    // Reports: `report`.
+    ReportTooLarge = "report-too-large": "`report` was given more scenarios than a readable page holds (`--max-scenarios`).",
 }
 
 impl std::fmt::Display for Code {

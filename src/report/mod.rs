@@ -1,13 +1,16 @@
 //! Every verb's output: a module per verb (`run` and `test`, with several
 //! formats each, a folder), each turning the library's results into text,
-//! JSON, Markdown or JUnit on a `&mut dyn Write`, so the command line only
+//! JSON, Markdown, JUnit or HTML on a `&mut dyn Write`, so the command line only
 //! wires calls together. What they share lives here: counts in words,
 //! Markdown table cells, and the lines every verb writes on stderr.
 
 pub mod authoring;
 pub mod bless;
+pub mod brief;
 pub mod check;
 pub mod diff;
+pub mod dossiers;
+pub mod html;
 pub mod outlook;
 pub mod run;
 pub mod test;
