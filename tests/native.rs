@@ -363,6 +363,8 @@ const BODIES: &[&str] = &[
     "let e = s.latest(\"strike\"); if e == () { return false; } let r = e.ratio; let m = e.missiles; `${r < 1.0} ${r <= 0.5} ${r > 1} ${r >= 1.25} ${r == 0.5} ${r != 1.25} ${m < 10} ${m <= 7} ${m > 39} ${m >= 40} ${m == 7} ${m != 7}`",
     "let t = s.latest(\"talks\"); if t == () { return false; } `${t.date < s.as_of} ${t.date <= START} ${t.date > START} ${t.date >= s.as_of} ${t.date == START} ${t.date != s.as_of}`",
     "let c = s.count(\"strike\"); `${!(c > 1)} ${c > 1 && c < 3} ${c < 1 || c > 1} ${-c}`",
+    // More calls in a row than calls may nest: each returns before the next.
+    "let n = 0; let i = 0; while i < 60 { n += twice(1); i += 1; } n == 120",
 ];
 
 /// Bodies of [`BODIES`] that are mistakes on some days, when Rhai decides.

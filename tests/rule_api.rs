@@ -825,3 +825,13 @@ fn since_with_an_unknown_or_computed_id_is_refused_as_the_rules_load() {
     );
     assert_at(computed, "rules/computed.rhai", 4, 5);
 }
+
+#[test]
+fn a_rule_s_own_function_named_since_with_other_arguments_is_its_own() {
+    let sc = judge(
+        "const RESPONSE = \"new-sanctions\";\nfn since(s, kind) { s.events(kind).len() }\nfn fires(s) {\n    since(s, \"strike\") > 0\n}\n",
+        TALKS,
+        &[],
+    );
+    assert_eq!(fired(&sc), ["new-sanctions"]);
+}

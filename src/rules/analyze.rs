@@ -432,7 +432,8 @@ fn statements(ast: &AST, a: &mut Analysis) {
                 }
             }
             ASTNode::Stmt(Stmt::FnCall(call, pos)) | ASTNode::Expr(Expr::FnCall(call, pos))
-                if matches!(call.name.as_str(), "fired" | "since") && call.namespace.is_empty() =>
+                if (call.name == "fired" || (call.name == "since" && call.args.len() == 1))
+                    && call.namespace.is_empty() =>
             {
                 let name = call.name.as_str();
                 a.since |= name == "since";
