@@ -131,6 +131,11 @@ codes! {
     RuleKindNotInVocabulary = "rule-kind-not-in-vocabulary": "A rule names an event kind the vocabulary does not declare.",
     RuleFieldNotInVocabulary = "rule-field-not-in-vocabulary": "A rule reads a field the vocabulary does not declare for that kind (or `[facts]`, an actor).",
     OptionalFieldNotInVocabulary = "optional-field-not-in-vocabulary": "`has`/`get` of a field the vocabulary does not declare: probably a typo.",
+    // What-if questions: edits to a scenario (`sweep --vary`, `what-if`).
+    EditUnknownEvent = "edit-unknown-event": "An edit (`sweep --vary`, `what-if`) names an event id the scenario lacks.",
+    EditFieldType = "edit-field-type": "An edit names a field the event lacks, or gives it a value of another type (a number range on a text field).",
+    InvalidVarySpec = "invalid-vary-spec": "A `sweep --vary` spec is malformed, empty, reversed, or has a step of 0.",
+    TooManyPoints = "too-many-points": "A `sweep` would evaluate more points than its limit.",
 }
 
 impl std::fmt::Display for Code {
