@@ -73,6 +73,7 @@ pub mod scenario;
 pub mod schema;
 #[doc(hidden)]
 pub mod suite;
+pub mod sweep;
 #[cfg(test)]
 mod testutil;
 pub mod timeline;

@@ -13,6 +13,7 @@ mod cli_coverage;
 mod cli_diff;
 mod cli_outlook;
 mod cli_run;
+mod cli_sweep;
 mod cli_test;
 mod cli_timeline;
 mod determinism;

@@ -13,6 +13,7 @@ mod outlook;
 mod run;
 mod schema;
 mod shell;
+mod sweep;
 mod test;
 mod timeline;
 mod vocabulary;
@@ -174,6 +175,8 @@ pub enum Command {
     Timeline(timeline::TimelineArgs),
     /// Look ahead: which responses change status in the next days if nothing new happens
     Outlook(outlook::OutlookArgs),
+    /// Evaluate one scenario over a range of one or two parameters: where each response flips
+    Sweep(sweep::SweepArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
@@ -203,6 +206,7 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Outlook(a) => outlook::run(&cli.global, a),
+        Command::Sweep(a) => sweep::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Schema(a) => schema::run(&cli.global, a),
         Command::Init(a) => init::run(a),

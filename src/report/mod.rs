@@ -10,6 +10,7 @@ pub mod check;
 pub mod diff;
 pub mod outlook;
 pub mod run;
+pub mod sweep;
 pub mod test;
 pub mod timeline;
 pub mod vocabulary;

@@ -151,7 +151,9 @@ pub fn apply(sc: &Scenario, edits: &[Edit]) -> Result<Scenario, Diagnostic> {
                     format!("`{event}.date` is the event's day: move it with a date"),
                     Code::EditFieldType,
                 )
-                .with_help(format!("write `{event}.date=2025-05-01..2025-06-30` to move it")));
+                .with_help(format!(
+                    "write `{event}.date=2025-05-01..2025-06-30` to move it"
+                )));
             }
             Edit::Set {
                 event,
@@ -189,11 +191,12 @@ pub fn find(sc: &Scenario, id: &str) -> Result<usize, Diagnostic> {
             format!("its event ids: {}", ids.join(", "))
         }
     });
-    Err(
-        Diagnostic::error(Some(&sc.file), format!("no event with id `{id}` in `{}`", sc.id))
-            .with_code(Code::EditUnknownEvent)
-            .with_help(help),
+    Err(Diagnostic::error(
+        Some(&sc.file),
+        format!("no event with id `{id}` in `{}`", sc.id),
     )
+    .with_code(Code::EditUnknownEvent)
+    .with_help(help))
 }
 
 fn move_to(e: &mut Event, date: NaiveDate) {
@@ -244,7 +247,11 @@ impl SetError {
                 let want = kind_of(value);
                 at_event(
                     e,
-                    format!("`{path}` is {} {ty}, not {} {want}", article(ty), article(want)),
+                    format!(
+                        "`{path}` is {} {ty}, not {} {want}",
+                        article(ty),
+                        article(want)
+                    ),
                     Code::EditFieldType,
                 )
                 .with_help(match want {
@@ -359,12 +366,17 @@ mod tests {
         assert_eq!(mv.to_string(), "round-2.date = 2025-05-01");
         let out = apply(&sc, &[mv]).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(out.events[0].id(), Some("round-2"));
-        assert_eq!(out.events[0].get("date"), Some(&Value::Date(day("2025-05-01"))));
+        assert_eq!(
+            out.events[0].get("date"),
+            Some(&Value::Date(day("2025-05-01")))
+        );
         assert_eq!(out.of_kind("talks", day("2025-05-10")).len(), 1);
         let out = apply(
             &sc,
             &[
-                Edit::Drop { event: "round-1".into() },
+                Edit::Drop {
+                    event: "round-1".into(),
+                },
                 Edit::AsOf(day("2025-07-01")),
             ],
         )
@@ -377,7 +389,13 @@ mod tests {
     #[test]
     fn mistakes_are_positioned_with_a_suggestion() {
         let sc = scenario(TEXT);
-        let d = apply(&sc, &[Edit::Drop { event: "round-3".into() }]).err();
+        let d = apply(
+            &sc,
+            &[Edit::Drop {
+                event: "round-3".into(),
+            }],
+        )
+        .err();
         let d = d.unwrap_or_else(|| panic!("no error"));
         assert_eq!(d.code, Some(Code::EditUnknownEvent));
         assert!(d.message.contains("no event with id `round-3`"), "{d}");
@@ -395,6 +413,9 @@ mod tests {
 
         let d = apply(&sc, &[set("round-2", "round.x", Value::Int(1))]).err();
         let d = d.unwrap_or_else(|| panic!("no error"));
-        assert!(d.message.contains("`round` is an integer, not a table"), "{d}");
+        assert!(
+            d.message.contains("`round` is an integer, not a table"),
+            "{d}"
+        );
     }
 }
