@@ -84,6 +84,7 @@ use crate::scenario::{ParseOptions, Scenario};
 use crate::sweep;
 use crate::timeline::{self, ReplayError, Timeline, Window};
 use crate::vocabulary::Vocabulary;
+use crate::what_if;
 
 /// A loaded, checked rule set and the options it runs under: what a
 /// service keeps for its lifetime and shares between threads.
@@ -402,6 +403,20 @@ impl Engine {
             .map(|s| sweep::parameter(s.as_ref(), scenario))
             .collect::<Result<Vec<_>, _>>()?;
         sweep::sweep(self, scenario, params, jobs)
+    }
+
+    /// The smallest edits to a scenario that flip a response (fires →
+    /// quiet, quiet → fires): single edits, then pairs up to
+    /// `opts.max_edits`, each with the response's new status and its
+    /// deciding rule's new reason. The search and its bounds are described
+    /// in [`what_if`](crate::what_if); its result is the same at any
+    /// `opts.jobs`. An unknown response is a [`Diagnostic`].
+    pub fn what_if(
+        &self,
+        scenario: &Arc<Scenario>,
+        opts: &what_if::Options,
+    ) -> Result<what_if::WhatIf, Diagnostic> {
+        what_if::what_if(self, scenario, opts)
     }
 
     /// The rules as loaded: their ids, sources, responses and order.

@@ -80,6 +80,7 @@ pub mod timeline;
 #[doc(hidden)]
 pub mod value;
 pub mod vocabulary;
+pub mod what_if;
 
 // The types in the facade's signatures, so that an embedder names them
 // without depending on chrono or chrono-tz, or knowing the module layout.

@@ -16,6 +16,7 @@ mod cli_run;
 mod cli_sweep;
 mod cli_test;
 mod cli_timeline;
+mod cli_what_if;
 mod determinism;
 mod embed;
 mod golden;

@@ -15,6 +15,7 @@ pub mod test;
 pub mod timeline;
 pub mod vocabulary;
 pub mod watch;
+pub mod what_if;
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};
