@@ -185,9 +185,18 @@ pub struct Flip {
     pub from: Side,
     /// The next value and the status there.
     pub to: Side,
-    /// With two parameters, the other one's name and value.
+    /// With two parameters, the other one, held.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<(String, Level)>,
+    pub at: Option<Held>,
+}
+
+/// The parameter held while another moves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Held {
+    /// Its name.
+    pub parameter: String,
+    /// Its value.
+    pub value: Level,
 }
 
 /// A scenario swept over its parameters.
@@ -652,10 +661,10 @@ fn flips(s: &Sweep) -> Vec<Flip> {
                             value: s.parameters[0].values[i].clone(),
                             status: b,
                         },
-                        at: s
-                            .parameters
-                            .get(1)
-                            .map(|p| (p.name.clone(), p.values[j].clone())),
+                        at: s.parameters.get(1).map(|p| Held {
+                            parameter: p.name.clone(),
+                            value: p.values[j].clone(),
+                        }),
                     });
                 }
             }
@@ -677,10 +686,10 @@ fn flips(s: &Sweep) -> Vec<Flip> {
                                 value: p2.values[j].clone(),
                                 status: b,
                             },
-                            at: Some((
-                                s.parameters[0].name.clone(),
-                                s.parameters[0].values[i].clone(),
-                            )),
+                            at: Some(Held {
+                                parameter: s.parameters[0].name.clone(),
+                                value: s.parameters[0].values[i].clone(),
+                            }),
                         });
                     }
                 }

@@ -98,7 +98,7 @@ fn two_parameters_make_a_grid_and_csv_has_a_row_per_point() {
     ];
     let out = f.run(&args);
     out.code(0).stdout_has(
-        "  secondary-tariffs (# fires, . quiet, ! error): rows ultimatum-50-days.days, columns as_of\n",
+        "  secondary-tariffs (# fires, . quiet, ! error): rows ultimatum-50-days.days 30..70, columns as_of 2025-08-15..2025-09-30\n",
     );
     // 30 days from 2025-07-14 is 2025-08-13: fires on every column.
     out.stdout_has(&format!("    30  {}\n", "#".repeat(24)));

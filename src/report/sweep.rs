@@ -88,6 +88,15 @@ fn span(p: &Parameter) -> String {
     }
 }
 
+/// `40..60`, `present|absent`: a parameter's first and last value.
+fn ends(p: &Parameter) -> String {
+    match (p.values.first(), p.values.last()) {
+        (Some(a), Some(b)) if matches!(p.target, Target::Presence { .. }) => format!("{a}|{b}"),
+        (Some(a), Some(b)) => format!("{a}..{b}"),
+        _ => String::new(),
+    }
+}
+
 fn text(out: &mut dyn Write, s: &Sweep) -> io::Result<()> {
     writeln!(out, "{} — {} ({})", s.id, s.title, s.file.display())?;
     for p in &s.parameters {
@@ -179,23 +188,15 @@ fn grid(out: &mut dyn Write, s: &Sweep, r: usize, id: &str) -> io::Result<()> {
     let (p1, p2) = (&s.parameters[0], &s.parameters[1]);
     writeln!(
         out,
-        "  {id} (# fires, . quiet, ! error): rows {}, columns {}",
-        p1.name, p2.name
+        "  {id} (# fires, . quiet, ! error): rows {} {}, columns {} {}",
+        p1.name,
+        ends(p1),
+        p2.name,
+        ends(p2)
     )?;
     let labels: Vec<String> = p1.values.iter().map(Level::to_string).collect();
     let width = labels.iter().map(String::len).max().unwrap_or(0);
     let n2 = p2.values.len();
-    let (first, last) = (
-        p2.values.first().map(Level::to_string).unwrap_or_default(),
-        p2.values.last().map(Level::to_string).unwrap_or_default(),
-    );
-    // The first and last column's values over the columns.
-    let pad = n2.saturating_sub(first.len() + last.len()).max(1);
-    if n2 > 1 {
-        writeln!(out, "    {:width$}  {first}{:pad$}{last}", "", "")?;
-    } else {
-        writeln!(out, "    {:width$}  {first}", "")?;
-    }
     for (i, label) in labels.iter().enumerate() {
         let row: String = (0..n2)
             .map(|j| match s.points[i * n2 + j].statuses[r] {
