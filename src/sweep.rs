@@ -724,6 +724,39 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_finds_where_a_deadline_passes_at_any_thread_count() {
+        let e = crate::Engine::builder()
+            .catalogue("[a]\ntitle = \"A\"\ncategory = \"c\"\nseverity = 1\n")
+            .rule(
+                "r",
+                "const RESPONSE = \"a\";\nfn fires(s) { let u = s.latest(\"ultimatum\"); u != () && s.as_of > u.date + days(u.days) }\n",
+            )
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sc = scenario(TEXT);
+        let specs = ["u.days=48..52", "as_of=2025-09-02..2025-09-04"];
+        let s = e.sweep(&sc, &specs, 2).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(s.points.len(), 15);
+        // 50 days from 2025-07-14 is 2025-09-02: passed on 2025-09-03.
+        let at = |days: i64, d: &str| {
+            s.points
+                .iter()
+                .find(|p| p.values[0] == Level::Int(days) && p.values[1].to_string() == d)
+                .map(|p| p.fired.clone())
+        };
+        assert_eq!(at(50, "2025-09-03"), Some(vec!["a".to_string()]));
+        assert_eq!(at(51, "2025-09-03"), Some(vec![]));
+        let first = &s.flips[0];
+        assert_eq!(
+            (first.from.status, first.to.status),
+            (Status::Fires, Status::Quiet)
+        );
+        let one = e.sweep(&sc, &specs, 1).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(one.points, s.points);
+        assert_eq!(one.flips, s.flips);
+    }
+
+    #[test]
     fn bad_specs_are_refused_with_their_code() {
         let sc = scenario(TEXT);
         for (spec, code, text) in [

@@ -663,6 +663,62 @@ mod tests {
         );
     }
 
+    fn engine(rule: &str) -> crate::Engine {
+        crate::Engine::builder()
+            .catalogue("[a]\ntitle = \"A\"\ncategory = \"c\"\nseverity = 1\n")
+            .rule("r", rule)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_number_is_moved_just_past_the_rules_constant_and_a_flag_flipped() {
+        let e = engine(
+            "const RESPONSE = \"a\";\nconst MANY = 100;\nfn fires(s) { let x = s.latest(\"strike\"); x != () && x.drones > MANY && !x.claimed }\n",
+        );
+        let sc = crate::testutil::scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n\
+             [[events]]\nid = \"s1\"\nkind = \"strike\"\ndate = 2025-06-01\ndrones = 40\nclaimed = true\n",
+        );
+        let opts = Options {
+            response: "a".into(),
+            max_edits: 2,
+            jobs: 2,
+        };
+        let w = what_if(&e, &sc, &opts).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!((w.status, w.wanted), (Status::Quiet, Status::Fires));
+        // Neither alone: drones above 100 and the claim flipped, together,
+        // with the number walked in to the first value past the constant.
+        let texts: Vec<String> = w
+            .found
+            .iter()
+            .map(|f| {
+                f.edits
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
+            .collect();
+        assert_eq!(texts, ["s1.claimed = false + s1.drones = 101"], "{texts:?}");
+        assert_eq!(w.found[0].status, Status::Fires);
+        let again =
+            what_if(&e, &sc, &Options { jobs: 1, ..opts }).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(again.singles_tried, w.singles_tried);
+        assert_eq!(again.found.len(), w.found.len());
+        let unknown = what_if(
+            &e,
+            &sc,
+            &Options {
+                response: "b".into(),
+                max_edits: 2,
+                jobs: 1,
+            },
+        )
+        .err();
+        assert_eq!(unknown.and_then(|d| d.code), Some(Code::UnknownResponse));
+    }
+
     #[test]
     fn the_nearest_candidates_come_first_with_their_side() {
         let got = nearest(vec![10, 49, 51, 50, 100, 49], 50, |n| {
