@@ -387,7 +387,7 @@ impl Engine {
     /// Sweeps a scenario over one or two parameters, each a `--vary`
     /// SPEC (`EVENT_ID.FIELD=LO..HI[:STEP]`, `EVENT_ID.date=D1..D2[:Nd]`,
     /// `EVENT_ID=present|absent`, `as_of=D1..D2[:Nd]`; see
-    /// [`sweep`](crate::sweep)): every response's status at every point,
+    /// [`sweep`]): every response's status at every point,
     /// and where each changes. The points are evaluated on `jobs` threads;
     /// the result is the same at any count. A malformed spec, an unknown
     /// event id or field, or more than [`sweep::MAX_POINTS`] points is a
@@ -409,7 +409,7 @@ impl Engine {
     /// quiet, quiet → fires): single edits, then pairs up to
     /// `opts.max_edits`, each with the response's new status and its
     /// deciding rule's new reason. The search and its bounds are described
-    /// in [`what_if`](crate::what_if); its result is the same at any
+    /// in [`what_if`]; its result is the same at any
     /// `opts.jobs`. An unknown response is a [`Diagnostic`].
     pub fn what_if(
         &self,

@@ -8,7 +8,7 @@
 //! A parameter is written as a SPEC (`--vary`): `EVENT_ID.FIELD=LO..HI[:STEP]`
 //! (nested fields with dots), `EVENT_ID.date=D1..D2[:Nd]`,
 //! `EVENT_ID=present|absent`, `as_of=D1..D2[:Nd]`. Each point is an
-//! [`Edit`](crate::scenario::edit::Edit) of the scenario; the points are
+//! [`Edit`] of the scenario; the points are
 //! evaluated on the worker pool in batches and kept in point order, so the
 //! result does not depend on the number of threads.
 
