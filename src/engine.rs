@@ -75,15 +75,17 @@ use chrono::NaiveDate;
 
 use crate::diagnostic::{Code, Diagnostic, SourceText, did_you_mean};
 use crate::dossier::{self, Dossier};
-use crate::eval::{Worker, WorkerOptions};
+use crate::eval::{Statuses, Worker, WorkerOptions};
 use crate::outcome::Outcome;
 use crate::outlook;
 use crate::rules::sources::Sources;
 use crate::rules::{Catalogue, RuleSet};
 use crate::sandbox::{Limits, stack};
 use crate::scenario::{ParseOptions, Scenario};
+use crate::sweep;
 use crate::timeline::{self, ReplayError, Timeline, Window};
 use crate::vocabulary::Vocabulary;
+use crate::what_if;
 
 /// A loaded, checked rule set and the options it runs under: what a
 /// service keeps for its lifetime and shares between threads.
@@ -391,6 +393,41 @@ impl Engine {
         self.with_worker(|w| outlook::outlook(w, scenario, opts))
     }
 
+    /// Sweeps a scenario over one or two parameters, each a `--vary`
+    /// SPEC (`EVENT_ID.FIELD=LO..HI[:STEP]`, `EVENT_ID.date=D1..D2[:Nd]`,
+    /// `EVENT_ID=present|absent`, `as_of=D1..D2[:Nd]`; see
+    /// [`sweep`]): every response's status at every point,
+    /// and where each changes. The points are evaluated on `jobs` threads;
+    /// the result is the same at any count. A malformed spec, an unknown
+    /// event id or field, or more than [`sweep::MAX_POINTS`] points is a
+    /// [`Diagnostic`] with its code.
+    pub fn sweep(
+        &self,
+        scenario: &Arc<Scenario>,
+        specs: &[impl AsRef<str>],
+        jobs: usize,
+    ) -> Result<sweep::Sweep, Diagnostic> {
+        let params = specs
+            .iter()
+            .map(|s| sweep::parameter(s.as_ref(), scenario))
+            .collect::<Result<Vec<_>, _>>()?;
+        sweep::sweep(self, scenario, params, jobs)
+    }
+
+    /// The smallest edits to a scenario that flip a response (fires →
+    /// quiet, quiet → fires): single edits, then pairs up to
+    /// `opts.max_edits`, each with the response's new status and its
+    /// deciding rule's new reason. The search and its bounds are described
+    /// in [`what_if`]; its result is the same at any
+    /// `opts.jobs`. An unknown response is a [`Diagnostic`].
+    pub fn what_if(
+        &self,
+        scenario: &Arc<Scenario>,
+        opts: &what_if::Options,
+    ) -> Result<what_if::WhatIf, Diagnostic> {
+        what_if::what_if(self, scenario, opts)
+    }
+
     /// The rules as loaded: their ids, sources, responses and order.
     pub fn rules(&self) -> &RuleSet {
         &self.inner.set
@@ -446,6 +483,21 @@ impl Engine {
     /// a rule may need.
     fn with_worker<R>(&self, f: impl FnOnce(&Worker) -> R) -> R {
         stack::run(&self.inner.options.limits, || f(&worker(&self.inner)))
+    }
+}
+
+/// What `sweep` and `what-if` evaluate edited scenarios with.
+impl sweep::Evaluator for Engine {
+    fn rule_set(&self) -> &RuleSet {
+        &self.inner.set
+    }
+
+    fn statuses(&self, sc: &Arc<Scenario>, as_of: NaiveDate) -> Statuses {
+        self.with_worker(|w| w.statuses(sc, as_of))
+    }
+
+    fn outcome(&self, sc: &Arc<Scenario>, as_of: NaiveDate) -> Outcome {
+        self.evaluate(sc, as_of)
     }
 }
 

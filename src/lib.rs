@@ -75,12 +75,14 @@ pub mod scenario;
 pub mod schema;
 #[doc(hidden)]
 pub mod suite;
+pub mod sweep;
 #[cfg(test)]
 mod testutil;
 pub mod timeline;
 #[doc(hidden)]
 pub mod value;
 pub mod vocabulary;
+pub mod what_if;
 
 // The types in the facade's signatures, so that an embedder names them
 // without depending on chrono or chrono-tz, or knowing the module layout.

@@ -152,7 +152,7 @@ pub enum OutlookError {
 
 /// The rule that decided `response` on a change to `becomes`; `before`
 /// is the previous day's outcome, for the rule that stopped firing.
-fn cause(
+pub(crate) fn cause(
     o: &Outcome,
     before: Option<&Outcome>,
     response: &str,
@@ -182,7 +182,7 @@ fn cause(
     }
 }
 
-fn becomes(s: Status) -> Becomes {
+pub(crate) fn becomes(s: Status) -> Becomes {
     match s {
         Status::Fires => Becomes::Fires,
         Status::Quiet => Becomes::Quiet,

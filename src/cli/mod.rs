@@ -14,10 +14,12 @@ mod report;
 mod run;
 mod schema;
 mod shell;
+mod sweep;
 mod test;
 mod timeline;
 mod vocabulary;
 mod watch;
+mod what_if;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -177,6 +179,10 @@ pub enum Command {
     Outlook(outlook::OutlookArgs),
     /// Write a report for people: one self-contained HTML page, or a Markdown policy brief
     Report(report::ReportArgs),
+    /// Evaluate one scenario over a range of one or two parameters: where each response flips
+    Sweep(sweep::SweepArgs),
+    /// The smallest edits to one scenario that flip a response (fires → quiet, quiet → fires)
+    WhatIf(what_if::WhatIfArgs),
     /// Compile rules and validate scenarios and the catalogue, without evaluating
     Check(check::CheckArgs),
     /// Compare outcomes under base rules (a folder or git revision) and the current ones
@@ -207,6 +213,8 @@ pub fn main(cli: Cli) -> io::Result<Exit> {
         Command::Report(a) => report::run(&cli.global, a),
         Command::Timeline(a) => timeline::run(&cli.global, a),
         Command::Outlook(a) => outlook::run(&cli.global, a),
+        Command::Sweep(a) => sweep::run(&cli.global, a),
+        Command::WhatIf(a) => what_if::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Schema(a) => schema::run(&cli.global, a),
         Command::Init(a) => init::run(a),

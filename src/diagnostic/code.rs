@@ -134,6 +134,12 @@ codes! {
 
     // Reports: `report`.
     ReportTooLarge = "report-too-large": "`report` was given more scenarios than a readable page holds (`--max-scenarios`).",
+
+    // What-if questions: edits to a scenario (`sweep --vary`, `what-if`).
+    EditUnknownEvent = "edit-unknown-event": "An edit (`sweep --vary`, `what-if`) names an event id the scenario lacks.",
+    EditFieldType = "edit-field-type": "An edit names a field the event lacks, or gives it a value of another type (a number range on a text field).",
+    InvalidVarySpec = "invalid-vary-spec": "A `sweep --vary` spec is malformed, empty, reversed, or has a step of 0.",
+    TooManyPoints = "too-many-points": "A `sweep` would evaluate more points than its limit.",
 }
 
 impl std::fmt::Display for Code {

@@ -13,10 +13,12 @@ pub mod dossiers;
 pub mod html;
 pub mod outlook;
 pub mod run;
+pub mod sweep;
 pub mod test;
 pub mod timeline;
 pub mod vocabulary;
 pub mod watch;
+pub mod what_if;
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};

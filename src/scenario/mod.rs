@@ -7,6 +7,7 @@ mod builder;
 mod conform;
 mod dates;
 mod discover;
+pub mod edit;
 mod expect;
 mod json;
 mod json_spans;
