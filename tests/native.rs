@@ -715,8 +715,12 @@ fn both_engines_print_the_same_bytes_for_every_verb() {
 fn big_scenario() -> Arc<Scenario> {
     let s = |n: usize| "x".repeat(n);
     let q = s(300 * 1024);
+    // Two halves of the string limit: exactly at it, together.
+    let h = s(512 * 1024);
+    // As many elements as the array limit allows.
+    let many = vec!["1"; 100_000].join(", ");
     let text = format!(
-        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\nbiglist = [\"{q}\", \"{q}\", \"{q}\", \"{q}\"]\nnested = [[\"{q}\", \"{q}\"], [\"{q}\", \"{q}\"]]\n\n{}",
+        "[scenario]\ntitle = \"Big\"\nas_of = 2025-06-20\n\n[facts]\nhalf = \"{}\"\nbig1 = \"{}\"\nbig2 = \"{}\"\nhuge = \"{}\"\nsmall = \"abc\"\nlist = [\"{}\", \"{}\", \"{}\"]\nbiglist = [\"{q}\", \"{q}\", \"{q}\", \"{q}\"]\nnested = [[\"{q}\", \"{q}\"], [\"{q}\", \"{q}\"]]\nexact = [\"{h}\", \"{h}\"]\nmany = [{many}]\n\n{}",
         s(512 * 1024),
         s(600_000),
         s(600_000),
@@ -780,6 +784,9 @@ fn values_over_rhai_s_size_limits_are_rhai_s_to_report() {
         ("s.facts.biglist.len() == 4", true),
         ("s.facts.nested.len() == 2", true),
         ("s.facts.biglist[0].len() > 0", true),
+        // Exactly at the limit: within it, and native code decides.
+        ("s.facts.exact.len() == 2", false),
+        ("s.facts.many.len() == 100000", false),
     ] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("responses.toml"), CATALOGUE)
