@@ -313,9 +313,11 @@ impl Worker {
         prev: &Outcome,
         changed: &[bool],
     ) -> bool {
-        if self.since {
+        if self.since || changed.len() != self.set.rules.len() {
             return false;
         }
+        // The responses after the last changed rule's are not looked at.
+        let mut left = changed.iter().filter(|&&c| c).count();
         let view = ScenarioView {
             scenario: scenario.clone(),
             as_of: prev.as_of,
@@ -337,18 +339,27 @@ impl Worker {
             errors: Vec::new(),
         };
         for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
-            let Some(old) = prev
-                .responses
-                .binary_search_by(|r| r.id.cmp(id))
-                .ok()
-                .and_then(|k| prev.responses.get(k))
-            else {
+            if left == 0 {
+                break;
+            }
+            // `prev.responses` is in id order, which is the plan's order
+            // unless `sorted` says otherwise.
+            let at = match prev.responses.get(position) {
+                Some(r) if self.sorted.is_none() && r.id == *id => Some(r),
+                _ => prev
+                    .responses
+                    .binary_search_by(|r| r.id.cmp(id))
+                    .ok()
+                    .and_then(|k| prev.responses.get(k)),
+            };
+            let Some(old) = at else {
                 return false;
             };
             for (k, &i) in rule_ix.iter().enumerate() {
                 if !changed.get(i).copied().unwrap_or(true) {
                     continue;
                 }
+                left = left.saturating_sub(1);
                 let Some(kept) = old.rules.get(k) else {
                     return false;
                 };
