@@ -38,6 +38,12 @@ use crate::suite::{TestResult, TestStatus, judge, needs_other_dates, run_test};
 /// which costs more than a handful of scenarios take to evaluate.
 const SMALL_BATCH: usize = 16;
 
+/// The most scenarios a pool thread tests before handing their results
+/// over at once: enough that the hand-over costs little next to the
+/// work, few enough that the first results show soon and a slow
+/// scenario holds back few others.
+const MAX_BATCH: usize = 32;
+
 /// A file modified this recently is hashed again at every update even if
 /// its size and time look unchanged: two saves within one tick of the
 /// file system's clock can leave both equal (git calls such entries
@@ -555,6 +561,15 @@ impl Incremental {
             let set = self.set.clone();
             let opts = self.opts.clone();
             let jobs_n = self.jobs.min(jobs.len());
+            // In batches: one scenario's re-evaluation costs about as much
+            // as handing its result to this thread and waking it.
+            let size = jobs.len().div_ceil(jobs_n * runner::AHEAD_PER_JOB * 4);
+            let size = size.clamp(1, MAX_BATCH);
+            let mut jobs = jobs.into_iter();
+            let batches = std::iter::from_fn(|| {
+                let batch: Vec<_> = jobs.by_ref().take(size).collect();
+                (!batch.is_empty()).then_some(batch)
+            });
             runner::stream(
                 || Workers {
                     set: set.clone(),
@@ -563,10 +578,17 @@ impl Incremental {
                     partial: std::cell::OnceCell::new(),
                     full: std::cell::OnceCell::new(),
                 },
-                jobs.into_iter(),
+                batches,
                 jobs_n,
-                |w, (file, loaded, job)| job.run(&file, loaded, || w.partial(), || w.full()),
-                &mut keep,
+                |w, batch| {
+                    batch
+                        .into_iter()
+                        .map(|(file, loaded, job)| {
+                            job.run(&file, loaded, || w.partial(), || w.full())
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |batch| batch.into_iter().for_each(&mut keep),
             );
         } else {
             let limits = self.opts.limits.clone();
@@ -679,9 +701,15 @@ impl Job {
     ) -> TestResult {
         match (self, loaded) {
             (Job::Current(r), _) => r,
-            (Job::Partial(r, mask), Ok(sc)) => match r.outcome {
+            (Job::Partial(mut r, mask), Ok(sc)) => match r.outcome.take() {
                 Some(prev) => {
                     let w = partial();
+                    // Most scenarios give the changed rules the verdicts
+                    // they gave before: their result stands as kept.
+                    if w.unchanged_from(&sc, &prev, &mask) {
+                        r.outcome = Some(prev);
+                        return r;
+                    }
                     let outcome = w.evaluate_from(&sc, prev, &mask);
                     judge(w, &sc, outcome)
                 }

@@ -391,3 +391,47 @@ proptest! {
         }
     }
 }
+
+/// More scenarios than run on the kept worker, on two threads: the pool
+/// re-evaluates them in batches, and keeps as they were the results whose
+/// changed rules give the verdicts they gave before. After each rule
+/// edit (some changing verdicts, some not: a comment, the same body
+/// again, a break, a fix) the results equal a full run's.
+#[test]
+fn rule_edits_over_many_scenarios_on_the_pool_equal_a_full_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    start(root);
+    for i in 0..70u8 {
+        let s = Sc {
+            strikes: i,
+            ceasefire: i % 3 == 0,
+            day: i / 4,
+            expect: i / 2,
+            extends: None,
+            broken: false,
+        };
+        write(
+            &root.join(format!("scenarios/m{i:02}.toml")),
+            &scenario_text(&s),
+        );
+    }
+    let mut inc = Incremental::new(&root.join("rules"), &[root.join("scenarios")], opts(), 2);
+    let all = inc.all();
+    inc.test(&all, |_| {});
+    assert_eq!(json(&inc.results()), full_run(root));
+    let a = root.join("rules/r0.rhai");
+    for body in [1u8, 1, 0, 5, 4, 1, 3] {
+        let mut text = rule_text(body, "a");
+        // The same body twice: the second save only adds a comment.
+        text.push_str(&format!("// body {body}\n"));
+        write(&a, &text);
+        let touched: BTreeSet<PathBuf> = [normal(&a)].into();
+        let changes = inc.update_touched(&touched);
+        assert!(changes.rules);
+        let mut seen = 0;
+        inc.test(&changes.affected, |_| seen += 1);
+        assert_eq!(seen, changes.affected.len());
+        assert_eq!(json(&inc.results()), full_run(root), "after body {body}");
+    }
+}

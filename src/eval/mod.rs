@@ -300,6 +300,87 @@ impl Worker {
         }
     }
 
+    /// Whether [`Worker::evaluate_from`] with `prev` and `changed` would
+    /// give `prev` back unchanged: each changed rule is called, in plan
+    /// order, and must return the verdict `prev` holds for it, neither of
+    /// them an error. Most scenarios of a rule edit come out so; their
+    /// kept result (outcome, judgement) then stands as it is, and nothing
+    /// is rebuilt. A `false` says only that the full re-evaluation is
+    /// needed. Never with `since` rules, whose replay this does not do.
+    pub fn unchanged_from(
+        &self,
+        scenario: &Arc<Scenario>,
+        prev: &Outcome,
+        changed: &[bool],
+    ) -> bool {
+        if self.since || changed.len() != self.set.rules.len() {
+            return false;
+        }
+        // The responses after the last changed rule's are not looked at.
+        let mut left = changed.iter().filter(|&&c| c).count();
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of: prev.as_of,
+        };
+        // The changed rules see the statuses `prev` holds for the
+        // responses before theirs, as a re-evaluation would while nothing
+        // moved.
+        context::with(|c| {
+            c.since = None;
+            c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+        let mut probe = Full {
+            set: &self.set,
+            verdicts: Vec::with_capacity(1),
+            responses: Vec::new(),
+            errors: Vec::new(),
+        };
+        for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
+            if left == 0 {
+                break;
+            }
+            // `prev.responses` is in id order, which is the plan's order
+            // unless `sorted` says otherwise.
+            let at = match prev.responses.get(position) {
+                Some(r) if self.sorted.is_none() && r.id == *id => Some(r),
+                _ => prev
+                    .responses
+                    .binary_search_by(|r| r.id.cmp(id))
+                    .ok()
+                    .and_then(|k| prev.responses.get(k)),
+            };
+            let Some(old) = at else {
+                return false;
+            };
+            for (k, &i) in rule_ix.iter().enumerate() {
+                if !changed.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                left = left.saturating_sub(1);
+                let Some(kept) = old.rules.get(k) else {
+                    return false;
+                };
+                if kept.status == Status::Error || *kept.id != *self.set.rules[i].id {
+                    return false;
+                }
+                let (verdict, trace) = self.call(i, &view);
+                probe.verdicts.clear();
+                probe.rule(i, verdict, trace);
+                if !probe.errors.is_empty() || probe.verdicts.first() != Some(kept) {
+                    return false;
+                }
+            }
+            let fires = old.rules.iter().any(|v| v.status == Status::Fires);
+            let error = old.rules.iter().any(|v| v.status == Status::Error);
+            let (_, state) = settle(fires, error);
+            context::with(|c| c.states[position] = Some(state));
+        }
+        true
+    }
+
     /// [`Worker::evaluate`] of only what may have changed since `prev`, an
     /// outcome of the same scenario at the same date under a rule set with
     /// the same responses and rules, of which those `changed` marks
@@ -334,6 +415,7 @@ impl Worker {
         self.prepare_since(scenario, as_of);
         context::with(|c| {
             c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
             c.states.clear();
             c.states.resize(self.set.plan.len(), None);
         });
