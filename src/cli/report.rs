@@ -34,7 +34,8 @@ pub enum Format {
     sanctions-trigger report                          # every scenario, into report.html\n  \
     sanctions-trigger report scenarios/istanbul-2025-06-02.toml --out istanbul.html\n  \
     sanctions-trigger report scenarios/us/ --as-of 2025-08-08 --title \"US ultimatum\"\n  \
-    sanctions-trigger report --format markdown --out - scenarios/istanbul-2025-06-02.toml\n\n\
+    sanctions-trigger report --format markdown --out - scenarios/istanbul-2025-06-02.toml\n  \
+    sanctions-trigger report --coverage               # and which rules these scenarios never fire\n\n\
     The page needs no network and no JavaScript: open it in any browser, print it, mail it.\n\
     Each scenario is judged at its as_of (or --as-of), replayed day by day from its first\n\
     event (or --from) to that date (or --to), and its expectations are checked.\n\n\
@@ -66,6 +67,10 @@ pub struct ReportArgs {
     /// Refuse more scenarios than this (a page of thousands is unreadable)
     #[arg(long, value_name = "N", default_value_t = MAX_SCENARIOS)]
     pub max_scenarios: usize,
+    /// Add to the overview which rules never fired, never stayed quiet or
+    /// errored, and which responses never fired, over these scenarios
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
@@ -99,12 +104,16 @@ pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
             Err(ds) => diags.extend(ds),
         },
     );
+    let coverage = a
+        .coverage
+        .then(|| report::dossiers::coverage(set, &dossiers));
     let input = Input {
         title: &a.title,
         set,
         dossiers: &dossiers,
         diagnostics: &diags,
         as_of: a.as_of,
+        coverage: coverage.as_ref(),
     };
     let mut bytes = Vec::new();
     match a.format {

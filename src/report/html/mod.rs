@@ -2,7 +2,8 @@
 //! and charts inline and a Content-Security-Policy that forbids loading
 //! anything, so it opens offline, mailed or archived, and makes no request.
 //! An overview (what fires in each scenario, the test results, the
-//! problems), then a section per scenario: what it is, what fires and
+//! problems, and with `--coverage` what the scenarios never make the
+//! rules do), then a section per scenario: what it is, what fires and
 //! why (each rule's reason, description and `SOURCE`), an SVG timeline
 //! (`chart`) and its events. Written with maud, which escapes every value
 //! it is given; nothing in the page depends on the clock or the thread
@@ -15,13 +16,14 @@ use std::io::{self, Write};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::coverage;
 use crate::diagnostic::Diagnostic;
 use crate::dossier::Dossier;
 use crate::outcome::Status;
 use crate::report::count;
 use crate::report::dossiers::{
-    Input, Segment, event_fields, event_source, is_web_link, response_order, response_title,
-    segments, severity, status_word, test_word, with_status,
+    CoverageGaps, Input, Segment, event_fields, event_source, is_web_link, response_order,
+    response_title, segments, severity, status_word, test_word, with_status,
 };
 use crate::rules::RuleSet;
 use crate::suite::TestStatus;
@@ -198,9 +200,46 @@ fn overview(input: &Input<'_>, anchors: &[String]) -> Markup {
                     }
                 }
             }
+            @if let Some(c) = input.coverage {
+                (coverage(c, input.dossiers.len()))
+            }
             @if !input.diagnostics.is_empty() {
                 h3 { "Problems" }
                 (problems(input.diagnostics))
+            }
+        }
+    }
+}
+
+/// `--coverage`: what these scenarios never make the rules do.
+fn coverage(c: &coverage::Report, scenarios: usize) -> Markup {
+    let gaps = CoverageGaps::of(c);
+    let fired = c.rules.values().filter(|t| t.fired > 0).count();
+    html! {
+        h3 { "Coverage" }
+        p {
+            (fired) " of " (count(c.rules.len(), "rule")) " fired in at least one of the "
+            (count(scenarios, "scenario")) "; a rule never fired or never quiet is one no "
+            "scenario tests both ways."
+        }
+        table.coverage {
+            caption { "What the scenarios never exercise" }
+            tbody {
+                @for (label, ids) in gaps.rows() {
+                    tr {
+                        th scope="row" { (label) }
+                        @if ids.is_empty() {
+                            td { "none" }
+                        } @else {
+                            td {
+                                @for (i, id) in ids.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    code { (id) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
