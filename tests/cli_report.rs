@@ -337,3 +337,63 @@ fn coverage_names_what_the_scenarios_never_exercise_as_test_coverage_counts_it()
         ["broken", "talks"]
     );
 }
+
+/// The time in the page's footer, parsed.
+#[track_caller]
+fn stamped(html: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    let head = "<footer><p class=\"meta\">Written <time datetime=\"";
+    let start = html.find(head).unwrap_or_else(|| panic!("no stamp")) + head.len();
+    let end = start + html[start..].find('"').unwrap_or(0);
+    chrono::DateTime::parse_from_rfc3339(&html[start..end])
+        .unwrap_or_else(|e| panic!("{:?}: {e}", &html[start..end]))
+}
+
+#[test]
+fn only_stamp_puts_the_time_in_the_page_and_the_brief() {
+    let f = Fixture::new();
+    f.rule("talks", FIRES);
+    f.scenario("talks", TALKS);
+    let plain = f.run(&["report", "--out", "-"]);
+    plain.code(0).stdout_lacks("<footer>").stdout_lacks("<time");
+    // Without --stamp the bytes do not depend on the clock.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = f.run(&["report", "--out", "-"]);
+    assert!(plain.stdout == again.stdout, "two runs differ");
+
+    let before = chrono::Utc::now();
+    let out = f.run(&["report", "--stamp", "--out", "-"]);
+    let after = chrono::Utc::now();
+    out.code(0);
+    let t = stamped(&out.stdout);
+    assert_eq!(t.offset().local_minus_utc(), 0, "not UTC: {t}");
+    // RFC 3339 to the second: the stamp is within the run, seconds dropped.
+    assert!(t.timestamp() >= before.timestamp() && t.timestamp() <= after.timestamp());
+    assert!(html_errors(&out.stdout).is_empty());
+    // The footer is the only difference.
+    let start = out.stdout.find("<footer>").unwrap_or(0);
+    let end = out
+        .stdout
+        .find("</footer>")
+        .map_or(0, |n| n + "</footer>".len());
+    let without = format!("{}{}", &out.stdout[..start], &out.stdout[end..]);
+    assert!(
+        without == plain.stdout,
+        "--stamp changed more than the footer"
+    );
+
+    let md = f.run(&["report", "--format", "markdown", "--out", "-"]);
+    md.code(0).stdout_lacks("Written ");
+    let md = f.run(&["report", "--stamp", "--format", "markdown", "--out", "-"]);
+    let line = md
+        .code(0)
+        .stdout
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let t = line
+        .strip_prefix("_Written ")
+        .and_then(|l| l.strip_suffix(" by sanctions-trigger._"))
+        .unwrap_or_else(|| panic!("no stamp at the brief's end: {line:?}"));
+    assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t:?}");
+}

@@ -39,6 +39,8 @@ pub enum Format {
     The page needs no network and no JavaScript: open it in any browser, print it, mail it.\n\
     Each scenario is judged at its as_of (or --as-of), replayed day by day from its first\n\
     event (or --from) to that date (or --to), and its expectations are checked.\n\n\
+    The same inputs give the same bytes: nothing in the report depends on the clock\n\
+    unless --stamp asks for the time it was written.\n\n\
     Exit codes: 0 written, 2 an error (a file that does not load, a rule that errored, more\n\
     than --max-scenarios scenarios; errors are shown in the report, which is still written\n\
     unless nothing could be judged).")]
@@ -71,6 +73,10 @@ pub struct ReportArgs {
     /// errored, and which responses never fired, over these scenarios
     #[arg(long)]
     pub coverage: bool,
+    /// Write when the report was made (UTC, RFC 3339) at its end; without it
+    /// the same inputs give the same bytes
+    #[arg(long)]
+    pub stamp: bool,
 }
 
 pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
@@ -107,6 +113,9 @@ pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
     let coverage = a
         .coverage
         .then(|| report::dossiers::coverage(set, &dossiers));
+    let stamp = a
+        .stamp
+        .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let input = Input {
         title: &a.title,
         set,
@@ -114,6 +123,7 @@ pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
         diagnostics: &diags,
         as_of: a.as_of,
         coverage: coverage.as_ref(),
+        stamp: stamp.as_deref(),
     };
     let mut bytes = Vec::new();
     match a.format {

@@ -46,6 +46,9 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
         writeln!(out)?;
         scenario(out, input.set, d)?;
     }
+    if let Some(t) = input.stamp {
+        writeln!(out, "\n---\n\n_Written {t} by sanctions-trigger._")?;
+    }
     Ok(())
 }
 

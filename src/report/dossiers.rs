@@ -30,6 +30,9 @@ pub struct Input<'a> {
     pub as_of: Option<NaiveDate>,
     /// With `--coverage`: how the rules came out over the scenarios.
     pub coverage: Option<&'a coverage::Report>,
+    /// With `--stamp`: when the report was written (RFC 3339, UTC); the
+    /// only thing in a report that depends on the clock.
+    pub stamp: Option<&'a str>,
 }
 
 /// The rule coverage of `dossiers`, as `test --coverage` counts it: every

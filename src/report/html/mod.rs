@@ -6,8 +6,9 @@
 //! rules do), then a section per scenario: what it is, what fires and
 //! why (each rule's reason, description and `SOURCE`), an SVG timeline
 //! (`chart`) and its events. Written with maud, which escapes every value
-//! it is given; nothing in the page depends on the clock or the thread
-//! count, so the same inputs give the same bytes.
+//! it is given; nothing in the page depends on the thread count, nor on
+//! the clock unless `--stamp` puts the time in its footer, so the same
+//! inputs give the same bytes.
 
 mod chart;
 
@@ -59,6 +60,11 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
                     (overview(input, &anchors))
                     @for (d, anchor) in input.dossiers.iter().zip(&anchors) {
                         (scenario(input.set, d, anchor))
+                    }
+                }
+                @if let Some(t) = input.stamp {
+                    footer {
+                        p.meta { "Written " time datetime=(t) { (t) } " by sanctions-trigger." }
                     }
                 }
             }
