@@ -11,6 +11,7 @@
 //! inputs give the same bytes.
 
 mod chart;
+pub mod palette;
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -29,7 +30,7 @@ use crate::report::dossiers::{
 use crate::rules::RuleSet;
 use crate::suite::TestStatus;
 
-/// The page's style sheet, inlined.
+/// The page's style sheet, inlined after the palette's colours.
 const STYLE: &str = include_str!("style.css");
 
 /// Nothing may be fetched: no script, no image or font from anywhere, no
@@ -49,7 +50,7 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content="sanctions-trigger report";
                 title { (input.title) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(palette::css())) (PreEscaped(STYLE)) }
             }
             body {
                 header {
