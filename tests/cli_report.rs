@@ -245,3 +245,155 @@ fn as_of_judges_every_scenario_at_that_date_and_keeps_the_test_at_its_own() {
         .stdout_has("as of <b>2025-06-01</b>")
         .stdout_has("<td class=\"passed\">passed</td>");
 }
+
+/// The ids in the coverage table's row `label`, as the page lists them.
+#[track_caller]
+fn coverage_row(html: &str, label: &str) -> Vec<String> {
+    let head = format!("<th scope=\"row\">{label}</th><td>");
+    let start = html
+        .find(&head)
+        .unwrap_or_else(|| panic!("no coverage row {label:?}"))
+        + head.len();
+    let cell = &html[start..start + html[start..].find("</td>").unwrap_or(0)];
+    cell.split(", ")
+        .filter_map(|c| c.strip_prefix("<code>")?.strip_suffix("</code>"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn coverage_names_what_the_scenarios_never_exercise_as_test_coverage_counts_it() {
+    let f = Fixture::new();
+    f.rule("talks", FIRES);
+    f.rule(
+        "summit",
+        "const RESPONSE = \"leaders-summit\";\nfn fires(s) { s.count(\"summit\") > 0 }\n",
+    );
+    f.rule(
+        "broken",
+        "const RESPONSE = \"energy-bank-sanctions\";\nfn fires(s) { s.latest(\"talks\").venue }\n",
+    );
+    f.scenario("talks", TALKS);
+    let out = f.run(&["report", "--coverage", "--out", "-"]);
+    // The broken rule's error makes the exit 2; the page is still written.
+    out.code(2).stdout_has("<h3>Coverage</h3>");
+    let html = &out.stdout;
+    assert!(html_errors(html).is_empty());
+    assert_eq!(
+        coverage_row(html, "Rules never fired"),
+        ["broken", "summit"]
+    );
+    assert_eq!(coverage_row(html, "Rules never quiet"), ["broken", "talks"]);
+    assert_eq!(coverage_row(html, "Rules that errored"), ["broken"]);
+    let responses = coverage_row(html, "Responses never fired");
+    assert!(
+        responses.contains(&"leaders-summit".to_string()),
+        "{responses:?}"
+    );
+    assert!(
+        !responses.contains(&"new-sanctions".to_string()),
+        "{responses:?}"
+    );
+    // The same as `test --coverage` says.
+    let doc = f.run(&["test", "--coverage", "--format", "json"]).json();
+    let never: Vec<String> = doc["coverage"]["rules"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, t)| t["fired"] == 0)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(coverage_row(html, "Rules never fired"), never);
+    let never: Vec<String> = doc["coverage"]["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(responses, never);
+    // The brief lists the same.
+    f.run(&["report", "--coverage", "--format", "markdown", "--out", "-"])
+        .code(2)
+        .stdout_has("**Coverage:** 1 of 3 rules fired in at least one scenario.")
+        .stdout_has("- Rules never fired: `broken`, `summit`")
+        .stdout_has(&format!(
+            "- Responses never fired: `{}`",
+            responses.join("`, `")
+        ));
+    // Without the flag, no coverage.
+    f.run(&["report", "--out", "-"])
+        .code(2)
+        .stdout_lacks("Coverage");
+    // A scenario where the summit is held takes it off the list.
+    f.scenario(
+        "summit",
+        "[scenario]\ntitle = \"Summit\"\nas_of = 2025-06-02\n[[events]]\nkind = \"summit\"\ndate = 2025-06-01\n",
+    );
+    let both = f.run(&["report", "--coverage", "--out", "-"]);
+    assert_eq!(coverage_row(&both.stdout, "Rules never fired"), ["broken"]);
+    assert_eq!(
+        coverage_row(&both.stdout, "Rules never quiet"),
+        ["broken", "talks"]
+    );
+}
+
+/// The time in the page's footer, parsed.
+#[track_caller]
+fn stamped(html: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    let head = "<footer><p class=\"meta\">Written <time datetime=\"";
+    let start = html.find(head).unwrap_or_else(|| panic!("no stamp")) + head.len();
+    let end = start + html[start..].find('"').unwrap_or(0);
+    chrono::DateTime::parse_from_rfc3339(&html[start..end])
+        .unwrap_or_else(|e| panic!("{:?}: {e}", &html[start..end]))
+}
+
+#[test]
+fn only_stamp_puts_the_time_in_the_page_and_the_brief() {
+    let f = Fixture::new();
+    f.rule("talks", FIRES);
+    f.scenario("talks", TALKS);
+    let plain = f.run(&["report", "--out", "-"]);
+    plain.code(0).stdout_lacks("<footer>").stdout_lacks("<time");
+    // Without --stamp the bytes do not depend on the clock.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = f.run(&["report", "--out", "-"]);
+    assert!(plain.stdout == again.stdout, "two runs differ");
+
+    let before = chrono::Utc::now();
+    let out = f.run(&["report", "--stamp", "--out", "-"]);
+    let after = chrono::Utc::now();
+    out.code(0);
+    let t = stamped(&out.stdout);
+    assert_eq!(t.offset().local_minus_utc(), 0, "not UTC: {t}");
+    // RFC 3339 to the second: the stamp is within the run, seconds dropped.
+    assert!(t.timestamp() >= before.timestamp() && t.timestamp() <= after.timestamp());
+    assert!(html_errors(&out.stdout).is_empty());
+    // The footer is the only difference.
+    let start = out.stdout.find("<footer>").unwrap_or(0);
+    let end = out
+        .stdout
+        .find("</footer>")
+        .map_or(0, |n| n + "</footer>".len());
+    let without = format!("{}{}", &out.stdout[..start], &out.stdout[end..]);
+    assert!(
+        without == plain.stdout,
+        "--stamp changed more than the footer"
+    );
+
+    let md = f.run(&["report", "--format", "markdown", "--out", "-"]);
+    md.code(0).stdout_lacks("Written ");
+    let md = f.run(&["report", "--stamp", "--format", "markdown", "--out", "-"]);
+    let line = md
+        .code(0)
+        .stdout
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let t = line
+        .strip_prefix("_Written ")
+        .and_then(|l| l.strip_suffix(" by sanctions-trigger._"))
+        .unwrap_or_else(|| panic!("no stamp at the brief's end: {line:?}"));
+    assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t:?}");
+}

@@ -114,6 +114,9 @@ fn report_is_byte_identical_in_html_and_markdown() {
     let html = same_bytes(&f, &["report", "--out", "-"]);
     html.code(0).stdout_has("<!DOCTYPE html>");
     same_bytes(&f, &["report", "--format", "markdown", "--out", "-"]).code(0);
+    same_bytes(&f, &["report", "--coverage", "--out", "-"])
+        .code(0)
+        .stdout_has("<h3>Coverage</h3>");
     // Written to a file, the same bytes as on standard output.
     f.run(&["-j", "2", "report", "--out", "r.html"]).code(0);
     let written =

@@ -34,10 +34,13 @@ pub enum Format {
     sanctions-trigger report                          # every scenario, into report.html\n  \
     sanctions-trigger report scenarios/istanbul-2025-06-02.toml --out istanbul.html\n  \
     sanctions-trigger report scenarios/us/ --as-of 2025-08-08 --title \"US ultimatum\"\n  \
-    sanctions-trigger report --format markdown --out - scenarios/istanbul-2025-06-02.toml\n\n\
+    sanctions-trigger report --format markdown --out - scenarios/istanbul-2025-06-02.toml\n  \
+    sanctions-trigger report --coverage               # and which rules these scenarios never fire\n\n\
     The page needs no network and no JavaScript: open it in any browser, print it, mail it.\n\
     Each scenario is judged at its as_of (or --as-of), replayed day by day from its first\n\
     event (or --from) to that date (or --to), and its expectations are checked.\n\n\
+    The same inputs give the same bytes: nothing in the report depends on the clock\n\
+    unless --stamp asks for the time it was written.\n\n\
     Exit codes: 0 written, 2 an error (a file that does not load, a rule that errored, more\n\
     than --max-scenarios scenarios; errors are shown in the report, which is still written\n\
     unless nothing could be judged).")]
@@ -66,6 +69,14 @@ pub struct ReportArgs {
     /// Refuse more scenarios than this (a page of thousands is unreadable)
     #[arg(long, value_name = "N", default_value_t = MAX_SCENARIOS)]
     pub max_scenarios: usize,
+    /// Add to the overview which rules never fired, never stayed quiet or
+    /// errored, and which responses never fired, over these scenarios
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write when the report was made (UTC, RFC 3339) at its end; without it
+    /// the same inputs give the same bytes
+    #[arg(long)]
+    pub stamp: bool,
 }
 
 pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
@@ -99,12 +110,20 @@ pub fn run(g: &Global, a: &ReportArgs) -> io::Result<Exit> {
             Err(ds) => diags.extend(ds),
         },
     );
+    let coverage = a
+        .coverage
+        .then(|| report::dossiers::coverage(set, &dossiers));
+    let stamp = a
+        .stamp
+        .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let input = Input {
         title: &a.title,
         set,
         dossiers: &dossiers,
         diagnostics: &diags,
         as_of: a.as_of,
+        coverage: coverage.as_ref(),
+        stamp: stamp.as_deref(),
     };
     let mut bytes = Vec::new();
     match a.format {

@@ -3,7 +3,8 @@
 //! 2025-06-02, three responses are triggered: …"), each firing response
 //! with its reason, the commitment its rule encodes and the event that
 //! tipped it (linked to that event's source), the errors as errors, and a
-//! table of the periods each response fires. Text from files is escaped
+//! table of the periods each response fires; with `--coverage`, first
+//! the rules and responses the scenarios never exercise. Text from files is escaped
 //! so that it cannot open a link, an emphasis or an HTML tag.
 
 use std::io::{self, Write};
@@ -11,9 +12,9 @@ use std::io::{self, Write};
 use crate::dossier::Dossier;
 use crate::outcome::Status;
 use crate::report::dossiers::{
-    Input, Segment, and_list, error_runs, event_name, event_source, is_web_link, number,
-    response_order, response_title, segments, severity, test_word, tip_words, tipping_events,
-    with_status,
+    CoverageGaps, Input, Segment, and_list, error_runs, event_name, event_source, is_web_link,
+    number, response_order, response_title, segments, severity, test_word, tip_words,
+    tipping_events, with_status,
 };
 use crate::report::{count, markdown_cell};
 use crate::rules::RuleSet;
@@ -38,9 +39,37 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
             writeln!(out, "- {}", text(&d.to_string()))?;
         }
     }
+    if let Some(c) = input.coverage {
+        coverage(out, c)?;
+    }
     for d in input.dossiers {
         writeln!(out)?;
         scenario(out, input.set, d)?;
+    }
+    if let Some(t) = input.stamp {
+        writeln!(out, "\n---\n\n_Written {t} by sanctions-trigger._")?;
+    }
+    Ok(())
+}
+
+/// `--coverage`: a list of what the scenarios never make the rules do.
+fn coverage(out: &mut dyn Write, c: &crate::coverage::Report) -> io::Result<()> {
+    let fired = c.rules.values().filter(|t| t.fired > 0).count();
+    writeln!(
+        out,
+        "\n**Coverage:** {fired} of {} fired in at least one scenario.\n",
+        count(c.rules.len(), "rule")
+    )?;
+    for (label, ids) in CoverageGaps::of(c).rows() {
+        let list = if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(out, "- {label}: {list}")?;
     }
     Ok(())
 }

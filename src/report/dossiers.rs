@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 
+use crate::coverage;
 use crate::diagnostic::Diagnostic;
 use crate::dossier::Dossier;
 use crate::outcome::{ResponseOutcome, Status};
@@ -27,6 +28,80 @@ pub struct Input<'a> {
     pub diagnostics: &'a [Diagnostic],
     /// `--as-of`, when every scenario is judged at one date.
     pub as_of: Option<NaiveDate>,
+    /// With `--coverage`: how the rules came out over the scenarios.
+    pub coverage: Option<&'a coverage::Report>,
+    /// With `--stamp`: when the report was written (RFC 3339, UTC); the
+    /// only thing in a report that depends on the clock.
+    pub stamp: Option<&'a str>,
+}
+
+/// The rule coverage of `dossiers`, as `test --coverage` counts it: every
+/// outcome judged (at the judgement date, at the scenario's own `as_of`
+/// when that differs, and at each date an expectation names). Line
+/// coverage needs instrumented workers and is left to `test --coverage`.
+pub fn coverage(set: &RuleSet, dossiers: &[Dossier]) -> coverage::Report {
+    let mut c = coverage::Collector::new(set);
+    for d in dossiers {
+        c.outcome(&d.outcome);
+        if let Some(t) = &d.test {
+            // Without `--as-of` the test's own outcome is the judgement's,
+            // already counted; counting it twice would change nothing a
+            // reader sees but the tallies.
+            if let Some(o) = t.outcome.as_ref().filter(|o| o.as_of != d.outcome.as_of) {
+                c.outcome(o);
+            }
+            t.other_outcomes.iter().for_each(|o| c.outcome(o));
+        }
+    }
+    c.report(set, None)
+}
+
+/// What the coverage says a reader should look at: the rules never fired,
+/// never quiet and that errored, and the responses never fired, each
+/// with the ids in order (empty when there are none).
+pub struct CoverageGaps<'a> {
+    /// Rules that fired in no scenario.
+    pub never_fired: Vec<&'a str>,
+    /// Rules that were quiet in no scenario.
+    pub never_quiet: Vec<&'a str>,
+    /// Rules that errored somewhere.
+    pub errored: Vec<&'a str>,
+    /// Responses that fired in no scenario.
+    pub responses_never_fired: Vec<&'a str>,
+}
+
+impl<'a> CoverageGaps<'a> {
+    /// The gaps of `c`.
+    pub fn of(c: &'a coverage::Report) -> Self {
+        let rules = |pred: fn(&coverage::RuleTally) -> bool| -> Vec<&'a str> {
+            c.rules
+                .iter()
+                .filter(|(_, t)| pred(t))
+                .map(|(id, _)| id.as_str())
+                .collect()
+        };
+        CoverageGaps {
+            never_fired: rules(|t| t.fired == 0),
+            never_quiet: rules(|t| t.quiet == 0),
+            errored: rules(|t| t.errored > 0),
+            responses_never_fired: c
+                .responses
+                .iter()
+                .filter(|(_, n)| **n == 0)
+                .map(|(id, _)| id.as_str())
+                .collect(),
+        }
+    }
+
+    /// The rows a report shows: a label and its ids.
+    pub fn rows(&self) -> [(&'static str, &[&'a str]); 4] {
+        [
+            ("Rules never fired", &self.never_fired),
+            ("Rules never quiet", &self.never_quiet),
+            ("Rules that errored", &self.errored),
+            ("Responses never fired", &self.responses_never_fired),
+        ]
+    }
 }
 
 /// The responses with rules, highest severity first, then by id: the

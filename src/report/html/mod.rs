@@ -2,31 +2,35 @@
 //! and charts inline and a Content-Security-Policy that forbids loading
 //! anything, so it opens offline, mailed or archived, and makes no request.
 //! An overview (what fires in each scenario, the test results, the
-//! problems), then a section per scenario: what it is, what fires and
+//! problems, and with `--coverage` what the scenarios never make the
+//! rules do), then a section per scenario: what it is, what fires and
 //! why (each rule's reason, description and `SOURCE`), an SVG timeline
 //! (`chart`) and its events. Written with maud, which escapes every value
-//! it is given; nothing in the page depends on the clock or the thread
-//! count, so the same inputs give the same bytes.
+//! it is given; nothing in the page depends on the thread count, nor on
+//! the clock unless `--stamp` puts the time in its footer, so the same
+//! inputs give the same bytes.
 
 mod chart;
+pub mod palette;
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::coverage;
 use crate::diagnostic::Diagnostic;
 use crate::dossier::Dossier;
 use crate::outcome::Status;
 use crate::report::count;
 use crate::report::dossiers::{
-    Input, Segment, event_fields, event_source, is_web_link, response_order, response_title,
-    segments, severity, status_word, test_word, with_status,
+    CoverageGaps, Input, Segment, event_fields, event_source, is_web_link, response_order,
+    response_title, segments, severity, status_word, test_word, with_status,
 };
 use crate::rules::RuleSet;
 use crate::suite::TestStatus;
 
-/// The page's style sheet, inlined.
+/// The page's style sheet, inlined after the palette's colours.
 const STYLE: &str = include_str!("style.css");
 
 /// Nothing may be fetched: no script, no image or font from anywhere, no
@@ -46,7 +50,7 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content="sanctions-trigger report";
                 title { (input.title) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(palette::css())) (PreEscaped(STYLE)) }
             }
             body {
                 header {
@@ -57,6 +61,11 @@ pub fn write(out: &mut dyn Write, input: &Input<'_>) -> io::Result<()> {
                     (overview(input, &anchors))
                     @for (d, anchor) in input.dossiers.iter().zip(&anchors) {
                         (scenario(input.set, d, anchor))
+                    }
+                }
+                @if let Some(t) = input.stamp {
+                    footer {
+                        p.meta { "Written " time datetime=(t) { (t) } " by sanctions-trigger." }
                     }
                 }
             }
@@ -198,9 +207,46 @@ fn overview(input: &Input<'_>, anchors: &[String]) -> Markup {
                     }
                 }
             }
+            @if let Some(c) = input.coverage {
+                (coverage(c, input.dossiers.len()))
+            }
             @if !input.diagnostics.is_empty() {
                 h3 { "Problems" }
                 (problems(input.diagnostics))
+            }
+        }
+    }
+}
+
+/// `--coverage`: what these scenarios never make the rules do.
+fn coverage(c: &coverage::Report, scenarios: usize) -> Markup {
+    let gaps = CoverageGaps::of(c);
+    let fired = c.rules.values().filter(|t| t.fired > 0).count();
+    html! {
+        h3 { "Coverage" }
+        p {
+            (fired) " of " (count(c.rules.len(), "rule")) " fired in at least one of the "
+            (count(scenarios, "scenario")) "; a rule never fired or never quiet is one no "
+            "scenario tests both ways."
+        }
+        table.coverage {
+            caption { "What the scenarios never exercise" }
+            tbody {
+                @for (label, ids) in gaps.rows() {
+                    tr {
+                        th scope="row" { (label) }
+                        @if ids.is_empty() {
+                            td { "none" }
+                        } @else {
+                            td {
+                                @for (i, id) in ids.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    code { (id) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
