@@ -69,6 +69,9 @@ impl From<Exit> for ExitCode {
         sanctions-trigger check\n  \
         sanctions-trigger diff --base main\n  \
         sanctions-trigger outlook scenarios/ --days 30\n  \
+        sanctions-trigger sweep scenarios/us/ultimatum-2025.toml --vary as_of=2025-07-20..2025-08-20\n  \
+        sanctions-trigger what-if scenarios/istanbul-2025-06-02.toml --response new-sanctions\n  \
+        sanctions-trigger report --out report.html\n  \
         sanctions-trigger init my-policy\n\n\
         Exit codes: 0 ok, 1 an expectation failed, 2 an error (bad input, a rule that errored), 70 an internal error."
 )]
