@@ -25,15 +25,16 @@ const RULES: usize = 4;
 const SCENARIOS: usize = 4;
 
 /// Rule bodies by number: plain, reading the helper, chained on another
-/// response, broken (syntax), erroring at run time.
+/// response, broken (syntax), erroring at run time, quoting `since`.
 fn rule_text(body: u8, response: &str) -> String {
     let head = format!("const RESPONSE = \"{response}\";\n");
-    let body = match body % 6 {
+    let body = match body % 7 {
         0 => "fn fires(s) {\n    \"always\"\n}\n".to_string(),
         1 => "fn fires(s) {\n    let n = s.count(\"strike\");\n    if n > 1 { `strikes: ${n}` } else { quiet(\"few strikes\") }\n}\n".to_string(),
         2 => "import \"lib/h\" as h;\nfn fires(s) {\n    if s.count(\"strike\") >= h::LIMIT { \"over the limit\" } else { quiet(\"under\") }\n}\n".to_string(),
         3 => "fn fires(s) {\n    if fired(\"a\") { \"after a\" } else { quiet(\"a is quiet\") }\n}\n".to_string(),
         4 => "fn fires(s) {\n    let x = ;\n}\n".to_string(),
+        6 => "fn fires(s) {\n    if fired(\"a\") { `a since ${since(\"a\")}` } else { quiet(\"a is quiet\") }\n}\n".to_string(),
         _ => "fn fires(s) {\n    let t = s.latest(\"talks\");\n    if t.outcome.truce { \"truce\" } else { quiet(\"no ceasefire\") }\n}\n".to_string(),
     };
     head + body.as_str()

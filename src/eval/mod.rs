@@ -385,8 +385,8 @@ impl Worker {
     /// outcome of the same scenario at the same date under a rule set with
     /// the same responses and rules, of which those `changed` marks
     /// (index-aligned with `RuleSet::rules`) are new: each changed rule,
-    /// and each rule that reads with `fired` a response whose status came
-    /// out different from `prev`'s, is called; every other verdict (and
+    /// each rule that calls `since`, and each rule that reads with `fired`
+    /// a response whose status came out different from `prev`'s, is called; every other verdict (and
     /// its error) is taken from `prev`. The worker must have compiled
     /// every rule that can be called so (see [`Worker::new_only`]).
     pub fn evaluate_from(
@@ -433,7 +433,10 @@ impl Worker {
             for &i in rule_ix {
                 let kept = old_rules.next();
                 let rule = &self.set.rules[i];
+                // `since` reads a response's past days, which a changed
+                // rule may have moved while its status today stands.
                 let call = changed.get(i).copied().unwrap_or(true)
+                    || rule.since
                     || rule.reads.keys().any(|r| {
                         self.plan_index
                             .get(r.as_str())
