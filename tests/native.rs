@@ -367,6 +367,8 @@ const BODIES: &[&str] = &[
     "let n = 0; let i = 0; while i < 60 { n += twice(1); i += 1; } n == 120",
     // A property of a value that is not in a local: an event, a map.
     "if s.latest(\"talks\") == () { return false; } s.latest(\"talks\").round > 1 && #{ n: s.count() }.n > 0",
+    // `is_empty` and `len` of a string.
+    "let t = s.title; !t.is_empty() && \"\".is_empty() && t.len() > 0",
     // A field compared with a string read from the scenario, not a literal.
     "let st = s.events(\"strike\"); if st.len() < 2 { return false; } let by = st[0].by; let last = st[st.len() - 1]; `${last.by == by} ${last.by != by}`",
 ];
