@@ -835,3 +835,21 @@ fn a_rule_s_own_function_named_since_with_other_arguments_is_its_own() {
     );
     assert_eq!(fired(&sc), ["new-sanctions"]);
 }
+
+#[test]
+fn since_near_the_start_of_the_calendar_replays_what_there_is() {
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .rule("b-since", SINCE_RULE)
+        .scenario(
+            "s",
+            "[scenario]\ntitle = \"Early\"\nas_of = 0001-01-05\n\n[[events]]\nkind = \"strike\"\ndate = 0001-01-02\n",
+        );
+    let out = f.run(&["run", "scenarios/s.toml", "--format", "json"]);
+    out.code(0);
+    let doc = out.json();
+    assert_eq!(
+        verdict(scenario(&doc, "s"), "b-since")["reason"],
+        "new sanctions in force since 0001-01-02"
+    );
+}

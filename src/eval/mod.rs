@@ -502,7 +502,8 @@ impl Worker {
             context::with(|c| c.since = None);
             return;
         }
-        let ten_years = as_of - chrono::Days::new(MAX_SINCE_DAYS);
+        let ten_years =
+            (as_of.checked_sub_days(chrono::Days::new(MAX_SINCE_DAYS))).unwrap_or(NaiveDate::MIN);
         let start = scenario
             .first_date()
             .unwrap_or(as_of)
