@@ -367,6 +367,8 @@ const BODIES: &[&str] = &[
     "let n = 0; let i = 0; while i < 60 { n += twice(1); i += 1; } n == 120",
     // A property of a value that is not in a local: an event, a map.
     "if s.latest(\"talks\") == () { return false; } s.latest(\"talks\").round > 1 && #{ n: s.count() }.n > 0",
+    // `find` and `index_of` that find nothing.
+    "s.events().index_of(|e| e.kind == \"none\") == -1 && s.events().find(|e| e.kind == \"none\") == ()",
     // `is_empty` and `len` of a string.
     "let t = s.title; !t.is_empty() && \"\".is_empty() && t.len() > 0",
     // A field compared with a string read from the scenario, not a literal.
