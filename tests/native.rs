@@ -369,6 +369,13 @@ const BODIES: &[&str] = &[
     "if s.latest(\"talks\") == () { return false; } s.latest(\"talks\").round > 1 && #{ n: s.count() }.n > 0",
     // `find` and `index_of` that find nothing.
     "s.events().index_of(|e| e.kind == \"none\") == -1 && s.events().find(|e| e.kind == \"none\") == ()",
+    // Equality of dates, spans of days and events, inside `contains`.
+    "[s.as_of].contains(s.as_of) && ![s.as_of].contains(s.as_of + days(1)) && [days(3)].contains(days(3)) && ![days(2)].contains(days(3))",
+    "let t = s.latest(\"talks\"); if t == () { return false; } s.events(\"talks\").contains(t) && !s.events(\"strike\").contains(t)",
+    // Date arithmetic: months back, a span times a number, a date joined to text.
+    "s.as_of - months(1) < s.as_of && s.as_of + days(2) * 3 == s.as_of + days(6) && (s.as_of + \" judged\").len() == 17",
+    // A string built to exactly the size limit (1 MiB) is within it.
+    "let t = \"x\"; let i = 0; while i < 20 { t += t; i += 1; } t.len() == 1048576",
     // `is_empty` and `len` of a string.
     "let t = s.title; !t.is_empty() && \"\".is_empty() && t.len() > 0",
     // A field compared with a string read from the scenario, not a literal.
