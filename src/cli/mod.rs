@@ -22,17 +22,19 @@ mod watch;
 mod what_if;
 
 use std::io::{self, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::WorkerOptions;
 use crate::report::print_diagnostics;
 use crate::rules::RuleSet;
 use crate::sandbox::{Limits, Raise, stack};
+use crate::scenario::{Scenario, discover};
 
 /// Exit codes; when several apply, the highest wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -316,6 +318,39 @@ pub fn progress(len: Option<usize>) -> indicatif::ProgressBar {
     };
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     bar
+}
+
+/// The one scenario file a verb that studies a single scenario (`sweep`,
+/// `what-if`) was given, loaded against the rules' vocabulary: `None`,
+/// with the problems added to `diags`, when it does not load, is missing,
+/// or is a folder of several.
+pub fn one_scenario(
+    set: &RuleSet,
+    path: &Path,
+    verb: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Arc<Scenario>> {
+    let (files, d) = discover(std::slice::from_ref(&path.to_path_buf()));
+    diags.extend(d);
+    match files.as_slice() {
+        [file] => match file.load_with(set.vocabulary().map(|v| &**v)) {
+            Ok(sc) => return Some(Arc::new(sc)),
+            Err(ds) => diags.extend(ds),
+        },
+        [] => {}
+        more => diags.push(
+            Diagnostic::error(
+                Some(path),
+                format!(
+                    "`{verb}` takes one scenario file; this folder holds {}",
+                    more.len()
+                ),
+            )
+            .with_code(Code::ReadFailed)
+            .with_help("name one scenario file"),
+        ),
+    }
+    None
 }
 
 /// A `YYYY-MM-DD` argument, with an error that says which date is wrong.

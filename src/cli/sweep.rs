@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Global};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Exit, Global, one_scenario};
+use crate::diagnostic::Diagnostic;
 use crate::report::{self, sweep::Format};
-use crate::scenario::discover;
 use crate::sweep::Sweep;
 
 #[derive(Debug, Args)]
@@ -45,29 +44,12 @@ pub fn run(g: &Global, a: &SweepArgs) -> io::Result<Exit> {
     let set = engine.rules();
     let mut diags = set.diagnostics().to_vec();
     let mut sweep: Option<Sweep> = None;
-    if !set.folder_missing() {
-        let (files, d) = discover(std::slice::from_ref(&a.scenario));
-        diags.extend(d);
-        match files.as_slice() {
-            [file] => match file.load_with(set.vocabulary().map(|v| &**v)) {
-                Ok(sc) => match engine.sweep(&std::sync::Arc::new(sc), &a.vary, g.jobs()) {
-                    Ok(s) => sweep = Some(s),
-                    Err(d) => diags.push(d),
-                },
-                Err(ds) => diags.extend(ds),
-            },
-            [] => {}
-            more => diags.push(
-                Diagnostic::error(
-                    Some(&a.scenario),
-                    format!(
-                        "`sweep` takes one scenario file; this folder holds {}",
-                        more.len()
-                    ),
-                )
-                .with_code(Code::ReadFailed)
-                .with_help("name one scenario file"),
-            ),
+    if !set.folder_missing()
+        && let Some(sc) = one_scenario(set, &a.scenario, "sweep", &mut diags)
+    {
+        match engine.sweep(&sc, &a.vary, g.jobs()) {
+            Ok(s) => sweep = Some(s),
+            Err(d) => diags.push(d),
         }
     }
     let mut out = BufWriter::new(io::stdout().lock());

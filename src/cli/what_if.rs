@@ -3,14 +3,12 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 
-use super::{Exit, Global};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Exit, Global, one_scenario};
+use crate::diagnostic::Diagnostic;
 use crate::report::{self, what_if::Format};
-use crate::scenario::discover;
 use crate::what_if::{MAX_EDITS, Options, WhatIf};
 
 #[derive(Debug, Args)]
@@ -46,36 +44,17 @@ pub fn run(g: &Global, a: &WhatIfArgs) -> io::Result<Exit> {
     let set = engine.rules();
     let mut diags = set.diagnostics().to_vec();
     let mut answer: Option<WhatIf> = None;
-    if !set.folder_missing() {
-        let (files, d) = discover(std::slice::from_ref(&a.scenario));
-        diags.extend(d);
-        match files.as_slice() {
-            [file] => match file.load_with(set.vocabulary().map(|v| &**v)) {
-                Ok(sc) => {
-                    let opts = Options {
-                        response: a.response.clone(),
-                        max_edits: a.max_edits,
-                        jobs: g.jobs(),
-                    };
-                    match engine.what_if(&Arc::new(sc), &opts) {
-                        Ok(w) => answer = Some(w),
-                        Err(d) => diags.push(d),
-                    }
-                }
-                Err(ds) => diags.extend(ds),
-            },
-            [] => {}
-            more => diags.push(
-                Diagnostic::error(
-                    Some(&a.scenario),
-                    format!(
-                        "`what-if` takes one scenario file; this folder holds {}",
-                        more.len()
-                    ),
-                )
-                .with_code(Code::ReadFailed)
-                .with_help("name one scenario file"),
-            ),
+    if !set.folder_missing()
+        && let Some(sc) = one_scenario(set, &a.scenario, "what-if", &mut diags)
+    {
+        let opts = Options {
+            response: a.response.clone(),
+            max_edits: a.max_edits,
+            jobs: g.jobs(),
+        };
+        match engine.what_if(&sc, &opts) {
+            Ok(w) => answer = Some(w),
+            Err(d) => diags.push(d),
         }
     }
     let mut out = BufWriter::new(io::stdout().lock());
