@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-use crate::eval::Worker;
+use crate::eval::{Stepper, Worker};
 use crate::outcome::{Outcome, RuleError, Status, iso};
 use crate::scenario::Scenario;
 use crate::timeline::MAX_REPLAY_DAYS;
@@ -235,11 +235,12 @@ pub fn outlook(
     // the rule that stopped a response firing is the one that fired then.
     let mut yesterday = Some(before);
     let mut changes = Vec::new();
+    let mut stepper = Stepper::default();
     let mut day = as_of;
     while day < until {
         let Some(next) = day.succ_opt() else { break };
         day = next;
-        let today = worker.statuses(&sc, day).statuses;
+        let today = worker.step(&mut stepper, &sc, day).statuses;
         if today == status {
             yesterday = None;
             continue;

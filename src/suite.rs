@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::eval::Worker;
+use crate::eval::{Stepper, Worker};
 use crate::outcome::{Outcome, Status, iso};
 use crate::rules::RuleSet;
 use crate::scenario::{ExpectSet, Named, Scenario};
@@ -261,21 +261,30 @@ pub fn first_days(
 ) -> Result<FirstDays, ReplayError> {
     let from = sc.first_date().unwrap_or(sc.as_of).min(sc.as_of);
     Window { from, to: sc.as_of }.validate()?;
+    let plan = &worker.rules().plan;
+    let positions: Vec<Option<usize>> = names
+        .iter()
+        .map(|name| plan.iter().position(|(id, _)| **id == **name))
+        .collect();
     let mut days = vec![None; names.len()];
+    let mut stepper = Stepper::default();
     let mut last = None;
     let mut day = from;
     while days.iter().any(Option::is_none) && day <= sc.as_of {
-        let o = worker.evaluate(sc, day);
-        for (slot, name) in days.iter_mut().zip(names) {
-            let st = o.response(name).map_or(Status::Quiet, |r| r.status);
+        let o = worker.step(&mut stepper, sc, day);
+        for (slot, p) in days.iter_mut().zip(&positions) {
+            let st = p.and_then(|p| o.statuses.get(p).copied());
+            let st = st.unwrap_or(Status::Quiet);
             if slot.is_none() && st != Status::Quiet {
                 *slot = Some((day, st));
             }
         }
-        last = Some(o);
+        last = Some(day);
         let Some(next) = day.succ_opt() else { break };
         day = next;
     }
+    // The failure reports quote the outcome of the last day replayed.
+    let last = last.map(|day| worker.evaluate(sc, day));
     Ok(FirstDays { from, days, last })
 }
 

@@ -1,10 +1,13 @@
 //! Replaying a scenario day by day: from which date each response fires,
-//! which events tipped it, and when it stops. Each day is one evaluation
-//! of the same `Arc<Scenario>` at a later judgement date — nothing is
-//! re-parsed, re-compiled or copied. Asking what a day would be without
-//! some of its events uses one copy of the scenario kept for the whole
-//! replay (`Scratch`), which grows by each day's events as they become
-//! visible: a day's probe costs its own events, not the scenario's.
+//! which events tipped it, and when it stops. Each day is one step of the
+//! same `Arc<Scenario>` at a later judgement date ([`Worker::step`]: only
+//! the rules whose verdict may have moved since the day before are called
+//! again) — nothing is re-parsed, re-compiled or copied. On a day when a
+//! response changes, only it and the responses it reads are judged again:
+//! without some of the day's events, to say what tipped it, on one copy of
+//! the scenario kept for the whole replay (`Scratch`), which grows by each
+//! day's events as they become visible, so a day's probe costs its own
+//! events, not the scenario's.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::eval::Worker;
+use crate::eval::{Stepper, Worker};
 use crate::outcome::{RuleError, Status, iso};
 use crate::scenario::Scenario;
 
@@ -130,9 +133,9 @@ pub struct Timeline {
     pub errors: Vec<DayError>,
 }
 
-/// The longest replay, in days (ten years): every day is a full
-/// evaluation of every rule, so a scenario spanning millennia would run for
-/// hours. Longer windows are refused.
+/// The longest replay, in days (ten years): every day calls at least the
+/// rules that read the judgement date, so a scenario spanning millennia
+/// would run for hours. Longer windows are refused.
 pub const MAX_REPLAY_DAYS: i64 = 3_653;
 
 /// Why a window cannot be replayed.
@@ -239,19 +242,23 @@ impl Scratch {
     }
 }
 
-/// Judging one day again, for the responses that change on it. Every
-/// evaluation is made once per day, however many responses change: the
-/// day's full outcome (for causes) and the statuses without each set of
-/// the day's events.
+/// Judging one day again, for the responses that change on it. Only
+/// those responses, and the responses their rules read, are evaluated:
+/// the statuses without each set of the day's events once per day however
+/// many responses change, and the verdicts of each changing response's
+/// rules (for causes).
 struct Probe<'a> {
     worker: &'a Worker,
     sc: &'a Arc<Scenario>,
     scratch: &'a mut Scratch,
     day: NaiveDate,
+    /// Every response's status that day.
+    statuses: &'a [Status],
+    /// The responses that change that day, and those their rules read.
+    wanted: Vec<bool>,
     /// Indices into `events` of the events dated `day` (events are sorted).
     todays: std::ops::Range<usize>,
-    outcome: Option<crate::outcome::Outcome>,
-    /// The events left out → every response's status without them.
+    /// The events left out → every wanted response's status without them.
     without: Vec<(Vec<usize>, Vec<Status>)>,
 }
 
@@ -261,7 +268,10 @@ impl<'a> Probe<'a> {
         sc: &'a Arc<Scenario>,
         scratch: &'a mut Scratch,
         day: NaiveDate,
+        statuses: &'a [Status],
+        mut wanted: Vec<bool>,
     ) -> Self {
+        worker.with_reads(&mut wanted);
         let start = sc.events.partition_point(|e| e.date < day);
         let end = sc.events.partition_point(|e| e.date <= day);
         Probe {
@@ -269,8 +279,9 @@ impl<'a> Probe<'a> {
             sc,
             scratch,
             day,
+            statuses,
+            wanted,
             todays: start..end,
-            outcome: None,
             without: Vec::new(),
         }
     }
@@ -279,8 +290,8 @@ impl<'a> Probe<'a> {
         let found = self.without.iter().position(|(d, _)| d == drop);
         let i = found.unwrap_or_else(|| {
             let alt = self.scratch.without(self.sc, self.todays.clone(), drop);
-            let statuses = self.worker.statuses(alt, self.day).statuses;
-            self.without.push((drop.to_vec(), statuses));
+            let statuses = self.worker.statuses_of(alt, self.day, &self.wanted);
+            self.without.push((drop.to_vec(), statuses.statuses));
             self.without.len() - 1
         });
         self.without[i].1.get(r) == Some(&Status::Fires)
@@ -304,25 +315,34 @@ impl<'a> Probe<'a> {
         TippedBy::Events(named.iter().map(|&i| tip(self.sc, i)).collect())
     }
 
-    /// The rule of `response` that decided the day: the first that fires
-    /// when it fires, else the first that errored, else the first one.
-    fn cause(&mut self, response: &str) -> Option<Cause> {
-        let (worker, sc, day) = (self.worker, self.sc, self.day);
-        let o = self.outcome.get_or_insert_with(|| worker.evaluate(sc, day));
-        let rules = &o.response(response)?.rules;
+    /// The rule of response `r` that decided the day: the first that
+    /// fires when it fires, else the first that errored, else the first
+    /// one.
+    fn cause(&mut self, r: usize) -> Option<Cause> {
+        let (response, errors) = self
+            .worker
+            .response_on(self.sc, self.day, r, self.statuses)?;
+        let rules = &response.rules;
         let pick = rules
             .iter()
             .find(|v| v.status == Status::Fires)
             .or_else(|| rules.iter().find(|v| v.status == Status::Error))
             .or_else(|| rules.first())?;
+        let reason = match pick.status {
+            Status::Error => errors
+                .iter()
+                .find(|e| *e.rule == *pick.id)
+                .map(|e| e.message.clone()),
+            _ => pick.reason.clone(),
+        };
         Some(Cause {
             rule: pick.id.to_string(),
-            reason: o.said(pick),
+            reason,
         })
     }
 }
 
-/// Replays `sc` over `window`, one evaluation per day.
+/// Replays `sc` over `window`, one step per day.
 pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let set = worker.rules();
     let mut open: Vec<Option<Period>> = vec![None; set.plan.len()];
@@ -330,33 +350,39 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
     let mut errors = Vec::new();
     let ids: Vec<&str> = set.plan.iter().map(|(id, _)| &**id).collect();
     let mut scratch = Scratch::new(sc);
+    let mut stepper = Stepper::default();
     let mut day = window.from;
     while day <= window.to {
-        let o = worker.statuses(sc, day);
-        let mut probe = Probe::new(worker, sc, &mut scratch, day);
-        for (i, &status) in o.statuses.iter().enumerate() {
-            match (status, open[i].is_some()) {
-                (Status::Fires, false) => {
-                    open[i] = Some(Period {
-                        from: day,
-                        to: None,
-                        tipped_by: probe.changed_by(i, true),
-                        cause: probe.cause(ids[i]),
-                        from_open: day == window.from,
-                        ended_by: None,
-                        end_cause: None,
-                    });
-                }
-                (Status::Fires, true) => {}
-                (_, true) => {
-                    if let Some(mut p) = open[i].take() {
-                        p.to = day.pred_opt();
-                        p.ended_by = Some(probe.changed_by(i, false));
-                        p.end_cause = probe.cause(ids[i]);
-                        done[i].push(p);
+        let o = worker.step(&mut stepper, sc, day);
+        let changing: Vec<bool> = (o.statuses.iter().zip(&open))
+            .map(|(&s, p)| (s == Status::Fires) != p.is_some())
+            .collect();
+        if changing.contains(&true) {
+            let mut probe = Probe::new(worker, sc, &mut scratch, day, &o.statuses, changing);
+            for (i, &status) in o.statuses.iter().enumerate() {
+                match (status, open[i].is_some()) {
+                    (Status::Fires, false) => {
+                        open[i] = Some(Period {
+                            from: day,
+                            to: None,
+                            tipped_by: probe.changed_by(i, true),
+                            cause: probe.cause(i),
+                            from_open: day == window.from,
+                            ended_by: None,
+                            end_cause: None,
+                        });
                     }
+                    (Status::Fires, true) => {}
+                    (_, true) => {
+                        if let Some(mut p) = open[i].take() {
+                            p.to = day.pred_opt();
+                            p.ended_by = Some(probe.changed_by(i, false));
+                            p.end_cause = probe.cause(i);
+                            done[i].push(p);
+                        }
+                    }
+                    (_, false) => {}
                 }
-                (_, false) => {}
             }
         }
         errors.extend(

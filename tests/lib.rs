@@ -27,6 +27,7 @@ mod limits;
 mod native;
 mod props;
 mod readme;
+mod replay;
 mod rule_api;
 mod sandbox;
 mod scenario_api;

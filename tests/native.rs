@@ -23,7 +23,7 @@ use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
     reason = "the corpus generator is shared with the examples; these tests use part of it"
 )]
 #[path = "../examples/corpus/mod.rs"]
-mod corpus;
+pub(crate) mod corpus;
 
 /// The rule set twice: native code on, and off.
 fn both(dir: &Path, limits: Limits) -> (Worker, Worker, Arc<RuleSet>) {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::eval::Worker;
+use crate::eval::{Stepper, Worker};
 use crate::outcome::{Status, iso};
 use crate::scenario::Scenario;
 use crate::timeline::Window;
@@ -67,13 +67,14 @@ pub struct DatesMoved {
 }
 
 /// Every response's firing periods over `window`, by response id: one
-/// evaluation per day, statuses only.
+/// step per day ([`Worker::step`]), statuses only.
 pub fn periods(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> BTreeMap<String, Vec<Span>> {
     let ids: Vec<&str> = worker.rules().plan.iter().map(|(id, _)| &**id).collect();
     let mut out: Vec<Vec<Span>> = vec![Vec::new(); ids.len()];
+    let mut stepper = Stepper::default();
     let mut day = window.from;
     while day <= window.to {
-        let st = worker.statuses(sc, day).statuses;
+        let st = worker.step(&mut stepper, sc, day).statuses;
         for (i, spans) in out.iter_mut().enumerate() {
             let fires = st.get(i) == Some(&Status::Fires);
             let open = spans.last().is_some_and(|s| s.to.is_none());

@@ -6,6 +6,7 @@
 //! `fired("x")` reads a finished verdict.
 
 mod compile;
+mod step;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -27,6 +28,7 @@ use crate::sandbox::context::{self, PlanIndex, ResponseState};
 use crate::sandbox::{self, Limits};
 use crate::scenario::Scenario;
 pub use compile::{CompiledRule, compile, compile_only};
+pub use step::Stepper;
 
 /// How far back `since` replays: ten years, as `timeline` may.
 const MAX_SINCE_DAYS: u64 = 3_652;
@@ -484,11 +486,110 @@ impl Worker {
         out
     }
 
+    /// Marks, besides the responses `wanted` marks (index-aligned with
+    /// `RuleSet::plan`), every response their rules read with `fired`, and
+    /// theirs in turn: what [`Worker::statuses_of`] must evaluate for the
+    /// marked responses to come out as in a full evaluation.
+    pub fn with_reads(&self, wanted: &mut [bool]) {
+        // Responses read come earlier in the plan, so one pass from the
+        // end closes the set; a cycle (its rules do not load) takes more.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for p in (0..self.set.plan.len()).rev() {
+                if !wanted.get(p).copied().unwrap_or(false) {
+                    continue;
+                }
+                for &i in &self.set.plan[p].1 {
+                    for r in self.set.rules[i].reads.keys() {
+                        if let Some(&q) = self.plan_index.get(r.as_str())
+                            && let Some(w) = wanted.get_mut(q)
+                            && !*w
+                        {
+                            *w = true;
+                            grew = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Worker::statuses`] of only the responses `wanted` marks, which
+    /// must hold the responses they read ([`Worker::with_reads`]); the
+    /// others are not evaluated and pass as quiet.
+    pub fn statuses_of(
+        &self,
+        scenario: &Arc<Scenario>,
+        as_of: NaiveDate,
+        wanted: &[bool],
+    ) -> Statuses {
+        let mut out = Statuses {
+            statuses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
+        };
+        self.prepare_since(scenario, as_of);
+        self.run_day(scenario, as_of, &mut out, Some(wanted));
+        out
+    }
+
+    /// The verdicts of the rules of the response at plan `position` on
+    /// `as_of`, the responses of the plan having come out as `statuses`
+    /// says (that day's [`Worker::step`] or [`Worker::statuses`]): what
+    /// they said, to name the rule behind a change without evaluating the
+    /// other responses again. The errors are those of these rules.
+    pub fn response_on(
+        &self,
+        scenario: &Arc<Scenario>,
+        as_of: NaiveDate,
+        position: usize,
+        statuses: &[Status],
+    ) -> Option<(ResponseOutcome, Vec<RuleError>)> {
+        let (_, rule_ix) = self.set.plan.get(position)?;
+        self.prepare_since(scenario, as_of);
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of,
+        };
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
+            c.states.clear();
+            // Only the responses before it: what a full evaluation shows it.
+            c.states.extend(statuses.iter().take(position).map(|&s| {
+                Some(match s {
+                    Status::Fires => ResponseState::Fires,
+                    Status::Quiet => ResponseState::Quiet,
+                    Status::Error => ResponseState::Error,
+                })
+            }));
+            c.states.resize(self.set.plan.len(), None);
+        });
+        let mut full = Full {
+            set: &self.set,
+            verdicts: Vec::with_capacity(rule_ix.len()),
+            responses: Vec::with_capacity(1),
+            errors: Vec::new(),
+        };
+        let (mut any_fires, mut any_error) = (false, false);
+        for &i in rule_ix {
+            let (verdict, trace) = self.call(i, &view);
+            match verdict {
+                Verdict::Fires(..) => any_fires = true,
+                Verdict::Quiet(..) => {}
+                Verdict::Error(_) => any_error = true,
+            }
+            full.rule(i, verdict, trace);
+        }
+        full.response(position, settle(any_fires, any_error).0);
+        Some((full.responses.pop()?, full.errors))
+    }
+
     /// Evaluates the responses in plan order, so that `fired("x")` reads a
     /// finished verdict.
     fn run(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, sink: &mut impl Sink) {
         self.prepare_since(scenario, as_of);
-        self.run_day(scenario, as_of, sink);
+        self.run_day(scenario, as_of, sink, None);
     }
 
     /// Sets what `since` reads for an evaluation of `scenario` at `as_of`:
@@ -524,7 +625,7 @@ impl Worker {
             context::with(|c| c.since = Some((day, std::mem::take(&mut streaks))));
             statuses.statuses.clear();
             statuses.errors.clear();
-            self.run_day(scenario, day, &mut statuses);
+            self.run_day(scenario, day, &mut statuses, None);
             streaks = context::with(|c| c.since.take().map(|(_, s)| s)).unwrap_or_default();
             for (streak, status) in streaks.iter_mut().zip(&statuses.statuses) {
                 *streak = match status {
@@ -547,8 +648,15 @@ impl Worker {
         });
     }
 
-    /// [`Worker::run`] without preparing `since`.
-    fn run_day(&self, scenario: &Arc<Scenario>, as_of: NaiveDate, sink: &mut impl Sink) {
+    /// [`Worker::run`] without preparing `since`; with `wanted`, only the
+    /// responses it marks are evaluated, the others pass as quiet.
+    fn run_day(
+        &self,
+        scenario: &Arc<Scenario>,
+        as_of: NaiveDate,
+        sink: &mut impl Sink,
+        wanted: Option<&[bool]>,
+    ) {
         let view = ScenarioView {
             scenario: scenario.clone(),
             as_of,
@@ -560,6 +668,10 @@ impl Worker {
             c.states.resize(self.set.plan.len(), None);
         });
         for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
+            if wanted.is_some_and(|w| !w.get(position).copied().unwrap_or(false)) {
+                sink.response(position, Status::Quiet);
+                continue;
+            }
             let (mut any_fires, mut any_error) = (false, false);
             for &i in rule_ix {
                 let (verdict, trace) = self.call(i, &view);

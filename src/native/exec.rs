@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::value::{self, Bail, FnId, Res, V, arith, compare, equals};
 use super::{Builtin, Cmp, Decision, Field, Method, Node, Program, Stmt};
 use crate::sandbox::calendar;
-use crate::sandbox::context::ResponseState;
+use crate::sandbox::context::{self, ResponseState};
 use crate::sandbox::work::BYTES_PER_OPERATION;
 use crate::scenario::Scenario;
 use crate::value::{Table, Value};
@@ -589,7 +589,10 @@ impl<'a> Exec<'a> {
             V::Scen => match name {
                 "id" => V::Str(&self.sc.id),
                 "title" => V::Str(&self.sc.title),
-                "as_of" => V::Date(self.as_of),
+                "as_of" => {
+                    context::read_clock();
+                    V::Date(self.as_of)
+                }
                 "facts" => V::Rec(&self.sc.facts),
                 "actors" => V::Rec(&self.sc.actors),
                 _ => return Err(Bail),
@@ -642,7 +645,7 @@ impl<'a> Exec<'a> {
 
     fn kind(&self, v: &V<'a>) -> Res<&'a [u32]> {
         let k = v.as_str().ok_or(Bail)?;
-        Ok(self.sc.of_kind(k, self.as_of))
+        Ok(context::of_kind(self.sc, k, self.as_of))
     }
 
     fn method(&mut self, m: Method, args: &'a [Node]) -> Res<V<'a>> {
@@ -658,10 +661,12 @@ impl<'a> Exec<'a> {
                 None => V::Unit,
             },
             (Method::Events, V::Scen) if args.len() == 1 => {
-                self.array(V::All(sc.visible(self.as_of)))?
+                self.array(V::All(context::visible(sc, self.as_of)))?
             }
             (Method::Events, V::Scen) => self.array(V::Kind(self.kind(&arg)?))?,
-            (Method::Count, V::Scen) if args.len() == 1 => V::Int(sc.visible(self.as_of) as i64),
+            (Method::Count, V::Scen) if args.len() == 1 => {
+                V::Int(context::visible(sc, self.as_of) as i64)
+            }
             (Method::Count, V::Scen) => V::Int(self.kind(&arg)?.len() as i64),
             (Method::Has, V::Rec(t)) => V::Bool(t.get(arg.as_str().ok_or(Bail)?).is_some()),
             (Method::Get, V::Rec(t)) => {

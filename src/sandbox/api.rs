@@ -235,7 +235,7 @@ impl ScenarioView {
     }
 
     fn all_events(&self) -> Array {
-        let n = self.scenario.visible(self.as_of);
+        let n = context::visible(&self.scenario, self.as_of);
         self.scenario.events[..n]
             .iter()
             .map(|e| Dynamic::from(Record(e.fields.clone())))
@@ -243,15 +243,14 @@ impl ScenarioView {
     }
 
     fn events_of(&self, kind: &str) -> Array {
-        self.scenario
-            .of_kind(kind, self.as_of)
+        context::of_kind(&self.scenario, kind, self.as_of)
             .iter()
             .map(|&i| self.event(i))
             .collect()
     }
 
     fn latest(&self, kind: &str) -> Dynamic {
-        match self.scenario.of_kind(kind, self.as_of).last() {
+        match context::of_kind(&self.scenario, kind, self.as_of).last() {
             Some(&i) => self.event(i),
             None => Dynamic::UNIT,
         }
@@ -295,7 +294,10 @@ fn register_scenario(engine: &mut Engine) {
         .register_get("title", |s: &mut ScenarioView| {
             ImmutableString::from(s.scenario.title.as_str())
         })
-        .register_get("as_of", |s: &mut ScenarioView| Date(s.as_of))
+        .register_get("as_of", |s: &mut ScenarioView| {
+            context::read_clock();
+            Date(s.as_of)
+        })
         .register_get("facts", |s: &mut ScenarioView| {
             Record(s.scenario.facts.clone())
         })
@@ -315,12 +317,13 @@ fn register_scenario(engine: &mut Engine) {
         })
         .register_fn("latest", |s: &mut ScenarioView, kind: &str| s.latest(kind))
         .register_fn("count", |s: &mut ScenarioView, kind: &str| {
-            s.scenario.of_kind(kind, s.as_of).len() as INT
+            context::of_kind(&s.scenario, kind, s.as_of).len() as INT
         })
         .register_fn("count", |s: &mut ScenarioView| {
-            s.scenario.visible(s.as_of) as INT
+            context::visible(&s.scenario, s.as_of) as INT
         })
         .register_fn("to_string", |s: &mut ScenarioView| {
+            context::read_clock();
             format!("scenario `{}` as of {}", s.scenario.id, s.as_of)
         });
 }

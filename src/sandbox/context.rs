@@ -4,7 +4,7 @@
 //! the deadline and the trace live here, set by the evaluator around each
 //! call. Each worker thread owns one engine, so nothing here is shared.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rhai::Dynamic;
 
+use crate::scenario::Scenario;
 use crate::vocabulary::Vocabulary;
 
 /// How a response came out, as `fired("id")` sees it.
@@ -143,6 +144,9 @@ pub fn timed<R>(timeout: Duration, f: impl FnOnce() -> R) -> R {
 
 thread_local! {
     pub static CONTEXT: RefCell<CallContext> = RefCell::new(CallContext::default());
+    /// What the rule call in progress read that can change from one day
+    /// to the next: see [`take_reads`].
+    static READS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Runs `f` with the context borrowed. `f` must not run rule code: a
@@ -162,6 +166,50 @@ pub fn with_states<R>(f: impl FnOnce(&[Option<ResponseState>]) -> R) -> R {
     let r = f(&states);
     with(|c| c.states = states);
     r
+}
+
+/// In [`take_reads`], the bit of the judgement date.
+pub const CLOCK: u64 = 1 << 63;
+
+/// In [`take_reads`], the bit of the events of the kind at `slot`
+/// ([`Scenario::kind_slot`]); kinds past the 62nd share the last bit.
+pub fn kind_bit(slot: usize) -> u64 {
+    1 << slot.min(62)
+}
+
+/// Notes that the rule call in progress read its judgement date (`as_of`,
+/// or the scenario printed with it).
+pub fn read_clock() {
+    READS.set(READS.get() | CLOCK);
+}
+
+/// The visible events of one kind, noted as read by the call in progress.
+pub fn of_kind<'s>(sc: &'s Scenario, kind: &str, as_of: NaiveDate) -> &'s [u32] {
+    match sc.kind_slot(kind) {
+        Some(slot) => {
+            READS.set(READS.get() | kind_bit(slot));
+            sc.of_slot(slot, as_of)
+        }
+        // No event of the kind at any date: none can become visible.
+        None => &[],
+    }
+}
+
+/// How many events are visible, every kind noted as read by the call in
+/// progress.
+pub fn visible(sc: &Scenario, as_of: NaiveDate) -> usize {
+    READS.set(READS.get() | !CLOCK);
+    sc.visible(as_of)
+}
+
+/// What a rule call read since the last `take_reads` (which starts the
+/// record again): [`CLOCK`] for its judgement date, a [`kind_bit`] per kind
+/// of event. A call that read neither the judgement date nor any kind of
+/// event that became visible since, nor a response that moved, gives the
+/// same answer again: a day-by-day replay calls it again only then. A cell
+/// of its own, not the context, so that native code may note reads too.
+pub fn take_reads() -> u64 {
+    READS.replace(0)
 }
 
 #[cfg(test)]

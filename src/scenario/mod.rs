@@ -348,7 +348,23 @@ impl Scenario {
     /// Indices into `events` of the visible events of one kind, in date order.
     #[inline]
     pub fn of_kind(&self, kind: &str, as_of: NaiveDate) -> &[u32] {
-        match self.by_kind.iter().find(|(k, _)| **k == *kind) {
+        match self.kind_slot(kind) {
+            Some(slot) => self.of_slot(slot, as_of),
+            None => &[],
+        }
+    }
+
+    /// The position of a kind among the scenario's kinds ([`Scenario::kinds`]
+    /// order); `None` when no event, at any date, is of that kind.
+    #[inline]
+    pub fn kind_slot(&self, kind: &str) -> Option<usize> {
+        self.by_kind.iter().position(|(k, _)| **k == *kind)
+    }
+
+    /// [`Scenario::of_kind`] of the kind at `slot`.
+    #[inline]
+    pub fn of_slot(&self, slot: usize, as_of: NaiveDate) -> &[u32] {
+        match self.by_kind.get(slot) {
             Some((_, ix)) => &ix[..ix.partition_point(|&i| self.events[i as usize].date <= as_of)],
             None => &[],
         }

@@ -1,0 +1,135 @@
+//! Replaying a scenario day by day without calling again the rules whose
+//! verdict cannot have moved since the day before. Each rule call notes
+//! what it read that a day can change (`context::take_reads`: the
+//! judgement date, the kinds of events it looked at); the next day, a rule
+//! is called again only if it read the date, read a kind of which an event
+//! became visible, reads with `fired` a response whose status moved, or
+//! errored. On the generated corpus about three calls in five are saved.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::{ScenarioView, Statuses, Verdict, Worker, settle};
+use crate::outcome::Status;
+use crate::sandbox::context;
+use crate::scenario::Scenario;
+
+/// What a day-by-day replay keeps from one day to the next: the day, how
+/// many events were visible on it, and each rule's verdict then with what
+/// the rule read to reach it ([`context::take_reads`]). On the next day a
+/// rule's verdict can differ only if it read the judgement date, read a
+/// kind of event of which one became visible, or reads with `fired` a
+/// response whose status moved: only those rules, and those that errored
+/// (a timeout is not a verdict to keep), are called again. A rule's code
+/// is a function of what it reads, so this gives the statuses a full
+/// evaluation would. Made by [`Stepper::default`], used by
+/// [`Worker::step`].
+#[derive(Default)]
+pub struct Stepper {
+    /// The scenario the kept verdicts are of (held, so that its address
+    /// cannot be reused by another scenario while it is compared).
+    scenario: Option<Arc<Scenario>>,
+    day: Option<NaiveDate>,
+    visible: usize,
+    /// Per rule: its status that day, and what it read
+    /// ([`context::take_reads`]; all bits for a rule that errored).
+    kept: Vec<(Status, u64)>,
+    /// Per plan position: the response's status that day.
+    statuses: Vec<Status>,
+}
+
+impl Worker {
+    /// [`Worker::statuses`] of the day after the one `stepper` holds, or
+    /// of any day when it holds none or another scenario's: only the rules
+    /// whose verdict may have moved since are called (see [`Stepper`]).
+    /// Sets whose rules call `since`, and runs that count line coverage,
+    /// evaluate every day in full.
+    pub fn step(
+        &self,
+        stepper: &mut Stepper,
+        scenario: &Arc<Scenario>,
+        day: NaiveDate,
+    ) -> Statuses {
+        let visible = scenario.visible(day);
+        let rules = &self.set.rules;
+        let follows = stepper.day.and_then(|d| d.succ_opt()) == Some(day)
+            && stepper
+                .scenario
+                .as_ref()
+                .is_some_and(|s| Arc::ptr_eq(s, scenario))
+            && stepper.visible <= visible
+            && stepper.kept.len() == rules.len()
+            && stepper.statuses.len() == self.set.plan.len();
+        // What changed since the day before: the date, and the kinds of
+        // the events that became visible.
+        let full = !follows || self.since || self.opts.line_coverage;
+        let mut changed = context::CLOCK;
+        if !full {
+            for e in &scenario.events[stepper.visible..visible] {
+                changed |= scenario.kind_slot(&e.kind).map_or(!0, context::kind_bit);
+            }
+        }
+        let mut out = Statuses {
+            statuses: Vec::with_capacity(self.set.plan.len()),
+            errors: Vec::new(),
+        };
+        stepper.kept.resize(rules.len(), (Status::Error, !0));
+        self.prepare_since(scenario, day);
+        let view = ScenarioView {
+            scenario: scenario.clone(),
+            as_of: day,
+        };
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+        // Plan positions whose status differs from the day before's.
+        let mut moved = vec![false; self.set.plan.len()];
+        for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let (kept, read) = stepper.kept[i];
+                let call = full
+                    || read & changed != 0
+                    || self.set.rules[i]
+                        .reads
+                        .keys()
+                        .any(|r| self.plan_index.get(r.as_str()).is_some_and(|&q| moved[q]));
+                let status = if call {
+                    context::take_reads();
+                    let (verdict, _) = self.call(i, &view);
+                    let read = context::take_reads();
+                    let status = match verdict {
+                        Verdict::Fires(..) => Status::Fires,
+                        Verdict::Quiet(..) => Status::Quiet,
+                        Verdict::Error(e) => {
+                            out.errors.push(e);
+                            Status::Error
+                        }
+                    };
+                    stepper.kept[i] = (status, if status == Status::Error { !0 } else { read });
+                    status
+                } else {
+                    kept
+                };
+                match status {
+                    Status::Fires => any_fires = true,
+                    Status::Quiet => {}
+                    Status::Error => any_error = true,
+                }
+            }
+            let (status, state) = settle(any_fires, any_error);
+            moved[position] = stepper.statuses.get(position) != Some(&status);
+            context::with(|c| c.states[position] = Some(state));
+            out.statuses.push(status);
+        }
+        stepper.scenario = Some(scenario.clone());
+        stepper.day = Some(day);
+        stepper.visible = visible;
+        stepper.statuses.clone_from(&out.statuses);
+        out
+    }
+}

@@ -1,0 +1,246 @@
+//! Day-by-day replays that call again only the rules whose verdict may
+//! have moved (`Worker::step`) against a full evaluation of every rule on
+//! every day (`Worker::statuses`), the reference: the statuses and errors
+//! must be equal on every day, and the steps must have saved calls, so a
+//! stepper that calls everything could not pass as one that saves.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::native::corpus;
+use crate::support::Fixture;
+use sanctions_trigger::eval::{Stepper, Worker, WorkerOptions};
+use sanctions_trigger::outcome::Status;
+use sanctions_trigger::rules::RuleSet;
+use sanctions_trigger::sandbox::Limits;
+use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
+
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn load(rules: &Path, native: bool) -> (Worker, Worker) {
+    let set = Arc::new(RuleSet::load(rules, Limits::default()));
+    assert!(!set.has_errors(), "{:#?}", set.diagnostics());
+    let opts = WorkerOptions {
+        native,
+        ..WorkerOptions::default()
+    };
+    (
+        Worker::new(set.clone(), opts.clone()),
+        Worker::new(set, opts),
+    )
+}
+
+/// Steps `sc` from `from` to `to` with `stepping` and evaluates every day
+/// in full with `full`, insisting on the same statuses and errors; the
+/// statuses of each day, by plan position.
+#[track_caller]
+fn replay_both(
+    stepping: &Worker,
+    full: &Worker,
+    sc: &Arc<Scenario>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<Vec<Status>> {
+    let mut stepper = Stepper::default();
+    let mut days = Vec::new();
+    let mut d = from;
+    while d <= to {
+        let a = stepping.step(&mut stepper, sc, d);
+        let b = full.statuses(sc, d);
+        assert_eq!(a.statuses, b.statuses, "{} on {d}", sc.id());
+        assert_eq!(a.errors, b.errors, "{} on {d}", sc.id());
+        days.push(a.statuses);
+        d = d.succ_opt().unwrap_or(d);
+    }
+    days
+}
+
+/// Rule calls made by a worker with native code: decided natively, and
+/// handed to Rhai.
+fn calls(w: &Worker) -> u64 {
+    let (a, b) = w.native_calls();
+    a + b
+}
+
+#[test]
+fn stepping_through_a_generated_corpus_gives_a_full_evaluation_s_statuses_and_errors() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("corpus");
+    let m = corpus::Manifest {
+        seed: 11,
+        rules: 200,
+        scenarios: 12,
+        events: 30,
+        days: None,
+    };
+    corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
+    let files = corpus::scenario_files(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for native in [true, false] {
+        let (stepping, full) = load(&dir.join("rules"), native);
+        let mut errors = 0;
+        // Rhai alone is slow in a debug build: a few scenarios suffice.
+        let some = if native { files.len() } else { 3 };
+        for (id, path) in &files[..some] {
+            let sc = Arc::new(load_file(path, id).unwrap_or_else(|d| panic!("{d:?}")));
+            let first = sc.first_date().unwrap_or(sc.as_of());
+            // Past the last event too: every event becomes visible.
+            let last = sc.events().last().map_or(sc.as_of(), |e| e.date());
+            let to = last.max(sc.as_of()) + chrono::Duration::days(10);
+            replay_both(&stepping, &full, &sc, first - chrono::Duration::days(1), to);
+            errors += full.statuses(&sc, to).errors.len();
+        }
+        assert!(errors > 0, "the corpus has rules that error on purpose");
+        // Only native code counts its calls.
+        let (saved, made) = (calls(&stepping), calls(&full));
+        assert!(
+            !native || saved * 2 < made,
+            "stepping made {saved} rule calls, a full evaluation of every day {made}"
+        );
+    }
+}
+
+#[test]
+fn stepping_through_the_shipped_scenarios_gives_a_full_evaluation_s_statuses() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (stepping, full) = load(&root.join("rules"), true);
+    let (files, diags) = discover(&[root.join("scenarios")]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(files.len() >= 10);
+    for f in &files {
+        let sc = Arc::new(load_file(&f.path, &f.id).unwrap_or_else(|d| panic!("{d:?}")));
+        let first = sc.first_date().unwrap_or(sc.as_of());
+        let last = sc.events().last().map_or(sc.as_of(), |e| e.date());
+        let to = last.max(sc.as_of()) + chrono::Duration::days(45);
+        replay_both(&stepping, &full, &sc, first, to);
+    }
+    assert!(calls(&stepping) < calls(&full));
+}
+
+const RESPONSES: &str = r#"
+[clock]
+title = "Reads the date"
+category = "test"
+severity = 1
+[follows]
+title = "Reads clock"
+category = "test"
+severity = 1
+[deal]
+title = "Reads deals"
+category = "test"
+severity = 1
+[printed]
+title = "Prints the scenario"
+category = "test"
+severity = 1
+[all]
+title = "Reads every event"
+category = "test"
+severity = 1
+[far-kind]
+title = "Reads the 66th kind"
+category = "test"
+severity = 1
+[steady]
+title = "Reads the title"
+category = "test"
+severity = 1
+"#;
+
+/// One rule per way a verdict can move on a later day, each reading one
+/// thing: the date, a response, a kind, the scenario printed (which shows
+/// the date), every event, a kind past the 62nd; and one that reads
+/// nothing that moves.
+const RULES: &[(&str, &str)] = &[
+    (
+        "clock.rhai",
+        "const RESPONSE = \"clock\";\nfn fires(s) { s.as_of >= date(\"2025-03-05\") }\n",
+    ),
+    (
+        "follows.rhai",
+        "const RESPONSE = \"follows\";\nfn fires(s) { fired(\"clock\") }\n",
+    ),
+    (
+        "deal.rhai",
+        "const RESPONSE = \"deal\";\nfn fires(s) { s.count(\"deal\") > 0 }\n",
+    ),
+    (
+        "printed.rhai",
+        "const RESPONSE = \"printed\";\nfn fires(s) { `${s}`.contains(\"2025-03-10\") }\n",
+    ),
+    (
+        "all.rhai",
+        "const RESPONSE = \"all\";\nfn fires(s) { s.events().len() >= 4 }\n",
+    ),
+    (
+        "far-kind.rhai",
+        "const RESPONSE = \"far-kind\";\nfn fires(s) { s.latest(\"k65\") != () }\n",
+    ),
+    (
+        "steady.rhai",
+        "const RESPONSE = \"steady\";\nfn fires(s) { s.title == \"t\" }\n",
+    ),
+];
+
+/// Seventy kinds of event, `k0` on 2025-03-01 to `k69`, one a day; a
+/// `deal` on 2025-03-08.
+fn many_kinds() -> Arc<Scenario> {
+    let mut text = String::from("[scenario]\ntitle = \"t\"\nas_of = 2025-05-31\n");
+    let start = day("2025-03-01");
+    for k in 0..70 {
+        let d = start + chrono::Duration::days(k);
+        text.push_str(&format!("[[events]]\nkind = \"k{k}\"\ndate = {d}\n"));
+    }
+    text.push_str("[[events]]\nkind = \"deal\"\ndate = 2025-03-08\n");
+    Arc::new(parse_str(Path::new("t.toml"), &text, "t").unwrap_or_else(|d| panic!("{d:?}")))
+}
+
+#[test]
+fn each_thing_a_rule_reads_moves_its_verdict_on_the_day_it_changes() {
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    for (name, text) in RULES {
+        f.write(&format!("rules/{name}"), text);
+    }
+    let sc = many_kinds();
+    for native in [true, false] {
+        let (stepping, full) = load(&f.path().join("rules"), native);
+        let from = day("2025-02-27");
+        let days = replay_both(&stepping, &full, &sc, from, day("2025-05-20"));
+        let plan: Vec<String> = stepping
+            .rules()
+            .plan()
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        // The days each response fires on, as offsets from `from`.
+        let fires = |id: &str| -> Vec<NaiveDate> {
+            let p = plan
+                .iter()
+                .position(|x| x == id)
+                .unwrap_or_else(|| panic!("{id} not in {plan:?}"));
+            days.iter()
+                .enumerate()
+                .filter(|(_, st)| st[p] == Status::Fires)
+                .map(|(i, _)| from + chrono::Duration::days(i as i64))
+                .collect()
+        };
+        let first = |id: &str| fires(id).first().copied();
+        assert_eq!(first("clock"), Some(day("2025-03-05")));
+        assert_eq!(first("follows"), Some(day("2025-03-05")));
+        assert_eq!(first("deal"), Some(day("2025-03-08")));
+        assert_eq!(fires("printed"), [day("2025-03-10")]);
+        assert_eq!(first("all"), Some(day("2025-03-04")));
+        assert_eq!(first("far-kind"), Some(day("2025-05-05")));
+        assert_eq!(first("steady"), Some(from));
+        // Steady reads nothing that moves, far-kind shares its bit with the
+        // kinds past the 62nd: neither is called on most days. (Only native
+        // code counts its calls.)
+        assert!(!native || calls(&stepping) * 2 < calls(&full));
+    }
+}
