@@ -17,7 +17,6 @@ use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
 
-
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
@@ -150,12 +149,34 @@ severity = 1
 title = "Reads the title"
 category = "test"
 severity = 1
+[window]
+title = "A deal in the last three days"
+category = "test"
+severity = 1
+[gap]
+title = "Days since the deal"
+category = "test"
+severity = 1
+[on-the-day]
+title = "One day"
+category = "test"
+severity = 1
+[weekday]
+title = "Mondays"
+category = "test"
+severity = 1
+[month-back]
+title = "A month back"
+category = "test"
+severity = 1
 "#;
 
 /// One rule per way a verdict can move on a later day, each reading one
 /// thing: the date, a response, a kind, the scenario printed (which shows
-/// the date), every event, a kind past the 62nd; and one that reads
-/// nothing that moves.
+/// the date), every event, a kind past the 62nd; the date moved by days
+/// and compared (which native code follows until the comparison could
+/// change), or used otherwise (a difference, a property, months); and one
+/// that reads nothing that moves.
 const RULES: &[(&str, &str)] = &[
     (
         "clock.rhai",
@@ -184,6 +205,28 @@ const RULES: &[(&str, &str)] = &[
     (
         "steady.rhai",
         "const RESPONSE = \"steady\";\nfn fires(s) { s.title == \"t\" }\n",
+    ),
+    (
+        "window.rhai",
+        "const RESPONSE = \"window\";\nfn fires(s) {\n    let since = s.as_of - days(3);\n    \
+         s.events(\"deal\").filter(|e| e.date >= since).len() > 0\n}\n",
+    ),
+    (
+        "gap.rhai",
+        "const RESPONSE = \"gap\";\nfn fires(s) {\n    let d = s.latest(\"deal\");\n    \
+         d != () && s.as_of - d.date > 5\n}\n",
+    ),
+    (
+        "on-the-day.rhai",
+        "const RESPONSE = \"on-the-day\";\nfn fires(s) { date(\"2025-03-20\") == s.as_of }\n",
+    ),
+    (
+        "weekday.rhai",
+        "const RESPONSE = \"weekday\";\nfn fires(s) { s.as_of.weekday == 1 }\n",
+    ),
+    (
+        "month-back.rhai",
+        "const RESPONSE = \"month-back\";\nfn fires(s) { s.as_of - months(1) >= date(\"2025-02-10\") }\n",
     ),
 ];
 
@@ -238,6 +281,17 @@ fn each_thing_a_rule_reads_moves_its_verdict_on_the_day_it_changes() {
         assert_eq!(first("all"), Some(day("2025-03-04")));
         assert_eq!(first("far-kind"), Some(day("2025-05-05")));
         assert_eq!(first("steady"), Some(from));
+        let span = |a: &str, b: &str| {
+            let (a, b) = (day(a), day(b));
+            a.iter_days().take_while(|d| *d <= b).collect::<Vec<_>>()
+        };
+        assert_eq!(fires("window"), span("2025-03-08", "2025-03-11"));
+        assert_eq!(first("gap"), Some(day("2025-03-14")));
+        assert_eq!(fires("on-the-day"), [day("2025-03-20")]);
+        // 2025-03-03 is a Monday.
+        assert_eq!(first("weekday"), Some(day("2025-03-03")));
+        assert_eq!(fires("weekday").len(), 12);
+        assert_eq!(first("month-back"), Some(day("2025-03-10")));
         // Steady reads nothing that moves, far-kind shares its bit with the
         // kinds past the 62nd: neither is called on most days. (Only native
         // code counts its calls.)

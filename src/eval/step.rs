@@ -1,10 +1,13 @@
 //! Replaying a scenario day by day without calling again the rules whose
 //! verdict cannot have moved since the day before. Each rule call notes
-//! what it read that a day can change (`context::take_reads`: the
-//! judgement date, the kinds of events it looked at); the next day, a rule
-//! is called again only if it read the date, read a kind of which an event
-//! became visible, reads with `fired` a response whose status moved, or
-//! errored. On the generated corpus about three calls in five are saved.
+//! what it read that a day can change (`context::take_reads`): the kinds
+//! of events it looked at, and the judgement date, which native code
+//! follows through `± days(n)` to its comparisons with fixed dates, each
+//! noting the first later day on which it could come out otherwise. The
+//! next day, a rule is called again only if it read a kind of which an
+//! event became visible, reached one of those days, used the date in
+//! another way (or in Rhai), reads with `fired` a response whose status
+//! moved, or errored.
 
 use std::sync::Arc;
 
@@ -12,13 +15,20 @@ use chrono::NaiveDate;
 
 use super::{ScenarioView, Statuses, Verdict, Worker, settle};
 use crate::outcome::Status;
-use crate::sandbox::context;
+use crate::sandbox::context::{self, Reads};
 use crate::scenario::Scenario;
+
+/// What a rule that errored is taken to have read: it is called again.
+const EVERYTHING: Reads = Reads {
+    bits: !0,
+    until: None,
+};
 
 /// What a day-by-day replay keeps from one day to the next: the day, how
 /// many events were visible on it, and each rule's verdict then with what
 /// the rule read to reach it ([`context::take_reads`]). On the next day a
-/// rule's verdict can differ only if it read the judgement date, read a
+/// rule's verdict can differ only if it read the judgement date (or
+/// reached a day on which a comparison with it could change), read a
 /// kind of event of which one became visible, or reads with `fired` a
 /// response whose status moved: only those rules, and those that errored
 /// (a timeout is not a verdict to keep), are called again. A rule's code
@@ -33,8 +43,8 @@ pub struct Stepper {
     day: Option<NaiveDate>,
     visible: usize,
     /// Per rule: its status that day, and what it read
-    /// ([`context::take_reads`]; all bits for a rule that errored).
-    kept: Vec<(Status, u64)>,
+    /// ([`context::take_reads`]; everything for a rule that errored).
+    kept: Vec<(Status, Reads)>,
     /// Per plan position: the response's status that day.
     statuses: Vec<Status>,
 }
@@ -74,7 +84,9 @@ impl Worker {
             statuses: Vec::with_capacity(self.set.plan.len()),
             errors: Vec::new(),
         };
-        stepper.kept.resize(rules.len(), (Status::Error, !0));
+        stepper
+            .kept
+            .resize(rules.len(), (Status::Error, EVERYTHING));
         self.prepare_since(scenario, day);
         let view = ScenarioView {
             scenario: scenario.clone(),
@@ -93,14 +105,17 @@ impl Worker {
             for &i in rule_ix {
                 let (kept, read) = stepper.kept[i];
                 let call = full
-                    || read & changed != 0
+                    || read.bits & changed != 0
+                    || read.until.is_some_and(|u| u <= day)
                     || self.set.rules[i]
                         .reads
                         .keys()
                         .any(|r| self.plan_index.get(r.as_str()).is_some_and(|&q| moved[q]));
                 let status = if call {
                     context::take_reads();
+                    let tracking = context::set_tracking(true);
                     let (verdict, _) = self.call(i, &view);
+                    context::set_tracking(tracking);
                     let read = context::take_reads();
                     let status = match verdict {
                         Verdict::Fires(..) => Status::Fires,
@@ -110,7 +125,12 @@ impl Worker {
                             Status::Error
                         }
                     };
-                    stepper.kept[i] = (status, if status == Status::Error { !0 } else { read });
+                    let read = if status == Status::Error {
+                        EVERYTHING
+                    } else {
+                        read
+                    };
+                    stepper.kept[i] = (status, read);
                     status
                 } else {
                     kept

@@ -53,6 +53,9 @@ struct Exec<'a> {
     base: usize,
     ops: u64,
     depth: usize,
+    /// [`context::tracking`], read once a call: the judgement date is then
+    /// a [`V::Clock`], and the kinds of events read are noted.
+    track: bool,
 }
 
 pub fn run(
@@ -70,6 +73,7 @@ pub fn run(
         base: 0,
         ops: 0,
         depth: 0,
+        track: context::tracking(),
     };
     x.stack.push(V::Scen);
     let v = x.call(0, 1)?;
@@ -589,6 +593,7 @@ impl<'a> Exec<'a> {
             V::Scen => match name {
                 "id" => V::Str(&self.sc.id),
                 "title" => V::Str(&self.sc.title),
+                "as_of" if self.track => V::Clock(self.as_of, 0),
                 "as_of" => {
                     context::read_clock();
                     V::Date(self.as_of)
@@ -598,6 +603,10 @@ impl<'a> Exec<'a> {
                 _ => return Err(Bail),
             },
             V::Date(d) => value::date_property(d, name)?,
+            V::Clock(d, _) => {
+                context::read_clock();
+                value::date_property(d, name)?
+            }
             V::Map(m) => match m.iter().find(|(k, _)| &**k == name) {
                 Some((_, v)) => v.clone(),
                 None => return Err(Bail),
@@ -626,7 +635,8 @@ impl<'a> Exec<'a> {
         for (slot, a) in vals.iter_mut().zip(args) {
             *slot = self.eval(a)?;
         }
-        let [a, b2] = vals;
+        // Built-ins take the judgement date as a date.
+        let [a, b2] = vals.map(|v| value::unclock(&v).unwrap_or(v));
         Ok(match (b, args.len(), a, b2) {
             (Builtin::Quiet, 0, ..) => V::Quiet(Rc::default()),
             (Builtin::Quiet, 1, V::Own(s), _) => V::Quiet(s),
@@ -645,7 +655,20 @@ impl<'a> Exec<'a> {
 
     fn kind(&self, v: &V<'a>) -> Res<&'a [u32]> {
         let k = v.as_str().ok_or(Bail)?;
-        Ok(context::of_kind(self.sc, k, self.as_of))
+        Ok(if self.track {
+            context::of_kind(self.sc, k, self.as_of)
+        } else {
+            self.sc.of_kind(k, self.as_of)
+        })
+    }
+
+    /// How many events are visible, noted as read when tracking.
+    fn visible(&self) -> usize {
+        if self.track {
+            context::visible(self.sc, self.as_of)
+        } else {
+            self.sc.visible(self.as_of)
+        }
     }
 
     fn method(&mut self, m: Method, args: &'a [Node]) -> Res<V<'a>> {
@@ -660,13 +683,9 @@ impl<'a> Exec<'a> {
                 Some(&i) => V::Rec(&sc.events[i as usize].fields),
                 None => V::Unit,
             },
-            (Method::Events, V::Scen) if args.len() == 1 => {
-                self.array(V::All(context::visible(sc, self.as_of)))?
-            }
+            (Method::Events, V::Scen) if args.len() == 1 => self.array(V::All(self.visible()))?,
             (Method::Events, V::Scen) => self.array(V::Kind(self.kind(&arg)?))?,
-            (Method::Count, V::Scen) if args.len() == 1 => {
-                V::Int(context::visible(sc, self.as_of) as i64)
-            }
+            (Method::Count, V::Scen) if args.len() == 1 => V::Int(self.visible() as i64),
             (Method::Count, V::Scen) => V::Int(self.kind(&arg)?.len() as i64),
             (Method::Has, V::Rec(t)) => V::Bool(t.get(arg.as_str().ok_or(Bail)?).is_some()),
             (Method::Get, V::Rec(t)) => {

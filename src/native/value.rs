@@ -13,6 +13,7 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 
 use crate::sandbox::calendar::{self, Date, Days, Months};
+use crate::sandbox::context;
 use crate::scenario::Scenario;
 use crate::value::{Table, Value, iso};
 
@@ -37,6 +38,13 @@ pub enum V<'a> {
     /// is handed over without copying.
     Own(Rc<String>),
     Date(NaiveDate),
+    /// The judgement date moved by a number of days (`s.as_of - days(30)`),
+    /// as it reads on the day judged; only while a replay steps from day to
+    /// day ([`context::tracking`]). Compared with a fixed date, it notes
+    /// the first later day on which the comparison could come out
+    /// otherwise ([`context::read_until`]); anything else done with it
+    /// reads the date as such ([`context::read_clock`]).
+    Clock(NaiveDate, i32),
     Days(i64),
     Months(i64),
     /// An event, a nested table, the facts or the actors.
@@ -125,8 +133,49 @@ pub fn equals(a: &V, b: &V) -> Res<bool> {
     })
 }
 
+/// Notes until when `clock`, the judgement date moved by `off` days,
+/// compares with `fixed` as it does today: it equals `fixed` on one day,
+/// and the comparison can change only on that day and the next.
+fn horizon(clock: NaiveDate, off: i32, fixed: NaiveDate) {
+    let back = |d: NaiveDate| d.checked_sub_signed(chrono::Duration::days(i64::from(off)));
+    match (back(clock), back(fixed)) {
+        (Some(today), Some(meets)) if meets > today => context::read_until(meets),
+        (Some(today), Some(meets)) if meets == today => match today.succ_opt() {
+            Some(next) => context::read_until(next),
+            None => context::read_clock(),
+        },
+        (Some(_), Some(_)) => {}
+        _ => context::read_clock(),
+    }
+}
+
+/// A value with the judgement date read as a date: what a [`V::Clock`]
+/// becomes where nothing says until when its use holds.
+pub fn unclock<'a>(v: &V<'a>) -> Option<V<'a>> {
+    match v {
+        V::Clock(d, _) => {
+            context::read_clock();
+            Some(V::Date(*d))
+        }
+        _ => None,
+    }
+}
+
 /// The order of two integers, floats, strings or dates.
 pub fn compare(a: &V, b: &V) -> Res<Ordering> {
+    match (a, b) {
+        (V::Clock(x, off), V::Date(y)) => {
+            horizon(*x, *off, *y);
+            return Ok(x.cmp(y));
+        }
+        (V::Date(x), V::Clock(y, off)) => {
+            horizon(*y, *off, *x);
+            return Ok(x.cmp(y));
+        }
+        // Both move with the day: their order does not.
+        (V::Clock(x, _), V::Clock(y, _)) => return Ok(x.cmp(y)),
+        _ => {}
+    }
     match (a, b) {
         (V::Int(x), V::Int(y)) => Ok(x.cmp(y)),
         (V::Float(x), V::Float(y)) => x.partial_cmp(y).ok_or(Bail),
@@ -171,6 +220,27 @@ fn float(op: Arith, x: f64, y: f64) -> Res<f64> {
 /// sandbox's string size limit.
 pub fn arith<'a>(op: Arith, a: &V<'a>, b: &V<'a>, max_string: usize) -> Res<V<'a>> {
     use Arith::*;
+    let moved = |d: &NaiveDate, off: &i32, n: i64| -> Res<V<'a>> {
+        let V::Date(d) = date(calendar::add_days(Date(*d), Days(n)))? else {
+            return Err(Bail);
+        };
+        let off = i64::from(*off).checked_add(n).ok_or(Bail)?;
+        Ok(V::Clock(d, i32::try_from(off).map_err(|_| Bail)?))
+    };
+    match (op, a, b) {
+        (Add, V::Clock(d, off), V::Days(n)) | (Add, V::Days(n), V::Clock(d, off)) => {
+            return moved(d, off, *n);
+        }
+        (Sub, V::Clock(d, off), V::Days(n)) => return moved(d, off, n.checked_neg().ok_or(Bail)?),
+        (Sub, V::Clock(x, _), V::Clock(y, _)) => return Ok(V::Int((*x - *y).num_days())),
+        _ => {}
+    }
+    if let Some(a) = unclock(a) {
+        return arith(op, &a, b, max_string);
+    }
+    if let Some(b) = unclock(b) {
+        return arith(op, a, &b, max_string);
+    }
     Ok(match (op, a, b) {
         (_, V::Int(x), V::Int(y)) => V::Int(
             match op {
@@ -266,6 +336,9 @@ fn values_sizes(a: &[Value]) -> (usize, usize, usize) {
 
 /// Appends a value as string interpolation (`${x}`) writes it.
 pub fn interpolate(out: &mut String, v: &V) -> Res<()> {
+    if let Some(v) = unclock(v) {
+        return interpolate(out, &v);
+    }
     match v {
         V::Str(s) => out.push_str(s),
         V::Own(s) => out.push_str(s),
@@ -301,6 +374,9 @@ pub fn date_property<'a>(d: NaiveDate, name: &str) -> Res<V<'a>> {
 /// `details` of a verdict map as JSON, as the Rhai path writes it.
 pub fn to_json(sc: &Scenario, v: &V) -> Res<serde_json::Value> {
     use serde_json::Value as J;
+    if let Some(v) = unclock(v) {
+        return to_json(sc, &v);
+    }
     Ok(match v {
         V::Unit => J::Null,
         V::Bool(b) => J::Bool(*b),

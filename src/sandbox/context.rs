@@ -147,6 +147,13 @@ thread_local! {
     /// What the rule call in progress read that can change from one day
     /// to the next: see [`take_reads`].
     static READS: Cell<u64> = const { Cell::new(0) };
+    /// The first later day on which what the call compared with the
+    /// judgement date could come out otherwise: see [`take_reads`].
+    static UNTIL: Cell<Option<NaiveDate>> = const { Cell::new(None) };
+    /// Whether native code hands out the judgement date as a
+    /// [`crate::native`] clock value, whose comparisons say until when
+    /// they hold: see [`tracking`].
+    static TRACKING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` with the context borrowed. `f` must not run rule code: a
@@ -202,14 +209,46 @@ pub fn visible(sc: &Scenario, as_of: NaiveDate) -> usize {
     sc.visible(as_of)
 }
 
-/// What a rule call read since the last `take_reads` (which starts the
-/// record again): [`CLOCK`] for its judgement date, a [`kind_bit`] per kind
-/// of event. A call that read neither the judgement date nor any kind of
-/// event that became visible since, nor a response that moved, gives the
-/// same answer again: a day-by-day replay calls it again only then. A cell
-/// of its own, not the context, so that native code may note reads too.
-pub fn take_reads() -> u64 {
-    READS.replace(0)
+/// Notes that what the rule call in progress compared with its judgement
+/// date holds until the day before `day`.
+pub fn read_until(day: NaiveDate) {
+    UNTIL.set(Some(UNTIL.get().map_or(day, |u| u.min(day))));
+}
+
+/// Whether rule calls on this thread are made by a day-by-day replay that
+/// keeps their verdicts ([`set_tracking`]): native code then follows the
+/// judgement date through its comparisons instead of noting it as read.
+pub fn tracking() -> bool {
+    TRACKING.get()
+}
+
+/// Turns [`tracking`] on or off for this thread; the previous setting.
+pub fn set_tracking(on: bool) -> bool {
+    TRACKING.replace(on)
+}
+
+/// What a rule call read that can change from one day to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// [`CLOCK`] for its judgement date read as such, a [`kind_bit`] per
+    /// kind of event.
+    pub bits: u64,
+    /// The first later day on which a comparison it made with the
+    /// judgement date could come out otherwise; `None`: no such day.
+    pub until: Option<NaiveDate>,
+}
+
+/// What a rule call read since the last `take_reads`, which starts the
+/// record again. A call that read neither the judgement date, nor a kind
+/// of event that became visible since, nor a response that moved, and
+/// whose comparisons with the date still hold, gives the same answer
+/// again: a day-by-day replay calls it again only otherwise. Cells of
+/// their own, not the context, so that native code may note reads too.
+pub fn take_reads() -> Reads {
+    Reads {
+        bits: READS.replace(0),
+        until: UNTIL.replace(None),
+    }
 }
 
 #[cfg(test)]
