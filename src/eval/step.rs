@@ -7,18 +7,18 @@
 //! next day, a rule is called again only if it read a kind of which an
 //! event became visible, reached one of those days, used the date in
 //! another way (or in Rhai), reads with `fired` a response whose status
-//! moved, or errored.
+//! moved, or timed out (the one error that depends on the machine).
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::{ScenarioView, Statuses, Verdict, Worker, settle};
-use crate::outcome::Status;
+use crate::outcome::{ErrorKind, RuleError, Status};
 use crate::sandbox::context::{self, Reads};
 use crate::scenario::Scenario;
 
-/// What a rule that errored is taken to have read: it is called again.
+/// What a rule that timed out is taken to have read: it is called again.
 const EVERYTHING: Reads = Reads {
     bits: !0,
     until: None,
@@ -30,8 +30,9 @@ const EVERYTHING: Reads = Reads {
 /// rule's verdict can differ only if it read the judgement date (or
 /// reached a day on which a comparison with it could change), read a
 /// kind of event of which one became visible, or reads with `fired` a
-/// response whose status moved: only those rules, and those that errored
-/// (a timeout is not a verdict to keep), are called again. A rule's code
+/// response whose status moved: only those rules, and those that timed
+/// out (the one error that is not a function of what the rule read), are
+/// called again; an error kept is reported again each day. A rule's code
 /// is a function of what it reads, so this gives the statuses a full
 /// evaluation would. Made by [`Stepper::default`], used by
 /// [`Worker::step`].
@@ -42,9 +43,10 @@ pub struct Stepper {
     scenario: Option<Arc<Scenario>>,
     day: Option<NaiveDate>,
     visible: usize,
-    /// Per rule: its status that day, and what it read
-    /// ([`context::take_reads`]; everything for a rule that errored).
-    kept: Vec<(Status, Reads)>,
+    /// Per rule: its status that day, what it read
+    /// ([`context::take_reads`]; everything for a rule that timed out),
+    /// and its error.
+    kept: Vec<(Status, Reads, Option<RuleError>)>,
     /// Per plan position: the response's status that day.
     statuses: Vec<Status>,
 }
@@ -86,7 +88,7 @@ impl Worker {
         };
         stepper
             .kept
-            .resize(rules.len(), (Status::Error, EVERYTHING));
+            .resize(rules.len(), (Status::Error, EVERYTHING, None));
         self.prepare_since(scenario, day);
         let view = ScenarioView {
             scenario: scenario.clone(),
@@ -103,7 +105,7 @@ impl Worker {
         for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
             let (mut any_fires, mut any_error) = (false, false);
             for &i in rule_ix {
-                let (kept, read) = stepper.kept[i];
+                let (kept, read) = (stepper.kept[i].0, stepper.kept[i].1);
                 let call = full
                     || read.bits & changed != 0
                     || read.until.is_some_and(|u| u <= day)
@@ -116,23 +118,23 @@ impl Worker {
                     let tracking = context::set_tracking(true);
                     let (verdict, _) = self.call(i, &view);
                     context::set_tracking(tracking);
-                    let read = context::take_reads();
-                    let status = match verdict {
-                        Verdict::Fires(..) => Status::Fires,
-                        Verdict::Quiet(..) => Status::Quiet,
+                    let mut read = context::take_reads();
+                    let (status, error) = match verdict {
+                        Verdict::Fires(..) => (Status::Fires, None),
+                        Verdict::Quiet(..) => (Status::Quiet, None),
                         Verdict::Error(e) => {
-                            out.errors.push(e);
-                            Status::Error
+                            // The one error that depends on the machine.
+                            if e.kind == ErrorKind::Timeout {
+                                read = EVERYTHING;
+                            }
+                            out.errors.push(e.clone());
+                            (Status::Error, Some(e))
                         }
                     };
-                    let read = if status == Status::Error {
-                        EVERYTHING
-                    } else {
-                        read
-                    };
-                    stepper.kept[i] = (status, read);
+                    stepper.kept[i] = (status, read, error);
                     status
                 } else {
+                    out.errors.extend(stepper.kept[i].2.iter().cloned());
                     kept
                 };
                 match status {
