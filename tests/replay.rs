@@ -169,14 +169,18 @@ severity = 1
 title = "A month back"
 category = "test"
 severity = 1
+[gap-text]
+title = "Days since the deal, written"
+category = "test"
+severity = 1
 "#;
 
 /// One rule per way a verdict can move on a later day, each reading one
 /// thing: the date, a response, a kind, the scenario printed (which shows
 /// the date), every event, a kind past the 62nd; the date moved by days
-/// and compared (which native code follows until the comparison could
-/// change), or used otherwise (a difference, a property, months); and one
-/// that reads nothing that moves.
+/// and compared, or the days since a date compared (which native code
+/// follows until the comparison could change), or used otherwise (a
+/// property, months, text); and one that reads nothing that moves.
 const RULES: &[(&str, &str)] = &[
     (
         "clock.rhai",
@@ -227,6 +231,11 @@ const RULES: &[(&str, &str)] = &[
     (
         "month-back.rhai",
         "const RESPONSE = \"month-back\";\nfn fires(s) { s.as_of - months(1) >= date(\"2025-02-10\") }\n",
+    ),
+    (
+        "gap-text.rhai",
+        "const RESPONSE = \"gap-text\";\nfn fires(s) {\n    let d = s.latest(\"deal\");\n    \
+         if d == () { return false; }\n    let gap = s.as_of - d.date + 1;\n    `${gap}`.len() > 1\n}\n",
     ),
 ];
 
@@ -292,6 +301,7 @@ fn each_thing_a_rule_reads_moves_its_verdict_on_the_day_it_changes() {
         assert_eq!(first("weekday"), Some(day("2025-03-03")));
         assert_eq!(fires("weekday").len(), 12);
         assert_eq!(first("month-back"), Some(day("2025-03-10")));
+        assert_eq!(first("gap-text"), Some(day("2025-03-17")));
         // Steady reads nothing that moves, far-kind shares its bit with the
         // kinds past the 62nd: neither is called on most days. (Only native
         // code counts its calls.)

@@ -45,6 +45,11 @@ pub enum V<'a> {
     /// otherwise ([`context::read_until`]); anything else done with it
     /// reads the date as such ([`context::read_clock`]).
     Clock(NaiveDate, i32),
+    /// Days from a fixed date to a [`V::Clock`] (`s.as_of - t.date`), and
+    /// the day judged: one more each day. Compared with a fixed number it
+    /// notes, as a clock value does, the first later day on which the
+    /// comparison could come out otherwise.
+    Elapsed(i64, NaiveDate),
     Days(i64),
     Months(i64),
     /// An event, a nested table, the facts or the actors.
@@ -133,19 +138,35 @@ pub fn equals(a: &V, b: &V) -> Res<bool> {
     })
 }
 
-/// Notes until when `clock`, the judgement date moved by `off` days,
-/// compares with `fixed` as it does today: it equals `fixed` on one day,
-/// and the comparison can change only on that day and the next.
-fn horizon(clock: NaiveDate, off: i32, fixed: NaiveDate) {
-    let back = |d: NaiveDate| d.checked_sub_signed(chrono::Duration::days(i64::from(off)));
-    match (back(clock), back(fixed)) {
-        (Some(today), Some(meets)) if meets > today => context::read_until(meets),
-        (Some(today), Some(meets)) if meets == today => match today.succ_opt() {
-            Some(next) => context::read_until(next),
-            None => context::read_clock(),
-        },
-        (Some(_), Some(_)) => {}
-        _ => context::read_clock(),
+/// Notes until when a value that grows by one a day, and is `k` short of
+/// a fixed value on `today`, compares with that value as it does today:
+/// it meets it `k` days later, and the comparison can change only on that
+/// day and the next.
+fn horizon(today: NaiveDate, k: i64) {
+    let meets = match k {
+        1.. => chrono::Days::new(k.unsigned_abs()),
+        0 => chrono::Days::new(1),
+        _ => return,
+    };
+    match today.checked_add_days(meets) {
+        Some(day) => context::read_until(day),
+        None => context::read_clock(),
+    }
+}
+
+/// [`horizon`] of a [`V::Clock`] against a fixed date.
+fn date_horizon(clock: NaiveDate, off: i32, fixed: NaiveDate) {
+    match clock.checked_sub_signed(chrono::Duration::days(i64::from(off))) {
+        Some(today) => horizon(today, (fixed - clock).num_days()),
+        None => context::read_clock(),
+    }
+}
+
+/// [`horizon`] of a [`V::Elapsed`] against a fixed number.
+fn int_horizon(elapsed: i64, today: NaiveDate, fixed: i64) {
+    match fixed.checked_sub(elapsed) {
+        Some(k) => horizon(today, k),
+        None => context::read_clock(),
     }
 }
 
@@ -157,6 +178,10 @@ pub fn unclock<'a>(v: &V<'a>) -> Option<V<'a>> {
             context::read_clock();
             Some(V::Date(*d))
         }
+        V::Elapsed(n, _) => {
+            context::read_clock();
+            Some(V::Int(*n))
+        }
         _ => None,
     }
 }
@@ -165,13 +190,22 @@ pub fn unclock<'a>(v: &V<'a>) -> Option<V<'a>> {
 pub fn compare(a: &V, b: &V) -> Res<Ordering> {
     match (a, b) {
         (V::Clock(x, off), V::Date(y)) => {
-            horizon(*x, *off, *y);
+            date_horizon(*x, *off, *y);
             return Ok(x.cmp(y));
         }
         (V::Date(x), V::Clock(y, off)) => {
-            horizon(*y, *off, *x);
+            date_horizon(*y, *off, *x);
             return Ok(x.cmp(y));
         }
+        (V::Elapsed(x, today), V::Int(y)) => {
+            int_horizon(*x, *today, *y);
+            return Ok(x.cmp(y));
+        }
+        (V::Int(x), V::Elapsed(y, today)) => {
+            int_horizon(*y, *today, *x);
+            return Ok(x.cmp(y));
+        }
+        (V::Elapsed(x, _), V::Elapsed(y, _)) => return Ok(x.cmp(y)),
         // Both move with the day: their order does not.
         (V::Clock(x, _), V::Clock(y, _)) => return Ok(x.cmp(y)),
         _ => {}
@@ -233,6 +267,19 @@ pub fn arith<'a>(op: Arith, a: &V<'a>, b: &V<'a>, max_string: usize) -> Res<V<'a
         }
         (Sub, V::Clock(d, off), V::Days(n)) => return moved(d, off, n.checked_neg().ok_or(Bail)?),
         (Sub, V::Clock(x, _), V::Clock(y, _)) => return Ok(V::Int((*x - *y).num_days())),
+        (Sub, V::Clock(x, off), V::Date(y)) => {
+            let today = x.checked_sub_signed(chrono::Duration::days(i64::from(*off)));
+            return Ok(V::Elapsed((*x - *y).num_days(), today.ok_or(Bail)?));
+        }
+        (Add, V::Elapsed(x, today), V::Int(n)) | (Add, V::Int(n), V::Elapsed(x, today)) => {
+            return Ok(V::Elapsed(x.checked_add(*n).ok_or(Bail)?, *today));
+        }
+        (Sub, V::Elapsed(x, today), V::Int(n)) => {
+            return Ok(V::Elapsed(x.checked_sub(*n).ok_or(Bail)?, *today));
+        }
+        (Sub, V::Elapsed(x, _), V::Elapsed(y, _)) => {
+            return Ok(V::Int(x.checked_sub(*y).ok_or(Bail)?));
+        }
         _ => {}
     }
     if let Some(a) = unclock(a) {
