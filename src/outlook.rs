@@ -25,7 +25,7 @@ use crate::timeline::MAX_REPLAY_DAYS;
 pub const DEFAULT_DAYS: u32 = 90;
 
 /// The longest look-ahead, in days: the replay's limit (ten years), each
-/// day being a full evaluation of every rule.
+/// day calling at least the rules that read the judgement date.
 pub const MAX_DAYS: u32 = MAX_REPLAY_DAYS as u32;
 
 /// How to look ahead.
