@@ -989,4 +989,84 @@ mod tests {
         shared::<RuleSet>();
         shared::<WorkerOptions>();
     }
+
+    use crate::testutil::{rules, scenario};
+
+    const B: &str = "const RESPONSE = \"b\";\nfn fires(s) { s.count(\"strike\") > 0 }\n";
+    /// `a` reads `b`, so the plan (b, a) is not in id order (a, b).
+    const A: &str = "const RESPONSE = \"a\";\nfn fires(s) { if fired(\"b\") { \"b fires\" } else { quiet(\"b is quiet\") } }\n";
+
+    fn strike() -> Arc<Scenario> {
+        scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n[[events]]\nkind = \"strike\"\ndate = 2025-06-01\n",
+        )
+    }
+
+    /// A worker for `a`'s text `a` beside `B`, with `a`'s rule marked changed.
+    fn edited(a: &str) -> (crate::testutil::Rules, Worker, Vec<bool>) {
+        let r = rules(&[("a.rhai", a), ("b.rhai", B)], Limits::default());
+        let w = Worker::new(r.set.clone(), WorkerOptions::default());
+        let changed = r.set.rules.iter().map(|x| &*x.id == "a").collect();
+        (r, w, changed)
+    }
+
+    #[test]
+    fn unchanged_from_is_true_only_when_every_changed_rule_says_what_it_said() {
+        let sc = strike();
+        let (_r, old, _) = edited(A);
+        let prev = old.evaluate(&sc, sc.as_of);
+        assert_eq!(prev.fired.len(), 2, "{prev:?}");
+        // The same verdict from an edited text, read against `b`'s kept
+        // status (a response before it in the plan, not in id order).
+        let same = A.replace("fn fires", "// Reworded.\nfn fires");
+        let (_r, w, changed) = edited(&same);
+        assert!(w.unchanged_from(&sc, &prev, &changed));
+        // Another verdict, and a mask of the wrong length.
+        let (_r, w, changed) = edited("const RESPONSE = \"a\";\nfn fires(s) { quiet(\"no\") }\n");
+        assert!(!w.unchanged_from(&sc, &prev, &changed));
+        let (_r, w, _) = edited(&same);
+        assert!(!w.unchanged_from(&sc, &prev, &[true]));
+        // A verdict kept from an error is never taken as unchanged.
+        let (_r, broken, _) = edited("const RESPONSE = \"a\";\nfn fires(s) { throw \"x\" }\n");
+        let errored = broken.evaluate(&sc, sc.as_of);
+        assert!(!w.unchanged_from(&sc, &errored, &changed));
+    }
+
+    #[test]
+    fn unchanged_from_never_answers_for_a_set_that_calls_since() {
+        // `b`'s rule is edited to fire today as before, but from an
+        // earlier day: `since("b")`, read by `a`, moves with it (the
+        // replay for `since` starts at the first event, in April).
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n[[events]]\nkind = \"talks\"\ndate = 2025-04-01\n\
+             [[events]]\nkind = \"strike\"\ndate = 2025-06-01\n",
+        );
+        let a = "const RESPONSE = \"a\";\nfn fires(s) { if fired(\"b\") { `b since ${since(\"b\")}` } else { false } }\n";
+        let load = |b: &str| {
+            let r = rules(&[("a.rhai", a), ("b.rhai", b)], Limits::default());
+            let w = Worker::new(r.set.clone(), WorkerOptions::default());
+            let changed: Vec<bool> = r.set.rules.iter().map(|x| &*x.id == "b").collect();
+            (r, w, changed)
+        };
+        let (_r, old, _) = load(B);
+        let prev = old.evaluate(&sc, sc.as_of);
+        let (_r, w, changed) =
+            load("const RESPONSE = \"b\";\nfn fires(s) { s.as_of >= date(\"2025-05-01\") }\n");
+        let now = w.evaluate(&sc, sc.as_of);
+        assert_ne!(prev, now, "since(\"b\") moved");
+        assert!(!w.unchanged_from(&sc, &prev, &changed));
+    }
+
+    #[test]
+    fn a_worker_keeps_the_options_it_was_made_with() {
+        let r = rules(&[("b.rhai", B)], Limits::default());
+        let opts = WorkerOptions {
+            native: false,
+            line_coverage: true,
+            ..WorkerOptions::default()
+        };
+        let w = Worker::new(r.set.clone(), opts);
+        assert!(!w.options().native);
+        assert!(w.options().line_coverage);
+    }
 }
