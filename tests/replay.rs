@@ -173,6 +173,10 @@ severity = 1
 title = "Days since the deal, written"
 category = "test"
 severity = 1
+[told]
+title = "Days since the deal, in the reason"
+category = "test"
+severity = 1
 "#;
 
 /// One rule per way a verdict can move on a later day, each reading one
@@ -237,7 +241,14 @@ const RULES: &[(&str, &str)] = &[
         "const RESPONSE = \"gap-text\";\nfn fires(s) {\n    let d = s.latest(\"deal\");\n    \
          if d == () { return false; }\n    let gap = s.as_of - d.date + 1;\n    `${gap}`.len() > 1\n}\n",
     ),
+    ("told.rhai", TOLD),
 ];
+
+/// A rule whose reasons quote the days since the deal: they change every
+/// day, its verdict twice.
+const TOLD: &str = "const RESPONSE = \"told\";\nfn fires(s) {\n    let d = s.latest(\"deal\");\n    \
+    if d == () { return quiet(`no deal by ${s.as_of}`); }\n    let g = s.as_of - d.date;\n    \
+    if g > 3 { `${g} days since the deal` } else { quiet(`only ${g} days since the deal`) }\n}\n";
 
 /// Seventy kinds of event, `k0` on 2025-03-01 to `k69`, one a day; a
 /// `deal` on 2025-03-08.
@@ -302,9 +313,27 @@ fn each_thing_a_rule_reads_moves_its_verdict_on_the_day_it_changes() {
         assert_eq!(fires("weekday").len(), 12);
         assert_eq!(first("month-back"), Some(day("2025-03-10")));
         assert_eq!(first("gap-text"), Some(day("2025-03-17")));
+        assert_eq!(first("told"), Some(day("2025-03-12")));
         // Steady reads nothing that moves, far-kind shares its bit with the
         // kinds past the 62nd: neither is called on most days. (Only native
         // code counts its calls.)
         assert!(!native || calls(&stepping) * 2 < calls(&full));
     }
+}
+
+#[test]
+fn a_rule_that_quotes_the_date_in_its_reasons_is_called_when_its_verdict_can_change() {
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    f.write("rules/told.rhai", TOLD);
+    let sc = many_kinds();
+    let (stepping, full) = load(&f.path().join("rules"), true);
+    let days = replay_both(&stepping, &full, &sc, day("2025-02-27"), day("2025-05-20"));
+    assert_eq!(days.len(), 83);
+    // The first day; 2025-03-08, when the deal becomes visible; 03-12,
+    // when more than three days have passed. The reasons differ every
+    // day, and a full outcome would show them, but the status cannot.
+    let (decided, handed_over) = stepping.native_calls();
+    assert_eq!(handed_over, 0);
+    assert!(decided <= 4, "called {decided} times in 83 days");
 }

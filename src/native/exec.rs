@@ -88,7 +88,7 @@ fn decide(sc: &Scenario, v: V) -> Res<Decision> {
         V::Bool(true) => Decision::Fires(None, none),
         V::Bool(false) => Decision::Quiet(None, none),
         V::Str(s) => Decision::Fires(Some(s.to_string()), none),
-        V::Own(s) => Decision::Fires(Some(Rc::unwrap_or_clone(s)), none),
+        V::Own(s) | V::Told(s) => Decision::Fires(Some(Rc::unwrap_or_clone(s)), none),
         V::Quiet(q) => Decision::Quiet((!q.is_empty()).then(|| Rc::unwrap_or_clone(q)), none),
         V::Map(m) => {
             let mut fires = None;
@@ -531,16 +531,20 @@ impl<'a> Exec<'a> {
             }
             Node::Interp(parts) => {
                 let mut out = String::with_capacity(64);
+                let mut told = false;
                 for p in parts.iter() {
-                    match self.peek(p) {
-                        Some(v) => value::interpolate(&mut out, v)?,
+                    told |= match self.peek(p) {
+                        Some(v) => value::tell(&mut out, v)?,
                         None => {
                             let v = self.eval(p)?;
-                            value::interpolate(&mut out, &v)?;
+                            value::tell(&mut out, &v)?
                         }
-                    }
+                    };
                 }
-                value::string(out, self.p.max_string)?
+                match value::string(out, self.p.max_string)? {
+                    V::Own(s) if told => V::Told(s),
+                    v => v,
+                }
             }
             Node::Array(items) => {
                 let v = items
@@ -639,7 +643,7 @@ impl<'a> Exec<'a> {
         let [a, b2] = vals.map(|v| value::unclock(&v).unwrap_or(v));
         Ok(match (b, args.len(), a, b2) {
             (Builtin::Quiet, 0, ..) => V::Quiet(Rc::default()),
-            (Builtin::Quiet, 1, V::Own(s), _) => V::Quiet(s),
+            (Builtin::Quiet, 1, V::Own(s) | V::Told(s), _) => V::Quiet(s),
             (Builtin::Quiet, 1, a, _) => V::Quiet(Rc::new(a.as_str().ok_or(Bail)?.to_string())),
             (Builtin::Date, _, a, _) => V::Date(
                 calendar::parse_date(a.as_str().ok_or(Bail)?)

@@ -50,6 +50,12 @@ pub enum V<'a> {
     /// notes, as a clock value does, the first later day on which the
     /// comparison could come out otherwise.
     Elapsed(i64, NaiveDate),
+    /// Text written with a [`V::Clock`] or [`V::Elapsed`] in it
+    /// (`` `missed by ${s.as_of - d.due} days` ``): it says something else
+    /// every day, but only what it is used for can change a verdict. As a
+    /// verdict's reason (returned, or given to `quiet`) it holds as it is;
+    /// anything else done with it is handed to Rhai, which reads the date.
+    Told(Rc<String>),
     Days(i64),
     Months(i64),
     /// An event, a nested table, the facts or the actors.
@@ -341,7 +347,7 @@ pub fn string<'a>(s: String, max: usize) -> Res<V<'a>> {
 pub fn sizes(v: &V) -> (usize, usize, usize) {
     match v {
         V::Str(s) => (0, 0, s.len()),
-        V::Own(s) => (0, 0, s.len()),
+        V::Own(s) | V::Told(s) => (0, 0, s.len()),
         V::Kind(ix) => (ix.len(), 0, 0),
         V::All(n) => (*n, 0, 0),
         V::Vals(a) => values_sizes(a),
@@ -379,6 +385,22 @@ fn values_sizes(a: &[Value]) -> (usize, usize, usize) {
         }
     }
     t
+}
+
+/// Appends a value as string interpolation (`${x}`) writes it, a value
+/// that moves with the judgement date without reading it: whether it did,
+/// which makes the text [`V::Told`].
+pub fn tell(out: &mut String, v: &V) -> Res<bool> {
+    match v {
+        V::Clock(d, _) => iso(out, *d),
+        V::Elapsed(n, _) => out.push_str(itoa::Buffer::new().format(*n)),
+        V::Told(s) => out.push_str(s),
+        v => {
+            interpolate(out, v)?;
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Appends a value as string interpolation (`${x}`) writes it.
