@@ -557,6 +557,30 @@ fn fires(s) {
     }
 
     #[test]
+    fn a_deadline_that_tips_a_response_reading_another_is_a_deadline_on_a_day_with_events() {
+        // `b` changes on 2025-01-05 by its date, with an unrelated event
+        // that day; telling what tipped it judges `b` without the event,
+        // which needs `a` (not changing that day) judged too.
+        let a = "const RESPONSE = \"a\";\nfn fires(s) { true }\n";
+        let b = "const RESPONSE = \"b\";\nfn fires(s) { fired(\"a\") && s.as_of >= date(\"2025-01-05\") }\n";
+        let (_r, w) = worker(&[("a.rhai", a), ("b.rhai", b)]);
+        let sc = scenario(
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-01-09\n[[events]]\nkind = \"x\"\ndate = 2025-01-01\n\
+             [[events]]\nkind = \"note\"\ndate = 2025-01-05\n",
+        );
+        let t = replay(&w, &sc, default_window(&sc, None, None));
+        let b = t
+            .responses
+            .iter()
+            .find(|r| r.id == "b")
+            .unwrap_or_else(|| panic!("no b"));
+        assert_eq!(b.periods.len(), 1);
+        assert_eq!(b.periods[0].from, day("2025-01-05"));
+        assert_eq!(b.periods[0].tipped_by, TippedBy::Deadline("deadline"));
+        assert_eq!(b.periods[0].cause.as_ref().map(|c| &*c.rule), Some("b"));
+    }
+
+    #[test]
     fn a_day_with_a_rule_error_ends_the_period_and_is_listed() {
         let rule = "const RESPONSE = \"a\";\nfn fires(s) { if s.as_of == date(\"2025-01-03\") { throw \"boom\" } true }\n";
         let (_r, w) = worker(&[("t.rhai", rule)]);
