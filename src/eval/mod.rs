@@ -1021,6 +1021,11 @@ mod tests {
         let same = A.replace("fn fires", "// Reworded.\nfn fires");
         let (_r, w, changed) = edited(&same);
         assert!(w.unchanged_from(&sc, &prev, &changed));
+        // And with `b` quiet, read as quiet (not as an error).
+        let calm = scenario("[scenario]\ntitle = \"t\"\nas_of = 2025-06-02\n");
+        let quiet = old.evaluate(&calm, calm.as_of);
+        assert!(quiet.fired.is_empty(), "{quiet:?}");
+        assert!(w.unchanged_from(&calm, &quiet, &changed));
         // Another verdict, and a mask of the wrong length.
         let (_r, w, changed) = edited("const RESPONSE = \"a\";\nfn fires(s) { quiet(\"no\") }\n");
         assert!(!w.unchanged_from(&sc, &prev, &changed));
