@@ -337,3 +337,47 @@ fn a_rule_that_quotes_the_date_in_its_reasons_is_called_when_its_verdict_can_cha
     assert_eq!(handed_over, 0);
     assert!(decided <= 4, "called {decided} times in 83 days");
 }
+
+#[test]
+fn a_stepper_asked_for_another_scenario_or_an_earlier_day_evaluates_it_in_full() {
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    for (name, text) in RULES {
+        f.write(&format!("rules/{name}"), text);
+    }
+    let sc = many_kinds();
+    let other = Arc::new(
+        parse_str(
+            Path::new("o.toml"),
+            "[scenario]\ntitle = \"o\"\nas_of = 2025-05-31\n",
+            "o",
+        )
+        .unwrap_or_else(|d| panic!("{d:?}")),
+    );
+    let (stepping, full) = load(&f.path().join("rules"), true);
+    let mut stepper = Stepper::default();
+    // Forward through March, then back to an earlier day with the same
+    // events visible, then another scenario the next day and the same day.
+    let mut asked = Vec::new();
+    let mut d = day("2025-03-01");
+    while d <= day("2025-03-25") {
+        asked.push((sc.clone(), d));
+        d = d.succ_opt().unwrap_or(d);
+    }
+    asked.push((sc.clone(), day("2025-03-24")));
+    asked.push((sc.clone(), day("2025-03-02")));
+    asked.push((other.clone(), day("2025-03-03")));
+    asked.push((sc.clone(), day("2025-03-04")));
+    asked.push((other.clone(), day("2025-03-04")));
+    asked.push((other.clone(), day("2025-03-05")));
+    // `clock` fires from 2025-03-05 and holds after: back before it, with
+    // no event in between, it must be judged again.
+    asked.push((other.clone(), day("2025-03-06")));
+    asked.push((other.clone(), day("2025-03-03")));
+    for (s, d) in &asked {
+        let a = stepping.step(&mut stepper, s, *d);
+        let b = full.statuses(s, *d);
+        assert_eq!(a.statuses, b.statuses, "{} on {d}", s.id());
+        assert_eq!(a.errors, b.errors, "{} on {d}", s.id());
+    }
+}
