@@ -381,3 +381,20 @@ fn a_stepper_asked_for_another_scenario_or_an_earlier_day_evaluates_it_in_full()
         assert_eq!(a.errors, b.errors, "{} on {d}", s.id());
     }
 }
+
+#[test]
+fn native_code_decides_a_rule_that_uses_the_date_otherwise_and_it_is_called_every_day() {
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    let month_back = RULES
+        .iter()
+        .find(|(name, _)| *name == "month-back.rhai")
+        .map(|(_, text)| *text)
+        .unwrap_or_else(|| panic!("no month-back rule"));
+    f.write("rules/month-back.rhai", month_back);
+    let sc = many_kinds();
+    let (stepping, full) = load(&f.path().join("rules"), true);
+    replay_both(&stepping, &full, &sc, day("2025-02-27"), day("2025-05-20"));
+    // A date minus months is no clock value: the date counts as read.
+    assert_eq!(stepping.native_calls(), (83, 0));
+}
