@@ -383,7 +383,7 @@ fn a_stepper_asked_for_another_scenario_or_an_earlier_day_evaluates_it_in_full()
 }
 
 #[test]
-fn native_code_decides_a_rule_that_uses_the_date_otherwise_and_it_is_called_every_day() {
+fn native_code_decides_rules_that_use_the_date_otherwise_and_they_are_called_every_day() {
     let f = Fixture::bare();
     f.write("rules/responses.toml", RESPONSES);
     let month_back = RULES
@@ -392,9 +392,16 @@ fn native_code_decides_a_rule_that_uses_the_date_otherwise_and_it_is_called_ever
         .map(|(_, text)| *text)
         .unwrap_or_else(|| panic!("no month-back rule"));
     f.write("rules/month-back.rhai", month_back);
+    f.write(
+        "rules/gap.rhai",
+        "const RESPONSE = \"gap\";\nfn fires(s) {\n    let d = s.latest(\"deal\");\n    \
+         d != () && (s.as_of - d.date) * 2 > 10\n}\n",
+    );
     let sc = many_kinds();
     let (stepping, full) = load(&f.path().join("rules"), true);
     replay_both(&stepping, &full, &sc, day("2025-02-27"), day("2025-05-20"));
-    // A date minus months is no clock value: the date counts as read.
-    assert_eq!(stepping.native_calls(), (83, 0));
+    // A date minus months, days since a date times two: the date counts
+    // as read. `month-back` is called on each of the 83 days; `gap` on
+    // the first, then from the deal on 2025-03-08 (74 days).
+    assert_eq!(stepping.native_calls(), (83 + 1 + 74, 0));
 }
