@@ -204,7 +204,7 @@ const RULES: &[(&str, &str)] = &[
     ),
     (
         "all.rhai",
-        "const RESPONSE = \"all\";\nfn fires(s) { s.events().len() >= 4 }\n",
+        "const RESPONSE = \"all\";\nfn fires(s) { s.count() >= 0 && s.events().len() >= 4 }\n",
     ),
     (
         "far-kind.rhai",
