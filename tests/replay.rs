@@ -405,3 +405,54 @@ fn native_code_decides_rules_that_use_the_date_otherwise_and_they_are_called_eve
     // the first, then from the deal on 2025-03-08 (74 days).
     assert_eq!(stepping.native_calls(), (83 + 1 + 74, 0));
 }
+
+/// Random scenarios, replayed under one rule per way of reading something
+/// that moves: every day's statuses and errors equal a full evaluation's.
+/// Failing seeds are kept in `proptest-regressions/replay.txt`; a long
+/// run: `PROPTEST_CASES=2000 cargo test --test integration replay::random`.
+#[test]
+fn random_scenarios_step_to_a_full_evaluation_s_statuses_on_every_day() {
+    use proptest::prelude::*;
+    use proptest::test_runner::TestRunner;
+
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    for (name, text) in RULES {
+        f.write(&format!("rules/{name}"), text);
+    }
+    let (stepping, full) = load(&f.path().join("rules"), true);
+    let kinds = ["deal", "strike", "talks", "k65", "note"];
+    // Events as (kind, day after 2025-03-01), and the judgement date.
+    let events = prop::collection::vec((0..kinds.len(), 0i64..40), 0..12);
+    let strategy = (events, 0i64..45);
+    let mut runner = TestRunner::new(crate::support::cases(48, "replay"));
+    let start = day("2025-03-01");
+    runner
+        .run(&strategy, |(events, as_of)| {
+            let mut text = format!(
+                "[scenario]\ntitle = \"t\"\nas_of = {}\n",
+                start + chrono::Duration::days(as_of)
+            );
+            for (k, d) in &events {
+                let d = start + chrono::Duration::days(*d);
+                text.push_str(&format!(
+                    "[[events]]\nkind = \"{}\"\ndate = {d}\n",
+                    kinds[*k]
+                ));
+            }
+            let sc = Arc::new(
+                parse_str(Path::new("t.toml"), &text, "t").unwrap_or_else(|d| panic!("{d:?}")),
+            );
+            let mut stepper = Stepper::default();
+            let mut d = start - chrono::Duration::days(2);
+            while d <= start + chrono::Duration::days(50) {
+                let a = stepping.step(&mut stepper, &sc, d);
+                let b = full.statuses(&sc, d);
+                prop_assert_eq!(&a.statuses, &b.statuses, "{} on {}", text, d);
+                prop_assert_eq!(&a.errors, &b.errors, "{} on {}", text, d);
+                d = d.succ_opt().unwrap_or(d);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}
