@@ -327,13 +327,8 @@ impl Worker {
         // The changed rules see the statuses `prev` holds for the
         // responses before theirs, as a re-evaluation would while nothing
         // moved.
-        context::with(|c| {
-            c.since = None;
-            c.plan = Some(self.plan_index.clone());
-            c.vocabulary.clone_from(&self.set.vocabulary);
-            c.states.clear();
-            c.states.resize(self.set.plan.len(), None);
-        });
+        self.begin_day();
+        context::with(|c| c.since = None);
         let mut probe = Full {
             set: &self.set,
             verdicts: Vec::with_capacity(1),
@@ -415,12 +410,7 @@ impl Worker {
             as_of,
         };
         self.prepare_since(scenario, as_of);
-        context::with(|c| {
-            c.plan = Some(self.plan_index.clone());
-            c.vocabulary.clone_from(&self.set.vocabulary);
-            c.states.clear();
-            c.states.resize(self.set.plan.len(), None);
-        });
+        self.begin_day();
         // Plan positions whose status differs from `prev`'s.
         let mut moved = vec![false; self.set.plan.len()];
         for (position, (id, rule_ix)) in self.set.plan.iter().enumerate() {
@@ -439,11 +429,7 @@ impl Worker {
                 // rule may have moved while its status today stands.
                 let call = changed.get(i).copied().unwrap_or(true)
                     || rule.since
-                    || rule.reads.keys().any(|r| {
-                        self.plan_index
-                            .get(r.as_str())
-                            .is_some_and(|&q| moved.get(q).copied().unwrap_or(true))
-                    });
+                    || self.reads_moved(i, &moved);
                 match kept {
                     Some(v) if !call && *v.id == *rule.id => {
                         match v.status {
@@ -484,6 +470,27 @@ impl Worker {
         };
         self.run(scenario, as_of, &mut out);
         out
+    }
+
+    /// Sets the call context for evaluating the plan on one day: the plan's
+    /// index, the vocabulary, and no response evaluated yet.
+    fn begin_day(&self) {
+        context::with(|c| {
+            c.plan = Some(self.plan_index.clone());
+            c.vocabulary.clone_from(&self.set.vocabulary);
+            c.states.clear();
+            c.states.resize(self.set.plan.len(), None);
+        });
+    }
+
+    /// Whether rule `i` reads with `fired` (or `since`) a response that
+    /// `moved` marks (by plan position; one past its end counts as moved).
+    fn reads_moved(&self, i: usize, moved: &[bool]) -> bool {
+        self.set.rules[i].reads.keys().any(|r| {
+            self.plan_index
+                .get(r.as_str())
+                .is_some_and(|&q| moved.get(q).copied().unwrap_or(true))
+        })
     }
 
     /// Marks, besides the responses `wanted` marks (index-aligned with
@@ -551,19 +558,16 @@ impl Worker {
             scenario: scenario.clone(),
             as_of,
         };
+        self.begin_day();
+        // Only the responses before it: what a full evaluation shows it.
         context::with(|c| {
-            c.plan = Some(self.plan_index.clone());
-            c.vocabulary.clone_from(&self.set.vocabulary);
-            c.states.clear();
-            // Only the responses before it: what a full evaluation shows it.
-            c.states.extend(statuses.iter().take(position).map(|&s| {
-                Some(match s {
+            for (state, &s) in c.states.iter_mut().zip(statuses).take(position) {
+                *state = Some(match s {
                     Status::Fires => ResponseState::Fires,
                     Status::Quiet => ResponseState::Quiet,
                     Status::Error => ResponseState::Error,
-                })
-            }));
-            c.states.resize(self.set.plan.len(), None);
+                });
+            }
         });
         let mut full = Full {
             set: &self.set,
@@ -661,12 +665,7 @@ impl Worker {
             scenario: scenario.clone(),
             as_of,
         };
-        context::with(|c| {
-            c.plan = Some(self.plan_index.clone());
-            c.vocabulary.clone_from(&self.set.vocabulary);
-            c.states.clear();
-            c.states.resize(self.set.plan.len(), None);
-        });
+        self.begin_day();
         for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
             if wanted.is_some_and(|w| !w.get(position).copied().unwrap_or(false)) {
                 sink.response(position, Status::Quiet);

@@ -94,12 +94,7 @@ impl Worker {
             scenario: scenario.clone(),
             as_of: day,
         };
-        context::with(|c| {
-            c.plan = Some(self.plan_index.clone());
-            c.vocabulary.clone_from(&self.set.vocabulary);
-            c.states.clear();
-            c.states.resize(self.set.plan.len(), None);
-        });
+        self.begin_day();
         // Plan positions whose status differs from the day before's.
         let mut moved = vec![false; self.set.plan.len()];
         for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
@@ -109,10 +104,7 @@ impl Worker {
                 let call = full
                     || read.bits & changed != 0
                     || read.until.is_some_and(|u| u <= day)
-                    || self.set.rules[i]
-                        .reads
-                        .keys()
-                        .any(|r| self.plan_index.get(r.as_str()).is_some_and(|&q| moved[q]));
+                    || self.reads_moved(i, &moved);
                 let status = if call {
                     context::take_reads();
                     let tracking = context::set_tracking(true);
