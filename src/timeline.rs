@@ -249,6 +249,8 @@ impl Scratch {
 /// rules (for causes).
 struct Probe<'a> {
     worker: &'a Worker,
+    /// The replay's stepper, holding the day.
+    stepper: &'a Stepper,
     sc: &'a Arc<Scenario>,
     scratch: &'a mut Scratch,
     day: NaiveDate,
@@ -265,6 +267,7 @@ struct Probe<'a> {
 impl<'a> Probe<'a> {
     fn new(
         worker: &'a Worker,
+        stepper: &'a Stepper,
         sc: &'a Arc<Scenario>,
         scratch: &'a mut Scratch,
         day: NaiveDate,
@@ -276,6 +279,7 @@ impl<'a> Probe<'a> {
         let end = sc.events.partition_point(|e| e.date <= day);
         Probe {
             worker,
+            stepper,
             sc,
             scratch,
             day,
@@ -289,9 +293,22 @@ impl<'a> Probe<'a> {
     fn fires_without(&mut self, drop: &[usize], r: usize) -> bool {
         let found = self.without.iter().position(|(d, _)| d == drop);
         let i = found.unwrap_or_else(|| {
-            let alt = self.scratch.without(self.sc, self.todays.clone(), drop);
-            let statuses = self.worker.statuses_of(alt, self.day, &self.wanted);
-            self.without.push((drop.to_vec(), statuses.statuses));
+            let (sc, todays, scratch) = (self.sc, self.todays.clone(), &mut *self.scratch);
+            let stepped = self.worker.statuses_without(
+                self.stepper,
+                sc,
+                self.day,
+                drop,
+                || scratch.without(sc, todays.clone(), drop).clone(),
+                &self.wanted,
+            );
+            let statuses = stepped.unwrap_or_else(|| {
+                let alt = self.scratch.without(sc, todays, drop);
+                self.worker
+                    .statuses_of(alt, self.day, &self.wanted)
+                    .statuses
+            });
+            self.without.push((drop.to_vec(), statuses));
             self.without.len() - 1
         });
         self.without[i].1.get(r) == Some(&Status::Fires)
@@ -317,27 +334,22 @@ impl<'a> Probe<'a> {
 
     /// The rule of response `r` that decided the day: the first that
     /// fires when it fires, else the first that errored, else the first
-    /// one.
-    fn cause(&mut self, r: usize) -> Option<Cause> {
-        let (response, errors) = self
-            .worker
-            .response_on(self.sc, self.day, r, self.statuses)?;
-        let rules = &response.rules;
-        let pick = rules
+    /// one; by the statuses the day's step gave, so only it is called
+    /// again, for what it said.
+    fn cause(&self, r: usize) -> Option<Cause> {
+        let rules = &self.worker.rules().plan.get(r)?.1;
+        let stepper = self.stepper;
+        let is = |s: Status| move |&&i: &&usize| stepper.status(i) == Some(s);
+        let &pick = rules
             .iter()
-            .find(|v| v.status == Status::Fires)
-            .or_else(|| rules.iter().find(|v| v.status == Status::Error))
+            .find(is(Status::Fires))
+            .or_else(|| rules.iter().find(is(Status::Error)))
             .or_else(|| rules.first())?;
-        let reason = match pick.status {
-            Status::Error => errors
-                .iter()
-                .find(|e| *e.rule == *pick.id)
-                .map(|e| e.message.clone()),
-            _ => pick.reason.clone(),
-        };
         Some(Cause {
-            rule: pick.id.to_string(),
-            reason,
+            rule: self.worker.rules().rules[pick].id.to_string(),
+            reason: self
+                .worker
+                .reason_on(self.sc, self.day, r, pick, self.statuses),
         })
     }
 }
@@ -358,7 +370,15 @@ pub fn replay(worker: &Worker, sc: &Arc<Scenario>, window: Window) -> Timeline {
             .map(|(&s, p)| (s == Status::Fires) != p.is_some())
             .collect();
         if changing.contains(&true) {
-            let mut probe = Probe::new(worker, sc, &mut scratch, day, &o.statuses, changing);
+            let mut probe = Probe::new(
+                worker,
+                &stepper,
+                sc,
+                &mut scratch,
+                day,
+                &o.statuses,
+                changing,
+            );
             for (i, &status) in o.statuses.iter().enumerate() {
                 match (status, open[i].is_some()) {
                     (Status::Fires, false) => {

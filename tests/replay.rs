@@ -4,7 +4,7 @@
 //! must be equal on every day, and the steps must have saved calls, so a
 //! stepper that calls everything could not pass as one that saves.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -16,6 +16,7 @@ use sanctions_trigger::outcome::Status;
 use sanctions_trigger::rules::RuleSet;
 use sanctions_trigger::sandbox::Limits;
 use sanctions_trigger::scenario::{Scenario, discover, load_file, parse_str};
+use sanctions_trigger::timeline::{self, Window};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -118,6 +119,114 @@ fn stepping_through_the_shipped_scenarios_gives_a_full_evaluation_s_statuses() {
         replay_both(&stepping, &full, &sc, first, to);
     }
     assert!(calls(&stepping) < calls(&full));
+}
+
+/// The timeline of `sc` (periods, the events that tipped them, the rules
+/// behind each change and what they said) as JSON.
+fn timeline_json(w: &Worker, sc: &Arc<Scenario>, from: NaiveDate, to: NaiveDate) -> String {
+    let t = timeline::replay(w, sc, Window { from, to });
+    serde_json::to_string_pretty(&t).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn timelines_name_the_tipping_events_and_causes_a_full_evaluation_of_each_day_names() {
+    // Line coverage runs every rule in Rhai and evaluates every day, and
+    // every probe of a change, in full: the reference for what stepping
+    // keeps from the day's step (the verdicts of rules that do not read a
+    // left-out event's kind, the status that picks the rule behind a
+    // change).
+    let full_opts = WorkerOptions {
+        line_coverage: true,
+        ..WorkerOptions::default()
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("corpus");
+    let m = corpus::Manifest {
+        seed: 5,
+        rules: 120,
+        scenarios: 3,
+        events: 30,
+        days: None,
+    };
+    corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
+    let corpus = corpus::scenario_files(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (shipped, diags) = discover(&[root.join("scenarios")]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let shipped: Vec<(String, PathBuf)> = shipped.into_iter().map(|f| (f.id, f.path)).collect();
+    let mut tipped = 0;
+    for (rules, files) in [(dir.join("rules"), corpus), (root.join("rules"), shipped)] {
+        let set = Arc::new(RuleSet::load(&rules, Limits::default()));
+        let stepping = Worker::new(set.clone(), WorkerOptions::default());
+        let full = Worker::new(set, full_opts.clone());
+        for (id, path) in &files {
+            let sc = Arc::new(load_file(path, id).unwrap_or_else(|d| panic!("{d:?}")));
+            let from = sc.first_date().unwrap_or(sc.as_of());
+            let last = sc.events().last().map_or(sc.as_of(), |e| e.date());
+            let to = last.max(sc.as_of()) + chrono::Duration::days(10);
+            let a = timeline_json(&stepping, &sc, from, to);
+            assert_eq!(a, timeline_json(&full, &sc, from, to), "{id}");
+            tipped += a.matches("\"tipped_by\"").count();
+        }
+    }
+    assert!(tipped > 40, "{tipped} changes: too few to compare");
+}
+
+#[test]
+fn the_rule_named_behind_a_change_fires_else_errors_else_comes_first() {
+    let f = Fixture::bare();
+    f.write(
+        "rules/responses.toml",
+        "[three]\ntitle = \"Three rules\"\ncategory = \"test\"\nseverity = 1\n",
+    );
+    f.write(
+        "rules/r-1-quiet.rhai",
+        "const RESPONSE = \"three\";\nfn fires(s) { quiet(\"never\") }\n",
+    );
+    f.write(
+        "rules/r-2-errs.rhai",
+        "const RESPONSE = \"three\";\nfn fires(s) {\n    \
+         if s.count(\"deal\") == 0 { quiet(\"no deal\") } else { throw \"deal seen\" }\n}\n",
+    );
+    f.write(
+        "rules/r-3-deal.rhai",
+        "const RESPONSE = \"three\";\nfn fires(s) {\n    \
+         if s.count(\"deal\") > 0 && s.count(\"strike\") == 0 { \"a deal, no strike\" } \
+         else { quiet(\"no deal, or a strike\") }\n}\n",
+    );
+    let sc = Arc::new(
+        parse_str(
+            Path::new("t.toml"),
+            "[scenario]\ntitle = \"t\"\nas_of = 2025-03-31\n\
+             [[events]]\nkind = \"talks\"\ndate = 2025-03-01\n\
+             [[events]]\nkind = \"deal\"\ndate = 2025-03-05\n\
+             [[events]]\nkind = \"strike\"\ndate = 2025-03-15\n",
+            "t",
+        )
+        .unwrap_or_else(|d| panic!("{d:?}")),
+    );
+    for native in [true, false] {
+        let (w, _) = load(&f.path().join("rules"), native);
+        let window = Window {
+            from: day("2025-03-01"),
+            to: day("2025-03-31"),
+        };
+        let t = timeline::replay(&w, &sc, window);
+        let periods = &t.responses[0].periods;
+        assert_eq!(periods.len(), 1, "{periods:#?}");
+        let p = &periods[0];
+        assert_eq!((p.from, p.to), (day("2025-03-05"), Some(day("2025-03-14"))));
+        // Fires while the second rule errors: the rule that fires.
+        let cause = p.cause.as_ref().unwrap_or_else(|| panic!("{p:#?}"));
+        assert_eq!(cause.rule, "r-3-deal");
+        assert_eq!(cause.reason.as_deref(), Some("a deal, no strike"));
+        // Stops as the second rule errors and none fires: that rule, with
+        // its message, not the first rule, which is quiet.
+        let end = p.end_cause.as_ref().unwrap_or_else(|| panic!("{p:#?}"));
+        assert_eq!(end.rule, "r-2-errs");
+        let message = end.reason.as_deref().unwrap_or_default();
+        assert!(message.contains("deal seen"), "{message}");
+    }
 }
 
 const RESPONSES: &str = r#"

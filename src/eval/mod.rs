@@ -540,19 +540,19 @@ impl Worker {
         out
     }
 
-    /// The verdicts of the rules of the response at plan `position` on
-    /// `as_of`, the responses of the plan having come out as `statuses`
-    /// says (that day's [`Worker::step`] or [`Worker::statuses`]): what
-    /// they said, to name the rule behind a change without evaluating the
-    /// other responses again. The errors are those of these rules.
-    pub fn response_on(
+    /// What rule `i`, of the response at plan `position`, says on `as_of`
+    /// (its reason, or its error's message, made printable as in an
+    /// outcome), the responses of the plan having come out as `statuses`
+    /// says (that day's [`Worker::step`] or [`Worker::statuses`]): to name
+    /// the reason behind a change without evaluating anything else again.
+    pub fn reason_on(
         &self,
         scenario: &Arc<Scenario>,
         as_of: NaiveDate,
         position: usize,
+        i: usize,
         statuses: &[Status],
-    ) -> Option<(ResponseOutcome, Vec<RuleError>)> {
-        let (_, rule_ix) = self.set.plan.get(position)?;
+    ) -> Option<String> {
         self.prepare_since(scenario, as_of);
         let view = ScenarioView {
             scenario: scenario.clone(),
@@ -569,24 +569,10 @@ impl Worker {
                 });
             }
         });
-        let mut full = Full {
-            set: &self.set,
-            verdicts: Vec::with_capacity(rule_ix.len()),
-            responses: Vec::with_capacity(1),
-            errors: Vec::new(),
-        };
-        let (mut any_fires, mut any_error) = (false, false);
-        for &i in rule_ix {
-            let (verdict, trace) = self.call(i, &view);
-            match verdict {
-                Verdict::Fires(..) => any_fires = true,
-                Verdict::Quiet(..) => {}
-                Verdict::Error(_) => any_error = true,
-            }
-            full.rule(i, verdict, trace);
+        match self.call(i, &view).0 {
+            Verdict::Fires(reason, _) | Verdict::Quiet(reason, _) => reason.map(printable),
+            Verdict::Error(e) => Some(printable(e.message)),
         }
-        full.response(position, settle(any_fires, any_error).0);
-        Some((full.responses.pop()?, full.errors))
     }
 
     /// Evaluates the responses in plan order, so that `fired("x")` reads a

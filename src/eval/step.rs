@@ -51,6 +51,13 @@ pub struct Stepper {
     statuses: Vec<Status>,
 }
 
+impl Stepper {
+    /// Rule `i`'s status on the day held (by its index in the set).
+    pub fn status(&self, i: usize) -> Option<Status> {
+        self.kept.get(i).map(|k| k.0)
+    }
+}
+
 impl Worker {
     /// [`Worker::statuses`] of the day after the one `stepper` holds, or
     /// of any day when it holds none or another scenario's: only the rules
@@ -145,5 +152,78 @@ impl Worker {
         stepper.visible = visible;
         stepper.statuses.clone_from(&out.statuses);
         out
+    }
+
+    /// The statuses of the responses `wanted` marks (closed by
+    /// [`Worker::with_reads`]; the others pass as quiet, as in
+    /// [`Worker::statuses_of`]) on the day `stepper` holds of `real`, with
+    /// the events at `dropped` (indices into `real`'s events, all dated
+    /// that day) left out, as `without` builds the scenario. Only the
+    /// rules that read the kind of a dropped event, or a response that
+    /// comes out otherwise without them, are called; the others' verdicts
+    /// are the day's, since what they read is the same. `None` when
+    /// `stepper` holds another day or scenario, or the set evaluates every
+    /// day in full (see [`Worker::step`]).
+    pub fn statuses_without(
+        &self,
+        stepper: &Stepper,
+        real: &Arc<Scenario>,
+        day: NaiveDate,
+        dropped: &[usize],
+        without: impl FnOnce() -> Arc<Scenario>,
+        wanted: &[bool],
+    ) -> Option<Vec<Status>> {
+        let holds = stepper.day == Some(day)
+            && stepper
+                .scenario
+                .as_ref()
+                .is_some_and(|s| Arc::ptr_eq(s, real))
+            && stepper.kept.len() == self.set.rules.len()
+            && stepper.statuses.len() == self.set.plan.len();
+        if !holds || self.since || self.opts.line_coverage {
+            return None;
+        }
+        let gone = dropped.iter().fold(0, |bits, &i| {
+            bits | real.events.get(i).map_or(!0, |e| {
+                real.kind_slot(&e.kind).map_or(!0, context::kind_bit)
+            })
+        });
+        let mut without = Some(without);
+        let mut view: Option<ScenarioView> = None;
+        self.begin_day();
+        let mut moved = vec![false; self.set.plan.len()];
+        let mut out = Vec::with_capacity(self.set.plan.len());
+        for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
+            if !wanted.get(position).copied().unwrap_or(false) {
+                out.push(Status::Quiet);
+                continue;
+            }
+            let (mut any_fires, mut any_error) = (false, false);
+            for &i in rule_ix {
+                let status = if stepper.kept[i].1.bits & gone != 0 || self.reads_moved(i, &moved) {
+                    let view = view.get_or_insert_with(|| ScenarioView {
+                        scenario: without.take().map_or_else(|| real.clone(), |f| f()),
+                        as_of: day,
+                    });
+                    match self.call(i, view).0 {
+                        Verdict::Fires(..) => Status::Fires,
+                        Verdict::Quiet(..) => Status::Quiet,
+                        Verdict::Error(_) => Status::Error,
+                    }
+                } else {
+                    stepper.kept[i].0
+                };
+                match status {
+                    Status::Fires => any_fires = true,
+                    Status::Quiet => {}
+                    Status::Error => any_error = true,
+                }
+            }
+            let (status, state) = settle(any_fires, any_error);
+            moved[position] = stepper.statuses.get(position) != Some(&status);
+            context::with(|c| c.states[position] = Some(state));
+            out.push(status);
+        }
+        Some(out)
     }
 }
