@@ -44,16 +44,11 @@ pub struct Summary {
     pub failed: usize,
     pub errors: usize,
     pub no_expectations: usize,
-    /// Scenarios left out by `--filter`; not counted in [`Summary::total`].
+    /// Scenarios left out by `--filter`.
     pub filtered_out: usize,
 }
 
 impl Summary {
-    /// The scenarios that ran (or failed to load).
-    pub fn total(&self) -> usize {
-        self.passed + self.failed + self.errors + self.no_expectations
-    }
-
     /// Counts one result.
     pub fn add(&mut self, status: TestStatus) {
         match status {
