@@ -172,6 +172,18 @@ mod tests {
             String::from_utf8_lossy(&fast),
             String::from_utf8_lossy(&slow)
         );
+        // The reporter's own line (a library caller's, and `run`'s for a
+        // line not rendered on a worker) is the same.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let set = RuleSet::load(&root.join("rules"), Limits::default());
+        let mut via = Vec::new();
+        JsonLinesReporter
+            .outcome(&mut via, &set, o)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&via),
+            String::from_utf8_lossy(&slow)
+        );
     }
 
     #[test]
