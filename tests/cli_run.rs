@@ -342,6 +342,9 @@ fn a_rule_error_is_printed_under_its_own_response() {
         let error = at("error: rules/talks/broken.rhai:3:");
         let next = at("FIRES leaders-summit");
         assert!(own < error && error < next, "{}", out.dump());
+        // Once: not again among the errors no response owns.
+        let told = out.stdout.matches("error: rules/talks/broken.rhai:3:").count();
+        assert_eq!(told, 1, "{}", out.dump());
     }
 }
 
