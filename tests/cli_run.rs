@@ -323,6 +323,10 @@ fn a_rule_error_is_printed_under_its_own_response() {
         .rule(
             "summit",
             "const RESPONSE = \"leaders-summit\";\nfn fires(s) { \"always\" }\n",
+        )
+        .rule(
+            "summit-broken",
+            "const RESPONSE = \"leaders-summit\";\nfn fires(s) {\n    throw \"bang\";\n}\n",
         );
     f.scenario("talks", TALKS);
     for args in [
@@ -341,10 +345,14 @@ fn a_rule_error_is_printed_under_its_own_response() {
         let own = at("FIRES new-sanctions");
         let error = at("error: rules/talks/broken.rhai:3:");
         let next = at("FIRES leaders-summit");
-        assert!(own < error && error < next, "{}", out.dump());
-        // Once: not again among the errors no response owns.
-        let told = out.stdout.matches("error: rules/talks/broken.rhai:3:").count();
-        assert_eq!(told, 1, "{}", out.dump());
+        let its = at("error: rules/summit-broken.rhai:3:");
+        assert!(own < error && error < next && next < its, "{}", out.dump());
+        // Once each: not again under another response, nor among the
+        // errors no response owns.
+        for e in ["rules/talks/broken.rhai:3:", "rules/summit-broken.rhai:3:"] {
+            let told = out.stdout.matches(&format!("error: {e}")).count();
+            assert_eq!(told, 1, "{e}\n{}", out.dump());
+        }
     }
 }
 
