@@ -27,6 +27,22 @@ fn fixture() -> Fixture {
 }
 
 #[test]
+fn coverage_names_the_rules_that_errored() {
+    let f = fixture();
+    f.rule(
+        "broken",
+        "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    throw \"boom\";\n}\n",
+    );
+    let out = f.run(&["test", "--coverage"]);
+    out.stdout_has("rules: 1 fired somewhere, 1 quiet somewhere, 1 errored, 0 never evaluated")
+        .stdout_has("  rules that errored: broken\n");
+    // Without one, no such line.
+    fixture()
+        .run(&["test", "--coverage"])
+        .stdout_lacks("rules that errored");
+}
+
+#[test]
 fn coverage_names_rules_responses_and_lines_no_scenario_reaches() {
     let f = fixture();
     let out = f.run(&["test", "--coverage"]);
