@@ -515,6 +515,50 @@ fn native_code_decides_rules_that_use_the_date_otherwise_and_they_are_called_eve
     assert_eq!(stepping.native_calls(), (83 + 1 + 74, 0));
 }
 
+#[test]
+fn a_day_judged_without_an_event_starts_from_that_day_s_step_and_no_other() {
+    let f = Fixture::bare();
+    f.write("rules/responses.toml", RESPONSES);
+    for (name, text) in RULES {
+        f.write(&format!("rules/{name}"), text);
+    }
+    let (w, full) = load(&f.path().join("rules"), true);
+    let sc = many_kinds();
+    let deal_day = day("2025-03-08");
+    let mut stepper = Stepper::default();
+    let mut d = day("2025-02-27");
+    while d <= deal_day {
+        w.step(&mut stepper, &sc, d);
+        d = d.succ_opt().unwrap_or(d);
+    }
+    let deal = sc
+        .events()
+        .iter()
+        .position(|e| e.kind() == "deal")
+        .unwrap_or_else(|| panic!("no deal"));
+    let alt = Arc::new(sc.without(&[deal]));
+    let wanted = vec![true; w.rules().plan().len()];
+    let without = |stepper: &Stepper, sc: &Arc<Scenario>, on: NaiveDate| {
+        w.statuses_without(stepper, sc, on, &[deal], || alt.clone(), &wanted)
+    };
+    let before = calls(&w);
+    let got = without(&stepper, &sc, deal_day).unwrap_or_else(|| panic!("the day is held"));
+    assert_eq!(got, full.statuses(&alt, deal_day).statuses);
+    // Called again: the 4 rules that read deals (`deal`, `gap`,
+    // `gap-text`, `told`) and the 2 that read every event (`printed`,
+    // `all`); not the other 8.
+    assert_eq!(calls(&w) - before, 6);
+    // Another day, another scenario, another rule set's stepper: not held.
+    let next = deal_day.succ_opt().unwrap_or(deal_day);
+    assert!(without(&stepper, &sc, next).is_none());
+    assert!(without(&stepper, &alt, deal_day).is_none());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (shipped, _) = load(&root.join("rules"), true);
+    let mut theirs = Stepper::default();
+    shipped.step(&mut theirs, &sc, deal_day);
+    assert!(without(&theirs, &sc, deal_day).is_none());
+}
+
 /// Random scenarios, replayed under one rule per way of reading something
 /// that moves: every day's statuses and errors equal a full evaluation's.
 /// Failing seeds are kept in `proptest-regressions/replay.txt`; a long
