@@ -78,7 +78,17 @@ fn test_on_a_wrong_expectation_exits_1_and_prints_expected_vs_actual() {
         .stdout_has("actual:   `leaders-summit` does not fire")
         // The quiet reason explains the failure.
         .stdout_has("rule summit quiet: no summit offered")
+        .stdout_lacks("has no rules")
         .stdout_has("0 passed, 1 failed");
+    // A response without rules says so instead.
+    f.scenario(
+        "ruleless",
+        "[scenario]\ntitle = \"No rules\"\nas_of = 2025-06-02\n\n[expect]\nfires = [\"sanctions-relief\"]\n",
+    );
+    f.run(&["test", "scenarios/ruleless.toml"])
+        .code(1)
+        .stdout_has("actual:   `sanctions-relief` does not fire")
+        .stdout_has("    `sanctions-relief` has no rules\n");
 }
 
 #[test]
