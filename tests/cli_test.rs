@@ -215,6 +215,25 @@ fn test_json_has_a_summary() {
 }
 
 #[test]
+fn test_json_lists_a_duplicate_scenario_id_among_its_diagnostics() {
+    let f = fixture();
+    let same = PASSING.replace("[scenario]\n", "[scenario]\nid = \"same\"\n");
+    f.scenario("a", &same).scenario("b", &same);
+    let doc = f.run(&["test", "--format", "json"]).code(2).json();
+    let messages: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{doc:#}"))
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["scenario id `same` is also the id of scenarios/a.toml"],
+        "{doc:#}"
+    );
+}
+
+#[test]
 fn test_takes_a_single_file() {
     let f = fixture();
     f.scenario("a", PASSING).scenario(
