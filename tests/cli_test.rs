@@ -332,7 +332,10 @@ fn junit_has_one_testcase_per_scenario_with_failures_errors_and_skips() {
     assert_eq!(by_name("silent").2.as_deref(), Some("skipped"));
     // The failure carries the same expected-vs-actual text as the terminal.
     out.stdout_has("expected `leaders-summit` fires, actual `leaders-summit` does not fire")
-        .stdout_has("scenarios/wrong.toml:21: `fires` as of 2025-06-02");
+        .stdout_has("scenarios/wrong.toml:21: `fires` as of 2025-06-02")
+        // With each rule's verdict and reason, from the failed result's
+        // outcome (kept for failures, dropped for the rest).
+        .stdout_has("rule summit quiet: no summit offered");
 }
 
 #[test]
