@@ -215,7 +215,7 @@ fn test_json_has_a_summary() {
 }
 
 #[test]
-fn test_json_lists_a_duplicate_scenario_id_among_its_diagnostics() {
+fn test_reports_a_duplicate_scenario_id_in_text_and_json() {
     let f = fixture();
     let same = PASSING.replace("[scenario]\n", "[scenario]\nid = \"same\"\n");
     f.scenario("a", &same).scenario("b", &same);
@@ -231,6 +231,10 @@ fn test_json_lists_a_duplicate_scenario_id_among_its_diagnostics() {
         ["scenario id `same` is also the id of scenarios/a.toml"],
         "{doc:#}"
     );
+    // And on standard error, as text, once.
+    let out = f.run(&["test"]);
+    let told = out.code(2).stderr.matches("is also the id of").count();
+    assert_eq!(told, 1, "{}", out.dump());
 }
 
 #[test]
