@@ -559,6 +559,40 @@ fn a_day_judged_without_an_event_starts_from_that_day_s_step_and_no_other() {
     assert!(without(&theirs, &sc, deal_day).is_none());
 }
 
+#[test]
+fn since_continues_a_worker_s_replay_forward_and_starts_again_for_an_earlier_day() {
+    use crate::rule_api::{SINCE_RULE, STREAK_RULE, STRIKES_AND_A_PAUSE};
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .rule("b-since", SINCE_RULE)
+        .scenario("s", STRIKES_AND_A_PAUSE);
+    let (w, _) = load(&f.path().join("rules"), true);
+    let sc = Arc::new(
+        load_file(&f.path().join("scenarios/s.toml"), "s").unwrap_or_else(|d| panic!("{d:?}")),
+    );
+    let reason = |on: &str| {
+        let o = w.evaluate(&sc, day(on));
+        o.rule("b-since").and_then(|v| v.reason.clone())
+    };
+    // Day after day: each evaluation continues the replay the one before
+    // left, so the 20 days cost about two calls a day, not a replay each.
+    let before = calls(&w);
+    for d in 1..=20 {
+        reason(&format!("2025-03-{d:02}"));
+    }
+    let made = calls(&w) - before;
+    assert!(made < 100, "{made} calls for 20 days");
+    // An earlier day after a later one: not the later day's streaks.
+    assert_eq!(
+        reason("2025-03-04").as_deref(),
+        Some("new sanctions in force since 2025-03-01")
+    );
+    assert_eq!(
+        reason("2025-03-20").as_deref(),
+        Some("new sanctions in force since 2025-03-10")
+    );
+}
+
 /// Random scenarios, replayed under one rule per way of reading something
 /// that moves: every day's statuses and errors equal a full evaluation's.
 /// Failing seeds are kept in `proptest-regressions/replay.txt`; a long

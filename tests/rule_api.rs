@@ -680,12 +680,12 @@ fn printing_an_event_shows_its_fields_and_interpolating_it_its_label() {
 
 /// `new-sanctions` fires while the latest strike is later than the latest
 /// pause: from 2025-03-01, paused on 2025-03-05, again from 2025-03-10.
-const STREAK_RULE: &str = "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let strike = s.latest(\"strike\");\n    let pause = s.latest(\"pause\");\n    strike != () && (pause == () || pause.date < strike.date)\n}\n";
+pub(crate) const STREAK_RULE: &str = "const RESPONSE = \"new-sanctions\";\nfn fires(s) {\n    let strike = s.latest(\"strike\");\n    let pause = s.latest(\"pause\");\n    strike != () && (pause == () || pause.date < strike.date)\n}\n";
 
 /// Quotes the first day of `new-sanctions`' current firing period.
-const SINCE_RULE: &str = "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if !fired(\"new-sanctions\") {\n        return false;\n    }\n    `new sanctions in force since ${since(\"new-sanctions\")}`\n}\n";
+pub(crate) const SINCE_RULE: &str = "const RESPONSE = \"stronger-sanctions\";\nfn fires(s) {\n    if !fired(\"new-sanctions\") {\n        return false;\n    }\n    `new sanctions in force since ${since(\"new-sanctions\")}`\n}\n";
 
-const STRIKES_AND_A_PAUSE: &str = "[scenario]\ntitle = \"Strikes and a pause\"\nas_of = 2025-03-20\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-01\n\n[[events]]\nkind = \"pause\"\ndate = 2025-03-05\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-10\n";
+pub(crate) const STRIKES_AND_A_PAUSE: &str = "[scenario]\ntitle = \"Strikes and a pause\"\nas_of = 2025-03-20\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-01\n\n[[events]]\nkind = \"pause\"\ndate = 2025-03-05\n\n[[events]]\nkind = \"strike\"\ndate = 2025-03-10\n";
 
 /// The rules above on the scenario above, `run --format json` with `extra`.
 #[track_caller]
