@@ -328,3 +328,32 @@ fn a_period_ended_by_a_rule_error_names_the_erroring_rule_as_its_end_cause() {
     assert_eq!(p["cause"]["rule"], "b-flaky", "{}", pretty(p));
     assert_eq!(p["end_cause"]["rule"], "b-flaky", "{}", pretty(p));
 }
+
+#[test]
+fn over_48_days_the_bar_has_one_cell_a_day() {
+    use crate::rule_api::{STREAK_RULE, STRIKES_AND_A_PAUSE};
+    let f = Fixture::new();
+    f.rule("a-streak", STREAK_RULE)
+        .scenario("s", STRIKES_AND_A_PAUSE);
+    // new-sanctions fires 2025-03-01 to 03-04, then from 03-10 on.
+    let out = f.run(&[
+        "timeline",
+        "scenarios/s.toml",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-04-17",
+    ]);
+    out.code(0).stdout_has("(48 days)");
+    let bar = format!("{}{}{}", "█".repeat(4), "·".repeat(5), "█".repeat(39));
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("new-sanctions"))
+        .unwrap_or_else(|| panic!("{}", out.dump()));
+    assert!(
+        line.contains(&format!("  {bar}  ")),
+        "{line}\n{}",
+        out.dump()
+    );
+}
