@@ -103,6 +103,16 @@ enum Verdict {
     Error(RuleError),
 }
 
+impl Verdict {
+    fn status(&self) -> Status {
+        match self {
+            Verdict::Fires(..) => Status::Fires,
+            Verdict::Quiet(..) => Status::Quiet,
+            Verdict::Error(_) => Status::Error,
+        }
+    }
+}
+
 /// Where an evaluation's results go: a full [`Outcome`], or only the
 /// statuses and errors a replay needs.
 trait Sink {
@@ -370,10 +380,9 @@ impl Worker {
                     return false;
                 }
             }
-            let fires = old.rules.iter().any(|v| v.status == Status::Fires);
-            let error = old.rules.iter().any(|v| v.status == Status::Error);
-            let (_, state) = settle(fires, error);
-            context::with(|c| c.states[position] = Some(state));
+            let mut tally = Tally::default();
+            old.rules.iter().for_each(|v| tally.add(v.status));
+            tally.settle(position);
         }
         true
     }
@@ -421,7 +430,7 @@ impl Worker {
                 .and_then(Option::take);
             let old_status = old.as_ref().map(|r| r.status);
             let mut old_rules = old.map(|r| r.rules).unwrap_or_default().into_iter();
-            let (mut any_fires, mut any_error) = (false, false);
+            let mut tally = Tally::default();
             for &i in rule_ix {
                 let kept = old_rules.next();
                 let rule = &self.set.rules[i];
@@ -432,11 +441,7 @@ impl Worker {
                     || self.reads_moved(i, &moved);
                 match kept {
                     Some(v) if !call && *v.id == *rule.id => {
-                        match v.status {
-                            Status::Fires => any_fires = true,
-                            Status::Quiet => {}
-                            Status::Error => any_error = true,
-                        }
+                        tally.add(v.status);
                         if let Some(e) = prev_errors.iter().find(|e| *e.rule == *rule.id) {
                             full.errors.push(e.clone());
                         }
@@ -444,18 +449,12 @@ impl Worker {
                     }
                     _ => {
                         let (verdict, trace) = self.call(i, &view);
-                        match verdict {
-                            Verdict::Fires(..) => any_fires = true,
-                            Verdict::Quiet(..) => {}
-                            Verdict::Error(_) => any_error = true,
-                        }
+                        tally.add(verdict.status());
                         full.rule(i, verdict, trace);
                     }
                 }
             }
-            let (status, state) = settle(any_fires, any_error);
-            moved[position] = old_status != Some(status);
-            context::with(|c| c.states[position] = Some(state));
+            let status = tally.settle_against(position, old_status, &mut moved);
             full.response(position, status);
         }
         self.finish(scenario, as_of, full)
@@ -657,19 +656,13 @@ impl Worker {
                 sink.response(position, Status::Quiet);
                 continue;
             }
-            let (mut any_fires, mut any_error) = (false, false);
+            let mut tally = Tally::default();
             for &i in rule_ix {
                 let (verdict, trace) = self.call(i, &view);
-                match verdict {
-                    Verdict::Fires(..) => any_fires = true,
-                    Verdict::Quiet(..) => {}
-                    Verdict::Error(_) => any_error = true,
-                }
+                tally.add(verdict.status());
                 sink.rule(i, verdict, trace);
             }
-            let (status, state) = settle(any_fires, any_error);
-            context::with(|c| c.states[position] = Some(state));
-            sink.response(position, status);
+            sink.response(position, tally.settle(position));
         }
     }
 
@@ -950,15 +943,44 @@ fn to_json(v: &Dynamic) -> serde_json::Value {
     }
 }
 
-/// A response's status from its rules' verdicts: any rule firing makes it
-/// fire, else any rule erroring makes it an error, else it is quiet.
-fn settle(any_fires: bool, any_error: bool) -> (Status, ResponseState) {
-    if any_fires {
-        (Status::Fires, ResponseState::Fires)
-    } else if any_error {
-        (Status::Error, ResponseState::Error)
-    } else {
-        (Status::Quiet, ResponseState::Quiet)
+/// A response's rules' statuses, as they come in plan order.
+#[derive(Default)]
+struct Tally {
+    fires: bool,
+    error: bool,
+}
+
+impl Tally {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Fires => self.fires = true,
+            Status::Quiet => {}
+            Status::Error => self.error = true,
+        }
+    }
+
+    /// The response's status: any rule firing makes it fire, else any
+    /// rule erroring makes it an error, else it is quiet. Noted in the
+    /// call context at plan `position`, for the `fired` of the responses
+    /// after it.
+    fn settle(self, position: usize) -> Status {
+        let (status, state) = if self.fires {
+            (Status::Fires, ResponseState::Fires)
+        } else if self.error {
+            (Status::Error, ResponseState::Error)
+        } else {
+            (Status::Quiet, ResponseState::Quiet)
+        };
+        context::with(|c| c.states[position] = Some(state));
+        status
+    }
+
+    /// [`Tally::settle`], marking `moved` at `position` when the status is
+    /// not `before`.
+    fn settle_against(self, position: usize, before: Option<Status>, moved: &mut [bool]) -> Status {
+        let status = self.settle(position);
+        moved[position] = before != Some(status);
+        status
     }
 }
 

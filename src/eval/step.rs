@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{ScenarioView, Statuses, Verdict, Worker, settle};
+use super::{ScenarioView, Statuses, Tally, Verdict, Worker};
 use crate::outcome::{ErrorKind, RuleError, Status};
 use crate::sandbox::context::{self, Reads};
 use crate::scenario::Scenario;
@@ -105,7 +105,7 @@ impl Worker {
         // Plan positions whose status differs from the day before's.
         let mut moved = vec![false; self.set.plan.len()];
         for (position, (_, rule_ix)) in self.set.plan.iter().enumerate() {
-            let (mut any_fires, mut any_error) = (false, false);
+            let mut tally = Tally::default();
             for &i in rule_ix {
                 let (kept, read) = (stepper.kept[i].0, stepper.kept[i].1);
                 let call = full
@@ -136,16 +136,11 @@ impl Worker {
                     out.errors.extend(stepper.kept[i].2.iter().cloned());
                     kept
                 };
-                match status {
-                    Status::Fires => any_fires = true,
-                    Status::Quiet => {}
-                    Status::Error => any_error = true,
-                }
+                tally.add(status);
             }
-            let (status, state) = settle(any_fires, any_error);
-            moved[position] = stepper.statuses.get(position) != Some(&status);
-            context::with(|c| c.states[position] = Some(state));
-            out.statuses.push(status);
+            let before = stepper.statuses.get(position).copied();
+            out.statuses
+                .push(tally.settle_against(position, before, &mut moved));
         }
         stepper.scenario = Some(scenario.clone());
         stepper.day = Some(day);
@@ -170,7 +165,7 @@ impl Worker {
         real: &Arc<Scenario>,
         day: NaiveDate,
         dropped: &[usize],
-        without: impl FnOnce() -> Arc<Scenario>,
+        mut without: impl FnMut() -> Arc<Scenario>,
         wanted: &[bool],
     ) -> Option<Vec<Status>> {
         let holds = stepper.day == Some(day)
@@ -188,7 +183,6 @@ impl Worker {
                 real.kind_slot(&e.kind).map_or(!0, context::kind_bit)
             })
         });
-        let mut without = Some(without);
         let mut view: Option<ScenarioView> = None;
         self.begin_day();
         let mut moved = vec![false; self.set.plan.len()];
@@ -198,31 +192,23 @@ impl Worker {
                 out.push(Status::Quiet);
                 continue;
             }
-            let (mut any_fires, mut any_error) = (false, false);
+            let mut tally = Tally::default();
             for &i in rule_ix {
-                let status = if stepper.kept[i].1.bits & gone != 0 || self.reads_moved(i, &moved) {
-                    let view = view.get_or_insert_with(|| ScenarioView {
-                        scenario: without.take().map_or_else(|| real.clone(), |f| f()),
-                        as_of: day,
-                    });
-                    match self.call(i, view).0 {
-                        Verdict::Fires(..) => Status::Fires,
-                        Verdict::Quiet(..) => Status::Quiet,
-                        Verdict::Error(_) => Status::Error,
-                    }
-                } else {
-                    stepper.kept[i].0
-                };
-                match status {
-                    Status::Fires => any_fires = true,
-                    Status::Quiet => {}
-                    Status::Error => any_error = true,
-                }
+                tally.add(
+                    if stepper.kept[i].1.bits & gone != 0 || self.reads_moved(i, &moved) {
+                        // The scenario without the events, built once.
+                        let view = view.get_or_insert_with(|| ScenarioView {
+                            scenario: without(),
+                            as_of: day,
+                        });
+                        self.call(i, view).0.status()
+                    } else {
+                        stepper.kept[i].0
+                    },
+                );
             }
-            let (status, state) = settle(any_fires, any_error);
-            moved[position] = stepper.statuses.get(position) != Some(&status);
-            context::with(|c| c.states[position] = Some(state));
-            out.push(status);
+            let before = stepper.statuses.get(position).copied();
+            out.push(tally.settle_against(position, before, &mut moved));
         }
         Some(out)
     }
