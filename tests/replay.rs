@@ -60,6 +60,27 @@ fn replay_both(
     days
 }
 
+/// A generated corpus of 30-event scenarios in a temporary folder (kept
+/// while the `TempDir` lives): the folder and its scenario files.
+fn generated(
+    seed: u64,
+    rules: usize,
+    scenarios: usize,
+) -> (tempfile::TempDir, PathBuf, Vec<(String, PathBuf)>) {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("corpus");
+    let m = corpus::Manifest {
+        seed,
+        rules,
+        scenarios,
+        events: 30,
+        days: None,
+    };
+    corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
+    let files = corpus::scenario_files(&dir).unwrap_or_else(|e| panic!("{e}"));
+    (tmp, dir, files)
+}
+
 /// Rule calls made by a worker with native code: decided natively, and
 /// handed to Rhai.
 fn calls(w: &Worker) -> u64 {
@@ -69,17 +90,7 @@ fn calls(w: &Worker) -> u64 {
 
 #[test]
 fn stepping_through_a_generated_corpus_gives_a_full_evaluation_s_statuses_and_errors() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join("corpus");
-    let m = corpus::Manifest {
-        seed: 11,
-        rules: 200,
-        scenarios: 12,
-        events: 30,
-        days: None,
-    };
-    corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
-    let files = corpus::scenario_files(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (_tmp, dir, files) = generated(11, 200, 12);
     for native in [true, false] {
         let (stepping, full) = load(&dir.join("rules"), native);
         let mut errors = 0;
@@ -140,17 +151,7 @@ fn timelines_name_the_tipping_events_and_causes_a_full_evaluation_of_each_day_na
         ..WorkerOptions::default()
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join("corpus");
-    let m = corpus::Manifest {
-        seed: 5,
-        rules: 120,
-        scenarios: 3,
-        events: 30,
-        days: None,
-    };
-    corpus::write_corpus(&dir, m).unwrap_or_else(|e| panic!("{e}"));
-    let corpus = corpus::scenario_files(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (_tmp, dir, corpus) = generated(5, 120, 3);
     let (shipped, diags) = discover(&[root.join("scenarios")]);
     assert!(diags.is_empty(), "{diags:#?}");
     let shipped: Vec<(String, PathBuf)> = shipped.into_iter().map(|f| (f.id, f.path)).collect();
