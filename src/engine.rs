@@ -383,8 +383,8 @@ impl Engine {
     /// Looks ahead from a judgement date ([`outlook::Options`]): if
     /// nothing new happens, which responses change status in the next
     /// days, on which date, by which rule and why. One step per day
-    /// ([`crate::eval::Worker::step`]), like [`Engine::replay`]; a look-ahead of 0 days or more than
-    /// [`outlook::MAX_DAYS`] is refused.
+    /// ([`crate::eval::Worker::step`]), like [`Engine::replay`]; a
+    /// look-ahead of 0 days or more than [`outlook::MAX_DAYS`] is refused.
     pub fn outlook(
         &self,
         scenario: &Arc<Scenario>,
